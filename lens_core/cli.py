@@ -1,0 +1,239 @@
+"""The `lens` command: a thin layer that builds settings and an engine, then calls the core.
+
+Errors are one line on stderr and a non-zero exit code (LensError.exit_code), never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import click
+import typer
+
+from lens_core.config import Settings, configure_logging, get_settings
+from lens_core.errors import InputError, LensError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="lens: find, explain and rank failure patterns in assistant telemetry.",
+)
+export_app = typer.Typer(no_args_is_help=True, help="Export cluster summaries or event assignments.")
+app.add_typer(export_app, name="export")
+log = logging.getLogger("lens_core.cli")
+
+
+def _context() -> tuple[Settings, object]:
+    from lens_core.storage.engine import open_engine
+
+    settings = get_settings()
+    configure_logging(settings)
+    return settings, open_engine(settings.database_url)
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+@app.command()
+def sample(
+    out: Annotated[Path, typer.Option("--out", help="File to write: .csv, .json or .jsonl")],
+    n: Annotated[int, typer.Option("--n", min=1, help="Number of events")] = 3000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed")] = 7,
+) -> None:
+    """Write realistic sample telemetry, with the true root causes in <stem>.truth.csv beside it."""
+    from lens_core.samples import write_samples
+
+    if out.suffix.lower() not in (".csv", ".json", ".jsonl"):
+        raise InputError(f"{out}: the sample file must end in .csv, .json or .jsonl")
+    events_path, truth_path = write_samples(out, n=n, seed=seed)
+    typer.echo(f"wrote {n} events to {events_path} (truth: {truth_path})")
+
+
+@app.command()
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="CSV, JSON or JSON Lines files")],
+    show: Annotated[int, typer.Option("--show", help="How many rejected rows to list per file")] = 50,
+) -> None:
+    """Validate and store telemetry; prints accepted, duplicates and rejected rows with reasons."""
+    from lens_core.ingest.ingestor import ingest_file
+
+    settings, engine = _context()
+    failed = 0
+    for path in files:
+        try:
+            report = ingest_file(path, engine=engine, max_chars=settings.max_field_chars)
+        except InputError as exc:
+            _err(f"lens: {exc}")
+            failed += 1
+            continue
+        typer.echo(report.summary_line())
+        issues = report.issue_lines()
+        for line in issues[:show]:
+            typer.echo(f"  rejected: {line}")
+        if len(issues) > show:
+            typer.echo(f"  ... and {len(issues) - show} more rejected rows")
+    if failed:
+        raise typer.Exit(code=InputError.exit_code)
+
+
+@app.command()
+def process(
+    algorithm: Annotated[str, typer.Option(click_type=click.Choice(["hdbscan", "kmeans"]))] = "hdbscan",
+    min_cluster_size: Annotated[Optional[int], typer.Option(min=2)] = None,
+    min_samples: Annotated[Optional[int], typer.Option(min=1)] = None,
+    k: Annotated[Optional[int], typer.Option(min=2, help="K-Means clusters (automatic when left out)")] = None,
+    view: Annotated[
+        str, typer.Option(click_type=click.Choice(["error", "intent", "prompt_output", "input_output"]))
+    ] = "error",
+    embedder: Annotated[
+        Optional[str], typer.Option(click_type=click.Choice(["minilm", "openai", "hashing"]))
+    ] = None,
+    umap_neighbors: Annotated[int, typer.Option(min=2)] = 15,
+    umap_min_dist: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.0,
+    seed: Annotated[Optional[int], typer.Option(help="Random seed (default: RANDOM_STATE)")] = None,
+    limit: Annotated[int, typer.Option(help="Clusters to print")] = 10,
+) -> None:
+    """Fingerprint, embed, reduce and cluster every stored event as one stored run."""
+    from lens_core.pipeline import ProcessOptions
+    from lens_core.pipeline import process as run_pipeline
+
+    settings, engine = _context()
+    options = ProcessOptions.from_settings(
+        settings, algorithm=algorithm, min_cluster_size=min_cluster_size, min_samples=min_samples, k=k,
+        view=view, embedder=embedder, umap_neighbors=umap_neighbors, umap_min_dist=umap_min_dist,
+        random_state=seed,
+    )
+    outcome = run_pipeline(engine=engine, settings=settings, options=options, progress=progress_printer())
+    noise = f"{outcome.noise_share:.1%}"
+    typer.echo(f"run {outcome.run_id}: {outcome.counts['events']} events, {outcome.n_clusters} clusters, "
+               f"noise {noise}, {outcome.counts['embedded']} texts embedded "
+               f"({outcome.counts['embeddings_cached']} cached)")
+    typer.echo("stage seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in outcome.timings.items()))
+    print_clusters(engine, outcome.run_id, limit)
+
+
+@app.command()
+def clusters(
+    limit: Annotated[int, typer.Option(min=1)] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the API's Cluster Response)")] = False,
+    run: Annotated[Optional[int], typer.Option("--run", help="Run id (default: the latest)")] = None,
+) -> None:
+    """The top clusters of a run with their summaries and root-cause hypotheses."""
+    from lens_core.export import top_clusters
+
+    _settings, engine = _context()
+    if as_json:
+        run_row, rows = top_clusters(engine=engine, run_id=run, limit=limit)
+        typer.echo(json.dumps({"run_id": run_row.id, "clusters": rows}, indent=2, ensure_ascii=False))
+        return
+    print_clusters(engine, run, limit)
+
+
+@app.command()
+def runs(limit: Annotated[int, typer.Option(min=1)] = 20) -> None:
+    """Stored runs, newest first, with their parameters and timings."""
+    from lens_core.storage import queries
+
+    _settings, engine = _context()
+    for r in queries.list_runs(engine=engine, limit=limit):
+        noise = f"{r.noise_share:.1%}" if r.noise_share is not None else "-"
+        total = sum(v for v in (r.timings or {}).values())
+        typer.echo(f"run {r.id} [{r.status}] {r.created_at:%Y-%m-%d %H:%M} {r.algorithm}/{r.view}/{r.embedder} "
+                   f"events {r.n_events} clusters {r.n_clusters} noise {noise} {total:.1f}s"
+                   + (f" error: {r.error}" if r.error else ""))
+
+
+@export_app.command("assignments")
+def export_assignments(
+    out: Annotated[Path, typer.Option("--out", help="CSV file to write")],
+    run: Annotated[Optional[int], typer.Option("--run")] = None,
+) -> None:
+    """evaluation_id, fingerprint, cluster_id, run_id for every event (noise is -1)."""
+    from lens_core.export import assignments_csv
+
+    _settings, engine = _context()
+    _write(out, assignments_csv(engine=engine, run_id=run))
+
+
+@export_app.command("summaries")
+def export_summaries(
+    out: Annotated[Path, typer.Option("--out", help="File to write")],
+    fmt: Annotated[str, typer.Option("--format", click_type=click.Choice(["json", "csv", "md"]))] = "json",
+    run: Annotated[Optional[int], typer.Option("--run")] = None,
+) -> None:
+    """Every cluster's summary and evidence as JSON, CSV or a Markdown report."""
+    from lens_core.export import summaries_text
+
+    _settings, engine = _context()
+    _write(out, summaries_text(engine=engine, fmt=fmt, run_id=run))
+
+
+def _write(out: Path, text: str) -> None:
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{out}: cannot write: {exc.strerror}") from None
+    typer.echo(f"wrote {out}")
+
+
+def print_clusters(engine: object, run_id: Optional[int], limit: int) -> None:
+    from lens_core.export import top_clusters
+
+    run_row, rows = top_clusters(engine=engine, run_id=run_id, limit=limit)
+    typer.echo(f"top clusters of run {run_row.id} ({run_row.n_events} events, {run_row.algorithm}, "
+               f"view {run_row.view}):")
+    for r in rows:
+        title = r["label"] or r["summary"]
+        typer.echo(f"\n#{r['cluster_id']}  {r['size']} events ({r['share']:.1%}), {r['unique_users']} users  {title}")
+        typer.echo(f"    root cause: {r['root_cause']}")
+        if r["sample_prompts"]:
+            typer.echo(f"    e.g. \"{r['sample_prompts'][0][:100]}\"")
+
+
+def progress_printer():  # type: ignore[no-untyped-def]
+    last: dict[str, int] = {}
+
+    def report(stage: str, fraction: float) -> None:
+        step = int(fraction * 10)
+        if last.get(stage) == step:
+            return
+        last[stage] = step
+        if fraction == 0.0 or stage == "embed":
+            typer.echo(f"  {stage} {fraction:.0%}", err=True)
+
+    return report
+
+
+def main() -> None:
+    """Console entry point: runs the app and turns lens's errors into one line and an exit code."""
+    try:
+        code = app(standalone_mode=False)
+    except LensError as exc:
+        _err(f"lens: error: {exc}")
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        _err("lens: interrupted")
+        sys.exit(130)
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        _err("lens: interrupted")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, details in the debug log
+        log.debug("unexpected error", exc_info=True)
+        _err(f"lens: unexpected error: {type(exc).__name__}: {exc} (set LOG_LEVEL=DEBUG for details)")
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

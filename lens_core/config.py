@@ -1,0 +1,85 @@
+"""Settings: one object, read from the environment and `.env`, built by `get_settings()`.
+
+Names follow the original design (`DATABASE_URL`, `OPENAI_API_KEY`, ...); `.env.example` documents each.
+Only entry points (CLI, API, dashboard) call `get_settings()`; the core receives a Settings instance.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ClusterAlgorithm = Literal["hdbscan", "kmeans"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(
+        "sqlite:///./copilot_failures.db",
+        description="SQLAlchemy URL: sqlite:///path.db (default) or postgresql://user@host/db",
+    )
+    openai_api_key: SecretStr | None = Field(None, description="Key for OpenAI or a compatible server")
+    openai_model: str = Field("gpt-4", description="Chat model for LLM cluster summaries")
+    openai_base_url: str | None = Field(
+        None, description="Base URL of an OpenAI-compatible server (Azure OpenAI, vLLM, Ollama)"
+    )
+    embedding_backend: Literal["minilm", "openai", "hashing"] = Field(
+        "minilm", description="Embedding backend by name: minilm (local), openai, hashing (no model)"
+    )
+    embedding_model: str = Field(
+        "all-MiniLM-L6-v2",
+        description="Model name for the backend; for openai e.g. text-embedding-3-small",
+    )
+    min_cluster_size: int = Field(10, ge=2, description="HDBSCAN: smallest group of events called a cluster")
+    min_samples: int = Field(5, ge=1, description="HDBSCAN: how conservative clustering is (larger: more noise)")
+    random_state: int = Field(42, description="Seed for UMAP, K-Means and sampling; stored with every run")
+    max_field_chars: int = Field(
+        1_000_000, ge=1_000, description="Longest accepted text field; longer rows are rejected, not cut"
+    )
+    api_host: str = Field("0.0.0.0", description="Host the REST API binds to")
+    api_port: int = Field(8000, ge=1, le=65535, description="Port of the REST API")
+    log_level: str = Field("INFO", description="Python logging level: DEBUG, INFO, WARNING, ERROR")
+
+    @field_validator("openai_api_key", "openai_base_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """`OPENAI_API_KEY=` in .env means "not configured", not an empty key."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {value!r}")
+        return level
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings. Raises ConfigError (not a pydantic traceback) on an invalid value."""
+    from pydantic import ValidationError
+
+    from lens_core.errors import ConfigError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"invalid setting: {problems}") from None
+
+
+def configure_logging(settings: Settings) -> None:
+    """Standard logging at LOG_LEVEL, one line per record; called once by each entry point."""
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("lens_core").setLevel(settings.log_level)

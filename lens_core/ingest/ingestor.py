@@ -1,0 +1,205 @@
+"""Ingest: validate each row, parse its error, fingerprint it and store it; one file is one transaction.
+
+Re-running is safe: an evaluation_id already stored (or seen earlier in the same file) is counted as a
+duplicate and changes nothing. A bad row is reported with its number and reason and never stops the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from lens_core.errors import RowError, StorageError
+from lens_core.fingerprint import Fingerprinter
+from lens_core.ingest.readers import RowItem, read_bytes, read_file
+from lens_core.ingest.validate import validate_record
+from lens_core.parsing import ErrorParser
+from lens_core.schema import TelemetryEvent
+from lens_core.storage.engine import insert_ignoring_conflicts
+from lens_core.storage.models import FailureFingerprint, TelemetryEventRow, utcnow
+
+log = logging.getLogger(__name__)
+
+CHUNK_SIZE = 2000
+DEFAULT_MAX_CHARS = 1_000_000
+
+
+@dataclass(frozen=True)
+class RowIssue:
+    row: int | None
+    field: str | None
+    reason: str
+
+
+@dataclass
+class IngestReport:
+    source: str
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[RowIssue] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def rows(self) -> int:
+        return self.accepted + self.duplicates + len(self.rejected)
+
+    def summary_line(self) -> str:
+        return (
+            f"{self.source}: {self.accepted} accepted, {self.duplicates} duplicates, "
+            f"{len(self.rejected)} rejected ({self.seconds:.2f} s)"
+        )
+
+    def issue_lines(self) -> list[str]:
+        return [
+            f"{self.source}: row {i.row}{f', field {i.field}' if i.field else ''}: {i.reason}" for i in self.rejected
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["rejected_count"] = len(self.rejected)
+        return data
+
+
+def ingest_file(path: str | Path, *, engine: Engine, max_chars: int = DEFAULT_MAX_CHARS) -> IngestReport:
+    """Ingest one file; InputError if the file as a whole cannot be read (nothing is written then)."""
+    path = Path(path)
+    return _ingest(read_file(path), source=path.name, engine=engine, max_chars=max_chars)
+
+
+def ingest_bytes(
+    data: bytes, *, name: str, fmt: str, engine: Engine, max_chars: int = DEFAULT_MAX_CHARS
+) -> IngestReport:
+    """Ingest an uploaded file held in memory; `fmt` is csv, json or jsonl."""
+    return _ingest(read_bytes(data, name=name, fmt=fmt), source=name, engine=engine, max_chars=max_chars)
+
+
+def ingest_records(
+    records: Iterable[Any], *, engine: Engine, source: str = "records", max_chars: int = DEFAULT_MAX_CHARS
+) -> IngestReport:
+    """Ingest Python dicts (the API and tests); rows are numbered from 1 in the order given."""
+    rows: Iterator[RowItem] = (
+        (n, rec if isinstance(rec, dict) else RowError("expected an object", source=source, row=n))
+        for n, rec in enumerate(records, start=1)
+    )
+    return _ingest(rows, source=source, engine=engine, max_chars=max_chars)
+
+
+def _ingest(rows: Iterable[RowItem], *, source: str, engine: Engine, max_chars: int) -> IngestReport:
+    started = time.perf_counter()
+    report = IngestReport(source=source)
+    seen: dict[str, int] = {}
+    parser, fingerprinter = ErrorParser(), Fingerprinter()
+    try:
+        with engine.begin() as conn:
+            for chunk in _valid_chunks(rows, report, seen, source, max_chars):
+                stored = _store_chunk(conn, chunk, parser, fingerprinter, source)
+                report.accepted += stored
+                report.duplicates += len(chunk) - stored
+    except SQLAlchemyError as exc:
+        raise StorageError(f"{source}: nothing was stored, the database refused the write: {_reason(exc)}") from None
+    report.seconds = time.perf_counter() - started
+    log.info(report.summary_line())
+    return report
+
+
+def _valid_chunks(
+    rows: Iterable[RowItem], report: IngestReport, seen: dict[str, int], source: str, max_chars: int
+) -> Iterator[list[TelemetryEvent]]:
+    chunk: list[TelemetryEvent] = []
+    for row_number, record in rows:
+        try:
+            if isinstance(record, RowError):
+                raise record
+            event = validate_record(record, source=source, row=row_number, max_chars=max_chars)
+        except RowError as err:
+            report.rejected.append(RowIssue(row=err.row, field=err.field, reason=err.reason))
+            continue
+        if event.evaluation_id in seen:
+            report.duplicates += 1  # repeated inside this file: the first occurrence wins
+            continue
+        seen[event.evaluation_id] = row_number
+        chunk.append(event)
+        if len(chunk) >= CHUNK_SIZE:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _store_chunk(
+    conn: Connection, events: list[TelemetryEvent], parser: ErrorParser, fingerprinter: Fingerprinter, source: str
+) -> int:
+    """Insert the chunk's fingerprints and events; returns how many events were new."""
+    fingerprints: dict[str, dict[str, Any]] = {}
+    event_rows = []
+    now = utcnow()
+    for event in events:
+        parsed = parser.parse(event.skill_output, skill_input=event.skill_input)
+        fp = fingerprinter.fingerprint(parsed)
+        fingerprints.setdefault(fp.hash, _fingerprint_row(fp, parsed, now))
+        event_rows.append(_event_row(event, parsed, fp.hash, source, now))
+    fp_insert = insert_ignoring_conflicts(conn, FailureFingerprint.__table__, ["hash"])
+    conn.execute(fp_insert, list(fingerprints.values()))
+    ev_table = TelemetryEventRow.__table__
+    ev_insert = insert_ignoring_conflicts(conn, ev_table, ["evaluation_id"]).returning(ev_table.c.id)
+    return len(conn.execute(ev_insert, event_rows).all())
+
+
+def _fingerprint_row(fp: Any, parsed: Any, now: Any) -> dict[str, Any]:
+    return {
+        "hash": fp.hash,
+        "version": fp.version,
+        "plugin": _clip(parsed.plugin, 200),
+        "endpoint_template": parsed.endpoint_template,
+        "status_code": _http_status(parsed.status_code),
+        "error_code": _clip(fp.fields.get("error_code"), 300),
+        "message_template": fp.message_template,
+        "created_at": now,
+    }
+
+
+def _event_row(event: TelemetryEvent, parsed: Any, fingerprint: str, source: str, now: Any) -> dict[str, Any]:
+    return {
+        "evaluation_id": event.evaluation_id,
+        "customer_prompt": event.customer_prompt,
+        "skill_input": event.skill_input,
+        "skill_output": event.skill_output,
+        "ai_output": event.ai_output,
+        "timestamp": event.timestamp,
+        "user_id": event.user_id,
+        "tenant_id": event.tenant_id,
+        "attributes": event.attributes,
+        "plugin": _clip(parsed.plugin, 200),
+        "endpoint": parsed.endpoint,
+        "endpoint_template": parsed.endpoint_template,
+        "http_method": _clip(parsed.http_method, 16),
+        "status_code": _http_status(parsed.status_code),
+        "error_code": _clip(parsed.error_code, 300),
+        "error_type": _clip(parsed.error_type, 300),
+        "error_message": parsed.message,
+        "error_form": parsed.form,
+        "fingerprint": fingerprint,
+        "source": source[:500],
+        "ingested_at": now,
+    }
+
+
+def _clip(value: str | None, limit: int) -> str | None:
+    """Parsed labels go into bounded columns; a longer one is cut rather than failing the whole file."""
+    return value[:limit] if value is not None else None
+
+
+def _http_status(code: int | None) -> int | None:
+    return code if code is not None and 100 <= code <= 599 else None
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

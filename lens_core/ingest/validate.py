@@ -1,0 +1,167 @@
+"""Row validation: a raw record (from a file, the API or Python) becomes a TelemetryEvent or a RowError.
+
+The rules, each with the message a user sees:
+- evaluation_id is required: text or a whole number, at most 256 characters.
+- customer_prompt and skill_output are required; skill_input and ai_output may be absent (empty).
+- text fields take text only: a number, list or object where text belongs is rejected, not coerced,
+  because a silently stringified value would be clustered as if a person had written it.
+- skill_output also takes a JSON object or array (stored as its JSON text).
+- no field may exceed MAX_FIELD_CHARS, hold invalid UTF-8 or NUL characters (PostgreSQL refuses them).
+- timestamp, when present, is ISO 8601 or Unix seconds; values without a zone are taken as UTC.
+- any other column is kept as an attribute.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime, timezone
+from typing import Any
+
+from lens_core.errors import RowError
+from lens_core.schema import KNOWN_FIELDS, TelemetryEvent
+
+REQUIRED_TEXT = ("customer_prompt", "skill_output")
+OPTIONAL_TEXT = ("skill_input", "ai_output")
+MAX_ID_CHARS = 256
+# 1e11 s is the year 5138: larger numbers are milliseconds, which some pipelines emit.
+_EPOCH_MS_THRESHOLD = 1e11
+
+
+def validate_record(raw: dict[str, Any], *, source: str, row: int, max_chars: int) -> TelemetryEvent:
+    def fail(reason: str, field: str | None = None) -> RowError:
+        return RowError(reason, source=source, row=row, field=field)
+
+    if not any(_present(value) for value in raw.values()):
+        raise fail("empty row")
+    evaluation_id = _evaluation_id(raw.get("evaluation_id"), fail)
+    texts = {name: _text(raw.get(name), name, fail, required=True) for name in REQUIRED_TEXT}
+    texts.update({name: _text(raw.get(name), name, fail, required=False) for name in OPTIONAL_TEXT})
+    for name, value in texts.items():
+        _check_text(value, name, fail, max_chars)
+    optional_ids = {name: _optional_id(raw.get(name), name, fail) for name in ("user_id", "tenant_id")}
+    return TelemetryEvent(
+        evaluation_id=evaluation_id,
+        customer_prompt=texts["customer_prompt"],
+        skill_input=texts["skill_input"],
+        skill_output=texts["skill_output"],
+        ai_output=texts["ai_output"],
+        timestamp=_timestamp(raw.get("timestamp"), fail),
+        user_id=optional_ids["user_id"],
+        tenant_id=optional_ids["tenant_id"],
+        attributes=_attributes(raw, fail, max_chars),
+    )
+
+
+def _present(value: Any) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _evaluation_id(value: Any, fail: Any) -> str:
+    if isinstance(value, bool) or not _present(value):
+        raise fail("evaluation_id is missing or empty", "evaluation_id")
+    if isinstance(value, int):
+        value = str(value)
+    if not isinstance(value, str):
+        raise fail(f"expected text, got {_kind(value)}", "evaluation_id")
+    value = value.strip()
+    if len(value) > MAX_ID_CHARS:
+        raise fail(f"{len(value):,} characters, over the limit of {MAX_ID_CHARS}", "evaluation_id")
+    _check_text(value, "evaluation_id", fail, MAX_ID_CHARS)
+    return value
+
+
+def _text(value: Any, name: str, fail: Any, *, required: bool) -> str:
+    if value is None or value == "":
+        if required:
+            raise fail("missing or empty", name)
+        return ""
+    if isinstance(value, str):
+        return value
+    if name == "skill_output" and isinstance(value, (dict, list)):
+        try:
+            return json.dumps(value, ensure_ascii=False)
+        except (ValueError, RecursionError):
+            raise fail("the object cannot be written as JSON (nested too deeply?)", name) from None
+    if name == "skill_output":
+        raise fail(f"expected an object or text, got {_kind(value)}", name)
+    raise fail(f"expected text, got {_kind(value)}", name)
+
+
+def _check_text(value: str, name: str, fail: Any, max_chars: int) -> None:
+    if len(value) > max_chars:
+        raise fail(f"{len(value):,} characters, over the limit of {max_chars:,} (MAX_FIELD_CHARS)", name)
+    if "\x00" in value:
+        raise fail("contains NUL characters", name)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise fail(f"invalid UTF-8 bytes at character {exc.start}", name) from None
+
+
+def _optional_id(value: Any, name: str, fail: Any) -> str | None:
+    if not _present(value):
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        raise fail(f"expected text, got {_kind(value)}", name)
+    _check_text(value, name, fail, MAX_ID_CHARS)
+    return value.strip()[:MAX_ID_CHARS]
+
+
+def _timestamp(value: Any, fail: Any) -> datetime | None:
+    if not _present(value):
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _from_epoch(float(value), fail)
+    if not isinstance(value, str):
+        raise fail(f"expected an ISO 8601 date-time, got {_kind(value)}", "timestamp")
+    text = value.strip()
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        try:
+            return _from_epoch(float(text), fail)
+        except ValueError:
+            raise fail(f"{_clip(text)!r} is not an ISO 8601 date-time", "timestamp") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _from_epoch(seconds: float, fail: Any) -> datetime:
+    if not math.isfinite(seconds):
+        raise fail(f"{seconds} is not a time", "timestamp")
+    if abs(seconds) > _EPOCH_MS_THRESHOLD:
+        seconds /= 1000.0
+    try:
+        return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        raise fail(f"{seconds} is out of range for a Unix time", "timestamp") from None
+
+
+def _attributes(raw: dict[str, Any], fail: Any, max_chars: int) -> dict[str, Any]:
+    extra = {str(k): v for k, v in raw.items() if k not in KNOWN_FIELDS and _present(v)}
+    if not extra:
+        return {}
+    try:
+        encoded = json.dumps(extra, ensure_ascii=False)
+    except (ValueError, TypeError, RecursionError):
+        raise fail("extra columns hold values that cannot be stored as JSON", "attributes") from None
+    _check_text(encoded, "attributes", fail, max_chars)
+    return extra
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."

@@ -1,0 +1,518 @@
+"""ErrorParser: what a skill_output says about a failure, whatever shape it arrived in.
+
+Forms: "json" (an object, or a JSON string of one), "traceback" (Python), "html" (gateway error
+pages), "text" (log lines) and "empty". A field the blob does not state stays None: the parser reads,
+it never guesses. It never raises either: one odd row must not stop an ingest of a hundred thousand.
+`skill_input` is read only as a fallback for plugin, endpoint and method.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import urlsplit
+
+from lens_core.schema import ParsedError
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE = 2000  # characters kept of a message
+MAX_DEPTH = 16  # nested JSON is walked no deeper than this ...
+MAX_NODES = 2000  # ... and through no more objects than this (wide or adversarial blobs)
+SCAN = 20_000  # text heuristics read the head of long blobs (tracebacks: the tail)
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+KNOWN_PLUGINS = ("Calendar", "Mail", "Teams", "SharePoint", "OneDrive", "Planner", "Search", "People",
+                 "To Do", "OneNote", "Outlook", "Contacts", "Excel", "Word", "PowerPoint")
+
+# --- shared patterns, compiled once -----------------------------------------------------------
+_WS = re.compile(r"\s+")
+_CANONICAL = {name.lower().replace(" ", ""): name for name in KNOWN_PLUGINS}
+_PLUGIN_SUFFIX = re.compile(r"[\s_-]*(?:plugin|skill)$", re.I)
+_WORD_SPLIT = re.compile(r"[\s_\-]+")
+_DOTTED_CALL = re.compile(r"^([A-Za-z][\w ]{0,40}?)\.[A-Za-z_]\w*")  # "Calendar.create_event"
+_URL = re.compile(r"\bhttps?://[^\s\"<>]+", re.I)
+_METHOD_PATH = re.compile(r"\b(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+(https?://|/)([^\s\"<>]*)")
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+_GRAPH_HOSTS = frozenset({"graph.microsoft.com", "graph.microsoft.us", "dod-graph.microsoft.us",
+                          "microsoftgraph.chinacloudapi.cn"})
+_API_VERSION = re.compile(r"^/(?:v1\.0|beta)(?=/|$)")  # Graph's version prefix: same call, same template
+
+# --- endpoint templates -------------------------------------------------------------------------
+_FUNC_ARGS = re.compile(r"\([^()]+\)")  # users('jane@contoso.com'), calendarView(start=...)
+_DRIVE_PATH = re.compile(r":/[^:]+(?=:)|(?<=root):/[^:]+$")  # drive paths: root:/Docs/a.docx:/content
+_TOKEN_SPLIT = re.compile(r"([/:])")
+_KEEP_SEGMENT = re.compile(r"^(?:v\d+(?:\.\d+)?|[A-Za-z]{3,}\d)$")  # "v2.0", "oauth2" are not ids
+_HOSTLIKE = re.compile(r"\.(?:com|net|org|io|us|cn|de|uk|edu|gov)$", re.I)  # tenant domains
+_DIGIT = re.compile(r"\d")
+
+
+def _is_variable(segment: str) -> bool:
+    """A path segment that names one object (an id, a user, a site) rather than a resource type."""
+    segment = segment.removesuffix("({id})")  # a function's name is judged without its arguments
+    if _DIGIT.search(segment):
+        return not _KEEP_SEGMENT.match(segment)
+    return ("@" in segment or "=" in segment or "," in segment or len(segment) >= 32
+            or bool(_HOSTLIKE.search(segment)))
+
+
+def endpoint_template(path: str) -> str:
+    """Replace the variable parts of an endpoint path with "{id}" ("{path}" for drive paths)."""
+    if not isinstance(path, str) or not path:
+        return ""
+    path = _DRIVE_PATH.sub(":{path}", _FUNC_ARGS.sub("({id})", path))
+    out = []
+    for token in _TOKEN_SPLIT.split(path):
+        if token.startswith("{") and token.endswith("}"):
+            out.append(token if token == "{path}" else "{id}")  # "{event-id}" in a spec is an id too
+        elif token in ("/", ":") or not _is_variable(token):
+            out.append(token)
+        else:
+            out.append("{id}")
+    return "".join(out)
+
+
+def normalize_endpoint(raw: Any) -> str | None:
+    """A URL or path -> its path: no scheme, host or query; Graph's /v1.0 and /beta dropped."""
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    raw = raw.strip()[:2000]
+    if _SCHEME.match(raw):
+        try:
+            parts = urlsplit(raw)
+            host = (parts.hostname or "").lower()
+        except ValueError:  # e.g. an unbalanced IPv6 bracket
+            return None
+        path = parts.path or "/"
+        if host in _GRAPH_HOSTS:
+            path = _API_VERSION.sub("", path) or "/"
+        return path[:500]
+    path = re.split(r"[?#]", raw, maxsplit=1)[0]
+    if "/" in path:  # a relative Graph path: treated like one on graph.microsoft.com
+        path = _API_VERSION.sub("", path if path.startswith("/") else "/" + path) or "/"
+    return path[:500] or None
+
+
+def normalize_plugin(name: Any) -> str | None:
+    """ "calendar", "CalendarPlugin", "calendar_plugin" -> "Calendar"; "todo" -> "To Do"."""
+    if not isinstance(name, str):
+        return None
+    name = name.strip()[:80]
+    call = _DOTTED_CALL.match(name)
+    if call:  # "Calendar.create_event" names the plugin and the action
+        name = call.group(1)
+    words = [w for w in _WORD_SPLIT.split(_PLUGIN_SUFFIX.sub("", name)) if w]
+    key = "".join(words).lower()
+    if not key:
+        return None
+    if key in _CANONICAL:
+        return _CANONICAL[key]
+    if all(w.islower() or w.isupper() for w in words):
+        return " ".join(w.capitalize() for w in words)
+    return " ".join(words)  # already cased by its author ("MyCustomCRM"): kept
+
+
+def _clean(text: Any) -> str | None:
+    """Collapse whitespace and cap the length; empty -> None."""
+    if not isinstance(text, str):
+        return None
+    text = _WS.sub(" ", text[: MAX_MESSAGE * 4]).strip()
+    return text[:MAX_MESSAGE] or None
+
+
+# --- free text: status codes, URLs, plugin names ------------------------------------------------
+_PHRASES = sorted({s.phrase for s in HTTPStatus} | {"Gateway Time-out", "Request-URI Too Long",
+                  "Client Error", "Server Error", "Unprocessable Entity"}, key=len, reverse=True)
+_STATUS_PATTERNS = tuple(re.compile(p) for p in (  # case-insensitive parts marked (?i:): CamelCase must stay cased
+    r"(?i:\bHTTP(?:/\d(?:\.\d)?)?\s*(?:status|error)?)\s*:?\s*([1-5]\d\d)\b",  # HTTP 429, HTTP/1.1 503
+    r"(?i:\bstatus(?:[\s_-]?code)?\s*(?:of|is|was)?)\s*[:=]?\s*[\"']?([1-5]\d\d)\b",  # status code 403
+    r"\b([1-5]\d\d)\s*[-:]?\s*(?i:" + "|".join(map(re.escape, _PHRASES)) + r")\b",  # 503 Service Unavailable
+    # ServiceUnavailable (503), failed (401)
+    r"(?:\b(?:[A-Z][a-z]+){2,}|(?i:\b(?:error|status|code|failed|failure)))\s*\(([1-5]\d\d)\)",
+    r"(?i:\b(?:returned|responded with|error code|error|code))\s*:?\s*([1-5]\d\d)\b",  # returned 500
+))
+_NOT_PLUGINS = frozenset({"graph", "rest", "web", "http", "https", "microsoft", "the", "this", "copilot",
+                          "client", "server", "remote", "upstream", "backend", "azure", "openai",
+                          "public", "internal", "external", "admin", "beta", "batch", "plugin", "an", "a"})
+_PLUGIN_API = re.compile(r"\b(To Do|[A-Z][A-Za-z]+)\s+(?:API|[Pp]lugin)\b")  # "To Do API"
+_PLUGIN_KV = re.compile(r"\bplugin(?:[_ ]?name)?\s*[=:]\s*[\"']?([A-Za-z][\w-]*)", re.I)  # plugin=Calendar
+_PLUGIN_CAMEL = re.compile(r"\b([A-Z][A-Za-z]+)Plugin\b")  # CalendarPlugin
+_PLUGIN_BRACKET = re.compile(r"\[(" + "|".join(map(re.escape, KNOWN_PLUGINS)) + r")\]", re.I)
+_LOG_PREFIX = re.compile(
+    r"^(?:\[?\d{4}-\d\d-\d\d[T ][\d:.,]+(?:Z|[+-]\d\d:?\d\d)?\]?\s*)?"  # timestamp
+    r"(?:\[?(?:ERROR|ERR|WARN|WARNING|CRITICAL|FATAL|INFO|DEBUG)\]?:?\s+)?"  # level
+    r"(?:\[([A-Za-z][A-Za-z _-]{0,30})\]:?\s*)?"  # [Plugin] tag (no digits: "[req-42]" is no plugin)
+)
+_LEADING_NAME = re.compile(r"^([A-Za-z_][\w.]{0,120})\s*(?:\(([1-5]\d\d)\))?\s*:\s*(.*)$", re.S)
+_EXC_NAME = re.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Timeout|Fault|Failure|Exit|Interrupt)$")
+_CODE_NAME = re.compile(r"^(?:[A-Z][a-z0-9]+){2,}$|^[a-z]+(?:_[a-z]+)+$")  # ServiceUnavailable, invalid_grant
+
+
+def find_status(text: str) -> int | None:
+    """The HTTP status a text states ("HTTP 429", "status code 403", "503 Service Unavailable")."""
+    for pattern in _STATUS_PATTERNS:
+        match = pattern.search(text)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def _find_endpoint(text: str) -> tuple[str | None, str | None]:
+    """(endpoint, method): "POST /me/sendMail" or the first URL in the text."""
+    call = _METHOD_PATH.search(text)
+    if call:
+        return _trim_url(call.group(2) + call.group(3)), call.group(1)
+    url = _URL.search(text)
+    return (_trim_url(url.group(0)) if url else None), None
+
+
+def _trim_url(url: str) -> str:
+    url = url.rstrip(".,;:!?'\"]")
+    return url[:-1] if url.endswith(")") and "(" not in url else url
+
+
+def _find_plugin(text: str) -> str | None:
+    for pattern in (_PLUGIN_BRACKET, _PLUGIN_KV, _PLUGIN_CAMEL, _PLUGIN_API):
+        for match in pattern.finditer(text):
+            if match.group(1).lower() not in _NOT_PLUGINS:
+                return normalize_plugin(match.group(1))
+    return None
+
+
+def _scan_text(text: str) -> dict[str, Any]:
+    """Fields any text may state outright: status, endpoint, method, plugin."""
+    head = text[:SCAN]
+    endpoint, method = _find_endpoint(head)
+    return {"status_code": find_status(head), "endpoint": endpoint, "http_method": method,
+            "plugin": _find_plugin(head)}
+
+
+def _leading_name(text: str) -> tuple[dict[str, Any], str] | None:
+    """ "TimeoutError: ..." -> type; "ServiceUnavailable (503): ..." -> code and status."""
+    match = _LEADING_NAME.match(text[:SCAN])
+    if not match:
+        return None
+    name, status, rest = match.groups()
+    if _EXC_NAME.match(name):
+        found: dict[str, Any] = {"error_type": name}
+    elif _CODE_NAME.match(name) and name.lower() not in _CANONICAL:
+        found = {"error_code": name}
+    else:
+        return None
+    if status:
+        found["status_code"] = int(status)
+    return found, rest
+
+
+def _parse_text(text: str) -> dict[str, Any]:
+    prefix = _LOG_PREFIX.match(text)
+    body = text[prefix.end():] if prefix else text
+    fields = _scan_text(text)
+    tag = prefix.group(1) if prefix else None
+    if tag and tag.lower() not in _NOT_PLUGINS:
+        fields["plugin"] = normalize_plugin(tag)
+    leading = _leading_name(body)
+    if leading:
+        found, body = leading
+        fields.update({k: v for k, v in found.items() if v is not None})
+    fields["message"] = body
+    embedded = _embedded_json(text)
+    if embedded:  # "Graph call failed: {"error": {...}}": the object is the more specific statement
+        fields.update({k: v for k, v in embedded.items() if v is not None})
+    return fields
+
+
+def _embedded_json(text: str) -> dict[str, Any] | None:
+    start = text.find("{", 0, SCAN)
+    if start <= 0 or not text.rstrip().endswith("}") or len(text) > 200_000:
+        return None
+    obj = _loads(text[start:])
+    return _fields_from_json(obj) if isinstance(obj, dict) else None
+
+
+# --- Python tracebacks --------------------------------------------------------------------------
+_TRACEBACK = "Traceback (most recent call last):"
+_FRAME = re.compile(r'^[ \t]+File "([^"]+)", line \d+.*$', re.M)
+_PLUGIN_PATH = re.compile(r"(?:^|[\\/])plugins[\\/]([A-Za-z_][\w-]*)[\\/]")
+_EXC_LINE = re.compile(r"^([A-Za-z_][\w.]*)(?::[ \t]?(.*))?$", re.S)
+
+
+def _parse_traceback(text: str) -> dict[str, Any]:
+    tail = text[-SCAN:]
+    frames = list(_FRAME.finditer(tail))
+    plugin = None
+    for frame in reversed(frames):  # the innermost frame inside a plugin folder names the plugin
+        folder = _PLUGIN_PATH.search(frame.group(1))
+        if folder:
+            plugin = normalize_plugin(folder.group(1))
+            break
+    start = frames[-1].end() if frames else max(tail.rfind(_TRACEBACK), 0) + len(_TRACEBACK)
+    lines = tail[start:].splitlines()
+    # After the last frame come its indented source and caret lines, then the exception itself.
+    while lines and (not lines[0].strip() or lines[0][:1].isspace()):
+        lines.pop(0)
+    final = "\n".join(lines).strip()
+    match = _EXC_LINE.match(final)
+    error_type, message = (match.group(1), match.group(2)) if match else (None, final)
+    fields = _scan_text(message or "")
+    fields.update(plugin=plugin or fields["plugin"], error_type=error_type, message=message)
+    return fields
+
+
+# --- HTML error pages ---------------------------------------------------------------------------
+_HTML_SNIFF = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?<(?:!doctype\s+html|html|head|body|title|h1)\b", re.I)
+_HEADINGS = tuple((re.compile(rf"<{tag}\b[^>]*>", re.I), re.compile(rf"</{tag}\s*>", re.I))
+                  for tag in ("title", "h1", "h2"))  # opening, closing: searched apart to stay linear
+_TAG = re.compile(r"<[^<>]*>")  # [^<>]: a stray "<" must not make the scan quadratic
+_DROP = re.compile(r"<(?:script|style)\b[^<>]*>[^<]*", re.I)  # code is not a message (linear, not exact)
+_HEADING_STATUS = re.compile(r"(?:^|\D)([1-5]\d\d)(?:\.\d+)?(?!\d)\s*(?:[-:|\u2013]\s*)?(.*)$", re.S)
+
+
+def _parse_html(text: str) -> dict[str, Any]:
+    head = text[: SCAN * 10]
+    headings = []
+    for opening, closing in _HEADINGS:
+        start = opening.search(head)
+        end = closing.search(head, start.end(), start.end() + 4000) if start else None
+        if end:
+            headings.append(_clean(html.unescape(_TAG.sub(" ", head[start.end():end.start()]))) or "")
+    for heading in headings:  # "504 Gateway Time-out" -> 504, "Gateway Time-out"
+        match = _HEADING_STATUS.search(heading)
+        if match:
+            return {"status_code": int(match.group(1)), "message": match.group(2).strip() or heading}
+    message = next((h for h in headings if h), None)
+    if message is None:
+        message = html.unescape(_TAG.sub(" ", _DROP.sub(" ", head)))
+    return {"message": message}
+
+
+# --- JSON objects -------------------------------------------------------------------------------
+# field -> its keys (normalised: lower case, no "_-. "), by rank. The deepest statement wins, then the
+# lowest rank, then the first seen: {"error": {"code": ...}} beats a wrapper's {"code": ...}.
+_KEYS_BY_RANK = {
+    "status_code": ("statuscode httpstatus httpstatuscode", "status httpcode responsecode"),
+    "error_code": ("errorcode", "code", "error"),
+    "error_type": ("errortype exception exceptiontype exceptionclass", "type"),
+    "message": ("message msg errormessage", "detail details errordescription", "description", "title reason"),
+    "plugin": ("plugin pluginname", "skill skillname", "service servicename"),
+    "endpoint": ("endpoint", "url requesturl uri requesturi", "path"),
+    "http_method": ("method httpmethod requestmethod", "verb"),
+}
+_FIELD_KEYS = {key: (field, rank) for field, ranks in _KEYS_BY_RANK.items()
+               for rank, keys in enumerate(ranks) for key in keys.split()}
+_LIST_KEYS = frozenset({"error", "errors", "detail", "details"})  # lists worth opening (not Graph's "value" pages)
+_KEY_CHARS = re.compile(r"[\s_.\-]")
+_STATUS_STR = re.compile(r"^\s*([1-5]\d\d)(?:\s|$)")
+_CODE_LIKE = re.compile(r"^[A-Za-z][\w.:-]{0,79}$")
+_IDENT = re.compile(r"^[A-Za-z_][\w.$-]{0,119}$")
+_GENERIC_TYPES = frozenset({"error", "exception", "failure", "failed", "fault"})  # {"type": "error"} names no class
+
+
+def _loads(text: str) -> Any:
+    """json.loads that answers None for anything it cannot (or should not) decode."""
+    if len(text) > 5_000_000:
+        return None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):  # invalid, or nested deeper than the decoder allows
+        return None
+
+
+def _as_status(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)) and 100 <= value <= 599 and value == int(value):  # NaN, inf: out
+        return int(value)
+    match = _STATUS_STR.match(value) if isinstance(value, str) else None
+    return int(match.group(1)) if match else None
+
+
+def _interpret(field: str, key: str, value: Any) -> list[tuple[str, Any, int]]:
+    """What one scalar says: [(field, value, rank bump)]; several keys are read by their value."""
+    if isinstance(value, bool) or value is None:
+        return []
+    if field == "status_code":
+        return [(field, _as_status(value), 0)]
+    if key == "code" and _as_status(value) is not None:  # {"code": 404}: a status, not a provider code
+        return [("status_code", _as_status(value), 2)]
+    if field == "error_code":
+        if key == "error" and isinstance(value, str) and not _CODE_LIKE.match(value):
+            return [("message", value, 5)]  # {"error": "Not Found"} is a phrase, not a code
+        return [(field, str(value)[:200], 0)] if isinstance(value, (str, int, float)) else []
+    if not isinstance(value, str):
+        return []
+    if field == "error_type":
+        return _interpret_type(value)
+    if field == "plugin":
+        return [(field, normalize_plugin(value), 0)]
+    if field == "http_method":
+        return [(field, value.strip().upper(), 0)] if value.strip().upper() in METHODS else []
+    return [(field, value, 0)]
+
+
+def _interpret_type(value: str) -> list[tuple[str, Any, int]]:
+    if value.lower() in _GENERIC_TYPES:
+        return []
+    if _IDENT.match(value):
+        return [("error_type", value, 0)]
+    if "://" in value or value.startswith("about:"):  # RFC 7807 type URI: its last segment names it
+        last = value.rstrip("/").rsplit("/", 1)[-1]
+        return [] if value == "about:blank" or not last else [("error_type", last[:120], 0)]
+    leading = _leading_name(value)  # {"exception": "KeyError: 'value'"}
+    if leading and "error_type" in leading[0]:
+        return [("error_type", leading[0]["error_type"], 0), ("message", leading[1], 5)]
+    return []
+
+
+class _Walk:
+    """Depth- and size-bounded walk over a decoded object, keeping the best statement per field."""
+
+    def __init__(self) -> None:
+        self.best: dict[str, tuple[tuple[int, int], Any, str]] = {}
+        self.budget = MAX_NODES
+
+    def visit(self, node: Any, depth: int) -> None:
+        if depth > MAX_DEPTH or self.budget <= 0:
+            return
+        self.budget -= 1
+        if isinstance(node, list):
+            for item in node[:5]:
+                self.visit(item, depth + 1)
+            return
+        if not isinstance(node, dict):
+            return
+        for raw_key, value in list(node.items())[:200]:
+            key = _KEY_CHARS.sub("", str(raw_key)).lower()
+            if isinstance(value, dict):
+                if key in ("message", "msg") and isinstance(value.get("value"), str):
+                    self.offer("message", key, value["value"], depth + 1)  # OData: {"lang", "value"}
+                self.visit(value, depth + 1)
+            elif isinstance(value, list):
+                if key in _LIST_KEYS:
+                    self.visit(value, depth)
+            elif isinstance(value, str) and value.lstrip()[:1] in ("{", "["):
+                inner = _loads(value)  # a body that is itself a JSON string
+                if isinstance(inner, (dict, list)):
+                    self.visit(inner, depth + 1)
+                else:
+                    self.offer(None, key, value, depth)
+            else:
+                self.offer(None, key, value, depth)
+
+    def offer(self, field: str | None, key: str, value: Any, depth: int) -> None:
+        spec = _FIELD_KEYS.get(key)
+        if spec is None:
+            return
+        for name, found, bump in _interpret(field or spec[0], key, value):
+            if found is None or found == "":
+                continue
+            rank = (depth, -(spec[1] + bump))
+            if name not in self.best or rank > self.best[name][0]:
+                self.best[name] = (rank, found, key)
+
+    def fields(self) -> dict[str, Any]:
+        return {name: value for name, (_, value, _) in self.best.items()}
+
+
+def _fields_from_json(obj: Any) -> dict[str, Any]:
+    walk = _Walk()
+    walk.visit(obj, 0)
+    fields = walk.fields()
+    message = fields.get("message")
+    if isinstance(message, str) and (fields.get("status_code") is None or fields.get("endpoint") is None):
+        stated = _scan_text(message)  # "503 Server Error ... for url: https://..." inside the message
+        for name in ("status_code", "endpoint", "http_method"):
+            if fields.get(name) is None:
+                fields[name] = stated[name]
+    return fields
+
+
+# --- the parser ---------------------------------------------------------------------------------
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).decode("utf-8", errors="replace")
+    return value if isinstance(value, str) else str(value)
+
+
+def _parse_output(output: Any) -> dict[str, Any]:
+    if isinstance(output, (dict, list)):
+        return {**_fields_from_json(output), "form": "json"}
+    text = _as_text(output)
+    stripped = text.strip()
+    if not stripped:
+        return {"form": "empty"}
+    for _ in range(2):  # a JSON string of an object, possibly encoded twice
+        if stripped[:1] not in ("{", "[", '"'):
+            break
+        decoded = _loads(stripped)
+        if isinstance(decoded, (dict, list)):
+            return {**_fields_from_json(decoded), "form": "json"}
+        if not isinstance(decoded, str) or not decoded.strip():
+            break
+        stripped = text = decoded.strip()
+    if _TRACEBACK in text[:SCAN] or _TRACEBACK in text[-SCAN:]:
+        return {**_parse_traceback(text), "form": "traceback"}
+    if _HTML_SNIFF.match(text[:2000]):
+        return {**_parse_html(text), "form": "html"}
+    return {**_parse_text(stripped), "form": "text"}
+
+
+def _input_hints(skill_input: Any) -> dict[str, Any]:
+    """Plugin, endpoint and method that the call's input states ({"plugin": ...} or "Calendar.x(...)")."""
+    obj = skill_input if isinstance(skill_input, (dict, list)) else None
+    text = _as_text(skill_input).strip() if obj is None else ""
+    if text[:1] in ("{", "["):
+        obj = _loads(text)
+    if isinstance(obj, (dict, list)):
+        walk = _Walk()
+        walk.visit(obj, 0)
+        hints = {k: walk.best[k][1] for k in ("plugin", "endpoint", "http_method") if k in walk.best}
+        if "endpoint" in walk.best and walk.best["endpoint"][2] == "path":
+            hints.pop("endpoint")  # an input's "path" is as likely a file as an endpoint
+        return hints
+    hints = _scan_text(text)
+    call = _DOTTED_CALL.match(text)
+    if call and hints.get("plugin") is None:
+        hints["plugin"] = normalize_plugin(call.group(1))
+    return hints
+
+
+def _build(fields: dict[str, Any]) -> ParsedError:
+    endpoint = normalize_endpoint(fields.get("endpoint"))
+    status = fields.get("status_code")
+    return ParsedError(
+        plugin=fields.get("plugin") if isinstance(fields.get("plugin"), str) else None,
+        endpoint=endpoint,
+        endpoint_template=endpoint_template(endpoint) if endpoint else None,
+        http_method=fields.get("http_method"),
+        status_code=status if isinstance(status, int) else None,
+        error_code=_clean(fields.get("error_code")),
+        error_type=_clean(fields.get("error_type")),
+        message=_clean(fields.get("message")),
+        form=fields.get("form", "text"),
+    )
+
+
+class ErrorParser:
+    """skill_output (object, JSON string, traceback, HTML page, text) -> ParsedError. Stateless."""
+
+    def parse(self, skill_output: Any, *, skill_input: Any = "") -> ParsedError:
+        try:
+            fields = _parse_output(skill_output)
+            wanted = ("plugin", "endpoint", "http_method")
+            if skill_input and any(fields.get(name) is None for name in wanted):
+                for name, value in _input_hints(skill_input).items():
+                    if fields.get(name) is None and value is not None:
+                        fields[name] = value
+            return _build(fields)
+        except Exception:  # a parser bug must not stop an ingest; logged so that it gets fixed
+            log.warning("could not parse a skill_output; kept as text", exc_info=True)
+            try:
+                return ParsedError(form="text", message=_clean(_as_text(skill_output)))
+            except Exception:  # str() of a hostile object can itself raise
+                return ParsedError(form="text")

@@ -1,0 +1,232 @@
+"""process(): stored events -> views -> embeddings -> reductions -> clusters -> evidence, as one stored run.
+
+Clustering works on unique texts weighted by how many events share them. Under the default error view,
+events with one fingerprint share one text, so a million events may be a few thousand points: embedding,
+UMAP and HDBSCAN scale with the distinct failures, not with the traffic. `min_cluster_size` still counts
+events, because HDBSCAN receives each point's event count as its weight.
+
+Re-running with other clustering parameters reuses the stored embeddings and reductions; a run killed
+midway stays marked "running"/"failed" and the previous completed run is still what surfaces show.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from lens_core.clustering.registry import make_clusterer
+from lens_core.config import Settings
+from lens_core.embeddings import Embedder, get_embedder
+from lens_core.errors import ConfigError, InputError, LensError
+from lens_core.reductions import reduce_cached
+from lens_core.results import RunOutcome, build_results, versions
+from lens_core.storage import queries
+from lens_core.storage.models import PipelineRun
+from lens_core.vectors import embed_cached
+from lens_core.views import VIEWS, build_view, text_hash
+
+log = logging.getLogger(__name__)
+
+# stage name, fraction of that stage done (0..1)
+ProgressCallback = Callable[[str, float], None]
+STAGES = ("load", "embed", "reduce", "cluster", "map", "describe", "store")
+
+
+@dataclass(frozen=True)
+class ProcessOptions:
+    """Everything a run depends on; stored with the run so it can be reproduced."""
+
+    algorithm: str = "hdbscan"
+    view: str = "error"
+    embedder: str = "minilm"
+    min_cluster_size: int = 10
+    min_samples: int = 5
+    k: int | None = None
+    umap_neighbors: int = 15
+    umap_components: int = 5
+    umap_min_dist: float = 0.0
+    map_min_dist: float = 0.1
+    random_state: int = 42
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: Any) -> ProcessOptions:
+        base = cls(
+            embedder=settings.embedding_backend,
+            min_cluster_size=settings.min_cluster_size,
+            min_samples=settings.min_samples,
+            random_state=settings.random_state,
+        )
+        return replace(base, **{k: v for k, v in overrides.items() if v is not None})
+
+    def validate(self) -> None:
+        if self.algorithm not in ("hdbscan", "kmeans"):
+            raise ConfigError(f"unknown algorithm {self.algorithm!r}; choose hdbscan or kmeans")
+        if self.view not in VIEWS:
+            raise ConfigError(f"unknown view {self.view!r}; choose one of: {', '.join(VIEWS)}")
+        if self.min_cluster_size < 2:
+            raise ConfigError("min_cluster_size must be at least 2")
+        if self.min_samples < 1:
+            raise ConfigError("min_samples must be at least 1")
+        if self.k is not None and self.k < 2:
+            raise ConfigError("k must be at least 2 (or left out to choose it automatically)")
+        if self.umap_neighbors < 2 or self.umap_components < 2:
+            raise ConfigError("UMAP needs at least 2 neighbours and 2 components")
+        if not 0.0 <= self.umap_min_dist <= 1.0:
+            raise ConfigError("umap_min_dist must be between 0 and 1")
+
+
+@dataclass
+class Clock:
+    """Per-stage wall-clock seconds, in the order the stages ran."""
+
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, name: str, progress: ProgressCallback | None) -> Iterator[None]:
+        if progress:
+            progress(name, 0.0)
+        started = time.perf_counter()
+        yield
+        self.timings[name] = round(time.perf_counter() - started, 3)
+        if progress:
+            progress(name, 1.0)
+
+
+def process(
+    *,
+    engine: Engine,
+    settings: Settings,
+    options: ProcessOptions | None = None,
+    embedder: Embedder | None = None,
+    progress: ProgressCallback | None = None,
+) -> RunOutcome:
+    """Run the whole pipeline over every stored event and store it as one run; returns its outcome."""
+    options = options or ProcessOptions.from_settings(settings)
+    options.validate()
+    embedder = embedder or get_embedder(options.embedder, settings)
+    run = queries.create_run(engine=engine, run=_new_run(options, embedder))
+    assert run.id is not None
+    try:
+        outcome = _run(run.id, engine=engine, options=options, embedder=embedder, progress=progress)
+    except LensError as exc:
+        queries.mark_finished(engine=engine, run_id=run.id, status="failed", error=str(exc))
+        raise
+    except BaseException as exc:  # noqa: BLE001 - record why, then let it propagate unchanged
+        queries.mark_finished(engine=engine, run_id=run.id, status="failed", error=f"{type(exc).__name__}: {exc}")
+        raise
+    return outcome
+
+
+def _new_run(options: ProcessOptions, embedder: Embedder) -> PipelineRun:
+    return PipelineRun(
+        status="running",
+        algorithm=options.algorithm,
+        view=options.view,
+        embedder=options.embedder,
+        embedding_model=embedder.model,
+        parameters=asdict(options),
+        versions=versions(),
+    )
+
+
+def _run(
+    run_id: int, *, engine: Engine, options: ProcessOptions, embedder: Embedder, progress: ProgressCallback | None
+) -> RunOutcome:
+    clock, counts, notes = Clock(), {}, []
+    with clock.stage("load", progress):
+        events = queries.load_events_frame(engine=engine)
+        if events.empty:
+            raise InputError("no events stored yet: run `lens ingest FILE` (or `lens sample`) first")
+        texts = build_view(options.view, events)
+        hashes = texts.map(text_hash)
+        # Canonical point order (sorted by hash) makes the run independent of ingestion order.
+        unique_hashes = np.sort(hashes.unique())
+        point_of_event = pd.Index(unique_hashes).get_indexer(hashes)
+        first_text = pd.Series(texts.values, index=hashes.values).groupby(level=0).first()
+        point_texts = first_text.loc[unique_hashes].tolist()
+        weights = np.bincount(point_of_event, minlength=len(unique_hashes)).astype(np.float32)
+    counts.update(events=len(events), unique_texts=len(unique_hashes), fingerprints=int(events["fingerprint"].nunique()))
+
+    with clock.stage("embed", progress):
+        vectors, embedded_now = embed_cached(
+            point_texts, list(unique_hashes), embedder=embedder, engine=engine,
+            progress=_fraction(progress, "embed"),
+        )
+    counts.update(embedded=embedded_now, embeddings_cached=len(unique_hashes) - embedded_now)
+
+    model_key = f"{embedder.model}|{options.view}"
+    with clock.stage("reduce", progress):
+        cluster_params = {
+            "n_neighbors": options.umap_neighbors, "n_components": options.umap_components,
+            "min_dist": options.umap_min_dist, "metric": "cosine", "random_state": options.random_state,
+        }
+        points, reduction, reused = reduce_cached(
+            vectors, list(unique_hashes), model=model_key, params=cluster_params, engine=engine
+        )
+    counts["reduction_reused"] = reused
+    _note_fallback(notes, "reduction", reduction.fallback)
+
+    with clock.stage("cluster", progress):
+        clusterer = _fit_clusterer(options, points, weights)
+
+    with clock.stage("map", progress):
+        map_params = {**cluster_params, "n_components": 2, "min_dist": options.map_min_dist}
+        map_points, map_reduction, map_reused = reduce_cached(
+            vectors, list(unique_hashes), model=model_key, params=map_params, engine=engine
+        )
+    counts["map_reused"] = map_reused
+
+    with clock.stage("describe", progress):
+        outcome = build_results(
+            run_id, events=events, texts=texts, point_of_event=point_of_event, points=points,
+            weights=weights, vectors=vectors, map_points=map_points, clusterer=clusterer,
+            random_state=options.random_state,
+        )
+
+    with clock.stage("store", progress):
+        queries.store_run_results(
+            engine=engine, run_id=run_id, clusters=outcome.clusters, summaries=outcome.summaries,
+            assignments=outcome.assignments,
+        )
+        counts.update(clusters=outcome.n_clusters, noise_events=outcome.noise_events)
+    queries.mark_finished(
+        engine=engine, run_id=run_id, status="completed", n_events=len(events),
+        n_clusters=outcome.n_clusters, noise_share=outcome.noise_share, silhouette=outcome.silhouette,
+        counts=counts, timings=clock.timings, notes=notes + outcome.notes,
+        reduction_id=reduction.id, map_reduction_id=map_reduction.id,
+    )
+    outcome.timings = clock.timings
+    outcome.counts = counts
+    log.info("run %d: %d events, %d clusters, noise %.1f%%, %s", run_id, len(events), outcome.n_clusters,
+             100 * outcome.noise_share, clock.timings)
+    return outcome
+
+
+def _fit_clusterer(options: ProcessOptions, points: np.ndarray, weights: np.ndarray) -> Any:
+    if options.algorithm == "hdbscan":
+        clusterer = make_clusterer(
+            "hdbscan", min_cluster_size=options.min_cluster_size, min_samples=options.min_samples
+        )
+    else:
+        clusterer = make_clusterer("kmeans", n_clusters=options.k, random_state=options.random_state)
+    return clusterer.fit(points, sample_weight=weights)
+
+
+def _note_fallback(notes: list[str], stage: str, fallback: str | None) -> None:
+    if fallback:
+        log.warning("%s fell back: %s", stage, fallback)
+        notes.append(f"{stage}: {fallback}")
+
+
+def _fraction(progress: ProgressCallback | None, stage: str) -> Callable[[int, int], None] | None:
+    if progress is None:
+        return None
+    return lambda done, total: progress(stage, done / total if total else 1.0)

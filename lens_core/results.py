@@ -1,0 +1,203 @@
+"""From fitted clusters to what a run stores: ranked clusters, evidence, summaries and assignments."""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import silhouette_score
+
+from lens_core.describe import OfflineSummarizer, build_digests, digest_to_dict
+from lens_core.fingerprint import FINGERPRINT_VERSION
+from lens_core.schema import ClusterDigest
+from lens_core.storage.models import ClusterRow, ClusterSummaryRow
+
+NOISE = -1
+SILHOUETTE_SAMPLE = 3000
+NEIGHBOURS = 3
+_PACKAGES = (
+    "numpy", "pandas", "scikit-learn", "umap-learn", "fast-hdbscan", "hdbscan", "sentence-transformers",
+    "torch", "sqlalchemy", "sqlmodel",
+)
+
+
+@dataclass
+class RunOutcome:
+    run_id: int
+    clusters: list[ClusterRow]
+    summaries: dict[int, ClusterSummaryRow]
+    digests: dict[int, ClusterDigest]
+    assignments: pd.DataFrame
+    n_clusters: int
+    noise_events: int
+    noise_share: float
+    silhouette: float | None
+    notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, Any] = field(default_factory=dict)
+
+
+def versions() -> dict[str, str]:
+    found = {"python": platform.python_version(), "fingerprint": FINGERPRINT_VERSION}
+    for name in _PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def ranked_labels(point_labels: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Renumber clusters 0, 1, 2... by event count (largest first); noise stays -1."""
+    labels = np.asarray(point_labels)
+    real = sorted({int(x) for x in labels if x != NOISE}, key=lambda lab: (-weights[labels == lab].sum(), lab))
+    mapping = {old: new for new, old in enumerate(real)}
+    return np.array([mapping.get(int(x), NOISE) for x in labels], dtype=np.int64)
+
+
+def build_results(
+    run_id: int,
+    *,
+    events: pd.DataFrame,
+    texts: pd.Series,
+    point_of_event: np.ndarray,
+    points: np.ndarray,
+    weights: np.ndarray,
+    vectors: np.ndarray,
+    map_points: np.ndarray,
+    clusterer: Any,
+    random_state: int,
+) -> RunOutcome:
+    point_labels = ranked_labels(clusterer.labels_, weights)
+    centroids = _weighted_centroids(points, point_labels, weights)
+    point_distance = _distance_to_centroid(points, point_labels, centroids)
+    event_labels = point_labels[point_of_event]
+    probabilities = getattr(clusterer, "probabilities_", None)
+    point_probability = np.ones(len(points)) if probabilities is None else np.asarray(probabilities, dtype=float)
+
+    frame = events.assign(
+        label=event_labels,
+        distance=point_distance[point_of_event],
+        text=texts.values,
+        message=events["error_message"],
+    )
+    digests = build_digests(frame, points[point_of_event])
+    summaries = _summarise(digests, centroids)
+    clusters = [_cluster_row(run_id, d, summaries[d.label], vectors, point_labels, weights) for d in digests.values()]
+    summary_rows = {label: _summary_row(s, digests[label]) for label, s in summaries.items()}
+    assignments = pd.DataFrame(
+        {
+            "event_id": events["id"].astype("int64").values,
+            "label": event_labels,
+            "probability": point_probability[point_of_event],
+            "distance": point_distance[point_of_event],
+            "map_x": map_points[point_of_event, 0].astype(float),
+            "map_y": map_points[point_of_event, 1].astype(float),
+        }
+    )
+    assignments["distance"] = assignments["distance"].where(assignments["label"] != NOISE, None)
+    noise_events = int((event_labels == NOISE).sum())
+    return RunOutcome(
+        run_id=run_id,
+        clusters=clusters,
+        summaries=summary_rows,
+        digests=digests,
+        assignments=assignments,
+        n_clusters=len({int(x) for x in point_labels if x != NOISE}),
+        noise_events=noise_events,
+        noise_share=noise_events / len(events),
+        silhouette=_silhouette(points[point_of_event], event_labels, random_state),
+    )
+
+
+def _weighted_centroids(points: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> dict[int, np.ndarray]:
+    centroids = {}
+    for label in np.unique(labels):
+        if label == NOISE:
+            continue
+        mask = labels == label
+        centroids[int(label)] = np.average(points[mask], axis=0, weights=weights[mask])
+    return centroids
+
+
+def _distance_to_centroid(points: np.ndarray, labels: np.ndarray, centroids: dict[int, np.ndarray]) -> np.ndarray:
+    distance = np.full(len(points), np.nan)
+    for label, centre in centroids.items():
+        mask = labels == label
+        distance[mask] = np.linalg.norm(points[mask] - centre, axis=1)
+    return distance
+
+
+def _summarise(digests: dict[int, ClusterDigest], centroids: dict[int, np.ndarray]) -> dict[int, Any]:
+    """Offline summaries; each cluster sees its nearest clusters so a summary can name what is distinctive."""
+    summarizer = OfflineSummarizer()
+    labels = sorted(centroids)
+    summaries = {}
+    for label, digest in digests.items():
+        neighbours: list[ClusterDigest] = []
+        if label in centroids and len(labels) > 1:
+            others = sorted((lab for lab in labels if lab != label),
+                            key=lambda lab: float(np.linalg.norm(centroids[lab] - centroids[label])))
+            neighbours = [digests[lab] for lab in others[:NEIGHBOURS] if lab in digests]
+        summaries[label] = summarizer.summarize(digest, neighbours=neighbours)
+    return summaries
+
+
+def _cluster_row(
+    run_id: int, digest: ClusterDigest, summary: Any, vectors: np.ndarray, labels: np.ndarray, weights: np.ndarray
+) -> ClusterRow:
+    centroid, radius = _embedding_centroid(vectors, labels == digest.label, weights)
+    return ClusterRow(
+        run_id=run_id,
+        label=digest.label,
+        size=digest.size,
+        share=digest.share,
+        summary=summary.summary,
+        root_cause=summary.root_cause,
+        suggested_fix=summary.suggested_fix,
+        severity=summary.severity,
+        confidence=summary.confidence,
+        evidence=digest_to_dict(digest),
+        centroid=None if digest.label == NOISE else centroid.astype(np.float32).tobytes(),
+        radius=None if digest.label == NOISE else radius,
+    )
+
+
+def _embedding_centroid(vectors: np.ndarray, mask: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, float]:
+    """Centre and 95th-percentile cosine radius in embedding space: what assigns new events later."""
+    if not mask.any():
+        return np.zeros(vectors.shape[1], dtype=np.float32), 0.0
+    centre = np.average(vectors[mask], axis=0, weights=weights[mask])
+    norm = np.linalg.norm(centre)
+    centre = centre / norm if norm else centre
+    cosine_distance = 1.0 - vectors[mask] @ centre
+    order = np.argsort(cosine_distance)
+    cumulative = np.cumsum(weights[mask][order]) / weights[mask].sum()
+    radius = float(cosine_distance[order][np.searchsorted(cumulative, 0.95)])
+    return centre, radius
+
+
+def _summary_row(summary: Any, digest: ClusterDigest) -> ClusterSummaryRow:
+    return ClusterSummaryRow(
+        cluster_id=0,  # set when the cluster row has its id
+        source=summary.source,
+        summary=summary.summary,
+        root_cause=summary.root_cause,
+        suggested_fix=summary.suggested_fix,
+        severity=summary.severity,
+        confidence=summary.confidence,
+        evidence={"size": digest.size, "share": digest.share},
+    )
+
+
+def _silhouette(points: np.ndarray, labels: np.ndarray, random_state: int) -> float | None:
+    """Silhouette of clustered events (noise left out) on a fixed sample; None when undefined."""
+    mask = labels != NOISE
+    if len(np.unique(labels[mask])) < 2 or mask.sum() < 3:
+        return None
+    sample = min(SILHOUETTE_SAMPLE, int(mask.sum()))
+    return float(silhouette_score(points[mask], labels[mask], sample_size=sample, random_state=random_state))

@@ -1,0 +1,102 @@
+"""Engines for SQLite (the embedded default) and PostgreSQL, chosen by DATABASE_URL alone.
+
+SQLite gets WAL (readers never block the writer), foreign keys and a busy timeout on every connection,
+so several processes (CLI, API, dashboard) can share one file without "database is locked".
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import event, insert
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlmodel import SQLModel, create_engine
+
+from lens_core.errors import ConfigError, StorageError
+from lens_core.storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+log = logging.getLogger(__name__)
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def normalise_url(url: str) -> str:
+    """`postgresql://` means psycopg 3 here (the driver lens installs), as users write it in .env files."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """An engine for `url` with lens's per-dialect connection settings; tables are not created here."""
+    try:
+        parsed = make_url(normalise_url(url))
+    except ArgumentError:
+        raise ConfigError(f"DATABASE_URL is not a database URL: {redact_url(url)!r}") from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        engine = create_engine(parsed, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if backend == "postgresql":
+        return create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    raise ConfigError(f"DATABASE_URL: unsupported database {backend!r}; use sqlite:/// or postgresql://")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def init_db(engine: Engine) -> None:
+    """Create missing tables. Safe to call on every start and from several processes at once."""
+    try:
+        SQLModel.metadata.create_all(engine)
+    except OperationalError as exc:
+        raise StorageError(f"database {redact_url(str(engine.url))} is not reachable: {_first_line(exc)}") from None
+    except SQLAlchemyError as exc:
+        # Two processes creating the same table at once: the loser sees "already exists"; the schema is there.
+        if "already exists" not in str(exc):
+            raise StorageError(f"could not create lens tables: {_first_line(exc)}") from None
+        log.debug("tables were created concurrently by another process")
+
+
+def open_engine(url: str) -> Engine:
+    """Engine plus tables: what every entry point needs."""
+    engine = make_engine(url)
+    init_db(engine)
+    return engine
+
+
+def insert_ignoring_conflicts(engine_or_dialect: Any, table: Any, index_elements: list[str]) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING for the engine's dialect: the one dialect-specific statement lens has."""
+    dialect = getattr(engine_or_dialect, "dialect", engine_or_dialect)
+    if dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing(index_elements=index_elements)
+    if dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table).on_conflict_do_nothing(index_elements=index_elements)
+    return insert(table)
+
+
+def redact_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    try:
+        return make_url(normalise_url(url)).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<invalid url>"
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(getattr(exc, "orig", None) or exc)
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__

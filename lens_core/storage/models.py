@@ -1,0 +1,195 @@
+"""SQLModel tables. Portable between SQLite and PostgreSQL: no dialect-only column types.
+
+Rows never leave the core as they are: surfaces build their own response models from them.
+Vectors are float32 bytes (`np.ndarray.tobytes()`), decoded with `np.frombuffer(..., dtype=np.float32)`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Integer, Column, DateTime, ForeignKey, Index, LargeBinary, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _when(**kw: Any) -> Any:
+    return Field(sa_type=DateTime(timezone=True), **kw)
+
+
+class FailureFingerprint(SQLModel, table=True):
+    """An exact failure signature: its hash, the fields it hashes and the template analysts read."""
+
+    __tablename__ = "failure_fingerprints"
+
+    hash: str = Field(primary_key=True, max_length=64)
+    version: str = Field(max_length=16)
+    plugin: str | None = Field(default=None, max_length=200)
+    endpoint_template: str | None = Field(default=None, sa_type=Text)
+    status_code: int | None = None
+    error_code: str | None = Field(default=None, max_length=300)
+    message_template: str = Field(default="", sa_type=Text)
+    created_at: datetime = _when(default_factory=utcnow)
+
+
+class TelemetryEventRow(SQLModel, table=True):
+    """One ingested failure, with what the parser read from its skill_output."""
+
+    __tablename__ = "telemetry_events"
+    __table_args__ = (Index("ix_telemetry_events_timestamp", "timestamp"),)
+
+    # BIGINT on PostgreSQL for millions of events; INTEGER on SQLite, where only that aliases the rowid.
+    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True))
+    evaluation_id: str = Field(max_length=256, unique=True)
+    customer_prompt: str = Field(default="", sa_type=Text)
+    skill_input: str = Field(default="", sa_type=Text)
+    skill_output: str = Field(default="", sa_type=Text)
+    ai_output: str = Field(default="", sa_type=Text)
+    timestamp: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    user_id: str | None = Field(default=None, max_length=256, index=True)
+    tenant_id: str | None = Field(default=None, max_length=256)
+    attributes: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    plugin: str | None = Field(default=None, max_length=200)
+    endpoint: str | None = Field(default=None, sa_type=Text)
+    endpoint_template: str | None = Field(default=None, sa_type=Text)
+    http_method: str | None = Field(default=None, max_length=16)
+    status_code: int | None = None
+    error_code: str | None = Field(default=None, max_length=300)
+    error_type: str | None = Field(default=None, max_length=300)
+    error_message: str | None = Field(default=None, sa_type=Text)
+    error_form: str = Field(default="empty", max_length=16)
+    fingerprint: str = Field(foreign_key="failure_fingerprints.hash", index=True, max_length=64)
+    source: str | None = Field(default=None, max_length=500)
+    ingested_at: datetime = _when(default_factory=utcnow)
+
+
+class EmbeddingRow(SQLModel, table=True):
+    """One vector per (model, text hash): a text is embedded once per model, ever."""
+
+    __tablename__ = "embeddings"
+    __table_args__ = (UniqueConstraint("model", "text_hash", name="uq_embeddings_model_text"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    model: str = Field(max_length=200)
+    text_hash: str = Field(max_length=64)
+    dim: int
+    vector: bytes = Field(sa_type=LargeBinary)
+    created_at: datetime = _when(default_factory=utcnow)
+
+
+class Reduction(SQLModel, table=True):
+    """A stored UMAP output over unique texts, found again by `key` so re-clustering never recomputes it.
+
+    `key` hashes everything the output depends on: the embedding model, the exact set of texts (their
+    hashes) and the parameters. Row i of `vectors` belongs to the i-th 32-byte digest in `text_hashes`.
+    """
+
+    __tablename__ = "reductions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64, unique=True)
+    n_components: int
+    params: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    n_points: int
+    text_hashes: bytes = Field(sa_type=LargeBinary)
+    vectors: bytes = Field(sa_type=LargeBinary)
+    fallback: str | None = Field(default=None, sa_type=Text)
+    seconds: float = 0.0
+    created_at: datetime = _when(default_factory=utcnow)
+
+
+class PipelineRun(SQLModel, table=True):
+    """One processing run: its parameters, versions, counts and per-stage timings, kept for comparison."""
+
+    __tablename__ = "pipeline_runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    status: str = Field(default="running", max_length=16)  # running | completed | failed
+    algorithm: str = Field(max_length=16)
+    view: str = Field(max_length=32)
+    embedder: str = Field(max_length=32)
+    embedding_model: str = Field(default="", max_length=200)
+    parameters: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    versions: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    counts: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    timings: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    notes: list[str] = Field(default_factory=list, sa_type=JSON)
+    n_events: int = 0
+    n_clusters: int = 0
+    noise_share: float | None = None
+    silhouette: float | None = None
+    reduction_id: int | None = Field(default=None, foreign_key="reductions.id")
+    map_reduction_id: int | None = Field(default=None, foreign_key="reductions.id")
+    error: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = _when(default_factory=utcnow)
+    finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class ClusterRow(SQLModel, table=True):
+    """A cluster of one run. `label` is run-local (-1 is noise); summary/root_cause are the ones shown."""
+
+    __tablename__ = "clusters"
+    __table_args__ = (UniqueConstraint("run_id", "label", name="uq_clusters_run_label"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(sa_column=Column(ForeignKey("pipeline_runs.id", ondelete="CASCADE"), index=True))
+    label: int
+    size: int
+    share: float
+    summary: str = Field(default="", sa_type=Text)
+    root_cause: str = Field(default="", sa_type=Text)
+    suggested_fix: str = Field(default="", sa_type=Text)
+    severity: str = Field(default="", max_length=16)
+    confidence: float | None = None
+    evidence: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    centroid: bytes | None = Field(default=None, sa_type=LargeBinary)
+    radius: float | None = None
+    analyst_label: str | None = Field(default=None, max_length=200)
+    analyst_notes: str | None = Field(default=None, sa_type=Text)
+
+
+class ClusterAssignment(SQLModel, table=True):
+    """Which cluster each event of a run fell in, how firmly, and where it sits on the 2-D map."""
+
+    __tablename__ = "cluster_assignments"
+    __table_args__ = (Index("ix_cluster_assignments_run_label", "run_id", "label"),)
+
+    run_id: int = Field(sa_column=Column(ForeignKey("pipeline_runs.id", ondelete="CASCADE"), primary_key=True))
+    event_id: int = Field(
+        sa_column=Column(
+            BigInteger().with_variant(Integer, "sqlite"),
+            ForeignKey("telemetry_events.id", ondelete="CASCADE"),
+            primary_key=True,
+        )
+    )
+    label: int
+    probability: float | None = None
+    distance: float | None = None
+    map_x: float | None = None
+    map_y: float | None = None
+
+
+class ClusterSummaryRow(SQLModel, table=True):
+    """Every summary ever written for a cluster, with where it came from (offline rules or an LLM)."""
+
+    __tablename__ = "cluster_summaries"
+
+    id: int | None = Field(default=None, primary_key=True)
+    cluster_id: int = Field(sa_column=Column(ForeignKey("clusters.id", ondelete="CASCADE"), index=True))
+    source: str = Field(max_length=16)  # offline | llm
+    model: str = Field(default="", max_length=200)
+    prompt_version: str = Field(default="", max_length=32)
+    prompt_hash: str = Field(default="", max_length=64)
+    summary: str = Field(default="", sa_type=Text)
+    root_cause: str = Field(default="", sa_type=Text)
+    suggested_fix: str = Field(default="", sa_type=Text)
+    severity: str = Field(default="", max_length=16)
+    confidence: float | None = None
+    evidence: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    input_tokens: int = 0
+    output_tokens: int = 0
+    created_at: datetime = _when(default_factory=utcnow)

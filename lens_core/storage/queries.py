@@ -1,0 +1,273 @@
+"""Keyword-only queries over lens's tables. Every SQL statement here uses bound parameters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from lens_core.errors import NotFoundError
+from lens_core.storage.engine import insert_ignoring_conflicts
+from lens_core.storage.models import (
+    ClusterAssignment,
+    ClusterRow,
+    ClusterSummaryRow,
+    EmbeddingRow,
+    FailureFingerprint,
+    PipelineRun,
+    Reduction,
+    TelemetryEventRow,
+    utcnow,
+)
+
+_IN_CHUNK = 900  # below SQLite's default limit on bound parameters per statement
+
+EVENT_COLUMNS = (
+    "id", "evaluation_id", "customer_prompt", "skill_input", "skill_output", "ai_output", "timestamp",
+    "user_id", "tenant_id", "plugin", "endpoint", "endpoint_template", "status_code", "error_code",
+    "error_type", "error_message", "error_form", "fingerprint",
+)
+
+
+# -- events -------------------------------------------------------------------------------------------
+
+
+def load_events_frame(*, engine: Engine, columns: Sequence[str] = EVENT_COLUMNS) -> pd.DataFrame:
+    """All stored events with their fingerprint's template, ordered by id (stable across runs)."""
+    ev = TelemetryEventRow.__table__
+    fp = FailureFingerprint.__table__
+    stmt = (
+        select(*[ev.c[name] for name in columns], fp.c.message_template)
+        .join(fp, fp.c.hash == ev.c.fingerprint)
+        .order_by(ev.c.id)
+    )
+    with engine.connect() as conn:
+        frame = pd.read_sql(stmt, conn)
+    frame["status_code"] = frame["status_code"].astype("Int64")
+    if "timestamp" in frame:
+        frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
+    return frame
+
+
+def count_events(*, engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(TelemetryEventRow)).scalar_one())
+
+
+def count_fingerprints(*, engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(FailureFingerprint)).scalar_one())
+
+
+# -- embeddings ---------------------------------------------------------------------------------------
+
+
+def cached_vectors(*, engine: Engine, model: str, hashes: Iterable[str]) -> dict[str, np.ndarray]:
+    table = EmbeddingRow.__table__
+    found: dict[str, np.ndarray] = {}
+    wanted = list(hashes)
+    with engine.connect() as conn:
+        for start in range(0, len(wanted), _IN_CHUNK):
+            part = wanted[start : start + _IN_CHUNK]
+            stmt = select(table.c.text_hash, table.c.vector).where(
+                table.c.model == model, table.c.text_hash.in_(part)
+            )
+            for text_hash, blob in conn.execute(stmt):
+                found[text_hash] = np.frombuffer(blob, dtype=np.float32)
+    return found
+
+
+def store_vectors(*, engine: Engine, model: str, vectors: dict[str, np.ndarray]) -> None:
+    """Store new vectors; a vector another process stored meanwhile is kept as it is."""
+    if not vectors:
+        return
+    table = EmbeddingRow.__table__
+    now = utcnow()
+    rows = [
+        {"model": model, "text_hash": h, "dim": int(v.shape[0]), "vector": v.astype(np.float32).tobytes(),
+         "created_at": now}
+        for h, v in vectors.items()
+    ]
+    stmt = insert_ignoring_conflicts(engine, table, ["model", "text_hash"])
+    with engine.begin() as conn:
+        conn.execute(stmt, rows)
+
+
+# -- reductions ---------------------------------------------------------------------------------------
+
+
+def find_reduction(*, engine: Engine, key: str) -> Reduction | None:
+    with Session(engine) as session:
+        return session.execute(select(Reduction).where(Reduction.key == key)).scalars().first()
+
+
+def store_reduction(*, engine: Engine, reduction: Reduction) -> Reduction:
+    table = Reduction.__table__
+    values = reduction.model_dump(exclude={"id"})
+    with engine.begin() as conn:
+        conn.execute(insert_ignoring_conflicts(engine, table, ["key"]), [values])
+    stored = find_reduction(engine=engine, key=reduction.key)
+    assert stored is not None  # just inserted, or inserted by a concurrent run with the same key
+    return stored
+
+
+# -- runs ---------------------------------------------------------------------------------------------
+
+
+def create_run(*, engine: Engine, run: PipelineRun) -> PipelineRun:
+    with Session(engine) as session:
+        session.add(run)
+        session.commit()
+        session.refresh(run)
+        return run
+
+
+def update_run(*, engine: Engine, run_id: int, **values: Any) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(PipelineRun.__table__).where(PipelineRun.__table__.c.id == run_id).values(**values))
+
+
+def get_run(*, engine: Engine, run_id: int) -> PipelineRun:
+    with Session(engine) as session:
+        run = session.get(PipelineRun, run_id)
+    if run is None:
+        raise NotFoundError(f"run {run_id} does not exist")
+    return run
+
+
+def latest_run(*, engine: Engine) -> PipelineRun | None:
+    """The newest completed run: what every surface shows unless asked for another."""
+    stmt = select(PipelineRun).where(PipelineRun.status == "completed").order_by(PipelineRun.id.desc()).limit(1)
+    with Session(engine) as session:
+        return session.execute(stmt).scalars().first()
+
+
+def resolve_run(*, engine: Engine, run_id: int | None) -> PipelineRun:
+    if run_id is not None:
+        return get_run(engine=engine, run_id=run_id)
+    run = latest_run(engine=engine)
+    if run is None:
+        raise NotFoundError("no completed run yet: run `lens process` first")
+    return run
+
+
+def list_runs(*, engine: Engine, limit: int = 100) -> list[PipelineRun]:
+    with Session(engine) as session:
+        stmt = select(PipelineRun).order_by(PipelineRun.id.desc()).limit(limit)
+        return list(session.execute(stmt).scalars().all())
+
+
+# -- clusters -----------------------------------------------------------------------------------------
+
+
+def store_run_results(
+    *,
+    engine: Engine,
+    run_id: int,
+    clusters: list[ClusterRow],
+    summaries: dict[int, ClusterSummaryRow],
+    assignments: pd.DataFrame,
+) -> None:
+    """Clusters, their summaries and every event's assignment, in one transaction.
+
+    `summaries` is keyed by cluster label; `assignments` has columns event_id, label, probability,
+    distance, map_x, map_y.
+    """
+    with Session(engine) as session:
+        session.add_all(clusters)
+        session.flush()
+        by_label = {c.label: c.id for c in clusters}
+        for label, summary in summaries.items():
+            summary.cluster_id = by_label[label]
+            session.add(summary)
+        session.flush()
+        rows = assignments.assign(run_id=run_id).to_dict("records")
+        for start in range(0, len(rows), 5000):
+            session.execute(ClusterAssignment.__table__.insert(), rows[start : start + 5000])
+        session.commit()
+
+
+def clusters_of_run(*, engine: Engine, run_id: int, include_noise: bool = True) -> list[ClusterRow]:
+    """Clusters ranked by size (noise last)."""
+    stmt = select(ClusterRow).where(ClusterRow.run_id == run_id)
+    if not include_noise:
+        stmt = stmt.where(ClusterRow.label != -1)
+    with Session(engine) as session:
+        rows = list(session.execute(stmt).scalars().all())
+    return sorted(rows, key=lambda c: (c.label == -1, -c.size, c.label))
+
+
+def get_cluster(*, engine: Engine, run_id: int, label: int) -> ClusterRow:
+    stmt = select(ClusterRow).where(ClusterRow.run_id == run_id, ClusterRow.label == label)
+    with Session(engine) as session:
+        row = session.execute(stmt).scalars().first()
+    if row is None:
+        raise NotFoundError(f"cluster {label} does not exist in run {run_id}")
+    return row
+
+
+def cluster_events(
+    *, engine: Engine, run_id: int, label: int, offset: int = 0, limit: int = 50, search: str | None = None
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of a cluster's events (by event id) and the total count."""
+    ev, ca = TelemetryEventRow.__table__, ClusterAssignment.__table__
+    where = [ca.c.run_id == run_id, ca.c.label == label]
+    if search:
+        pattern = f"%{search.lower()}%"
+        where.append(func.lower(ev.c.customer_prompt).like(pattern) | func.lower(ev.c.skill_output).like(pattern))
+    base = select(ev, ca.c.distance, ca.c.probability).join(ca, ca.c.event_id == ev.c.id).where(*where)
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+        rows = conn.execute(base.order_by(ev.c.id).offset(offset).limit(limit)).mappings().all()
+    return [dict(r) for r in rows], int(total)
+
+
+def assignments_frame(*, engine: Engine, run_id: int) -> pd.DataFrame:
+    """evaluation_id, fingerprint, cluster_id, run_id, plus map coordinates, for exports and the map."""
+    ev, ca = TelemetryEventRow.__table__, ClusterAssignment.__table__
+    stmt = (
+        select(
+            ev.c.evaluation_id, ev.c.fingerprint, ca.c.label.label("cluster_id"), ca.c.run_id,
+            ca.c.probability, ca.c.distance, ca.c.map_x, ca.c.map_y,
+        )
+        .join(ca, ca.c.event_id == ev.c.id)
+        .where(ca.c.run_id == run_id)
+        .order_by(ev.c.id)
+    )
+    with engine.connect() as conn:
+        return pd.read_sql(stmt, conn)
+
+
+def set_cluster_annotation(
+    *, engine: Engine, run_id: int, label: int, analyst_label: str | None, analyst_notes: str | None
+) -> None:
+    get_cluster(engine=engine, run_id=run_id, label=label)
+    with engine.begin() as conn:
+        conn.execute(
+            update(ClusterRow.__table__)
+            .where(ClusterRow.__table__.c.run_id == run_id, ClusterRow.__table__.c.label == label)
+            .values(analyst_label=analyst_label, analyst_notes=analyst_notes)
+        )
+
+
+def summaries_of_cluster(*, engine: Engine, cluster_id: int) -> list[ClusterSummaryRow]:
+    stmt = select(ClusterSummaryRow).where(ClusterSummaryRow.cluster_id == cluster_id).order_by(ClusterSummaryRow.id)
+    with Session(engine) as session:
+        return list(session.execute(stmt).scalars().all())
+
+
+def mark_finished(*, engine: Engine, run_id: int, status: str, **values: Any) -> None:
+    update_run(engine=engine, run_id=run_id, status=status, finished_at=utcnow(), **values)
+
+
+def as_datetime(value: Any) -> datetime | None:
+    """A pandas/NumPy timestamp as a Python datetime (None for NaT)."""
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).to_pydatetime()

@@ -1,0 +1,89 @@
+"""Views: which text of an event gets embedded. The view decides what the clusters mean.
+
+- error (default): the parsed error: plugin, status with its reason phrase, error code or type, endpoint
+  template and the masked message template. Events sharing a fingerprint share this text exactly, so it is
+  embedded once; near-identical signatures (one cause reported in several surface forms) land close.
+  This is the view that finds root causes.
+- intent: the customer's prompt: who is hurt, doing what.
+- prompt_output / input_output: the original design's texts (`customer_prompt + skill_output`,
+  `skill_input + skill_output`); kept for comparison: they group by what users asked, not by cause.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+import pandas as pd
+
+from lens_core.errors import ConfigError
+
+DEFAULT_VIEW = "error"
+# Raw skill_output can be a whole HTML page; the model reads 256 word pieces anyway.
+_RAW_CHARS = 2000
+
+_REASONS = {
+    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+    408: "Request Timeout", 409: "Conflict", 410: "Gone", 412: "Precondition Failed",
+    413: "Payload Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Entity", 423: "Locked",
+    429: "Too Many Requests", 500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway",
+    503: "Service Unavailable", 504: "Gateway Timeout",
+}
+
+
+def status_phrase(code: object) -> str:
+    """'401 Unauthorized' for 401; '' when there is no status."""
+    if code is None or pd.isna(code):
+        return ""
+    code = int(code)
+    return f"{code} {_REASONS.get(code, '')}".strip()
+
+
+def _clean(series: pd.Series) -> pd.Series:
+    return series.fillna("").astype(str)
+
+
+def error_view(events: pd.DataFrame) -> pd.Series:
+    code_or_type = _clean(events["error_code"]).where(events["error_code"].notna(), _clean(events["error_type"]))
+    parts = [
+        _clean(events["plugin"]),
+        events["status_code"].map(status_phrase),
+        code_or_type,
+        _clean(events["endpoint_template"]),
+        _clean(events["message_template"]),
+    ]
+    frame = pd.concat(parts, axis=1)
+    return frame.apply(lambda row: " | ".join(p for p in row if p), axis=1).astype(str)
+
+
+def intent_view(events: pd.DataFrame) -> pd.Series:
+    return _clean(events["customer_prompt"])
+
+
+def prompt_output_view(events: pd.DataFrame) -> pd.Series:
+    return _clean(events["customer_prompt"]) + "\n" + _clean(events["skill_output"]).str.slice(0, _RAW_CHARS)
+
+
+def input_output_view(events: pd.DataFrame) -> pd.Series:
+    return _clean(events["skill_input"]) + "\n" + _clean(events["skill_output"]).str.slice(0, _RAW_CHARS)
+
+
+VIEWS: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
+    "error": error_view,
+    "intent": intent_view,
+    "prompt_output": prompt_output_view,
+    "input_output": input_output_view,
+}
+
+
+def build_view(name: str, events: pd.DataFrame) -> pd.Series:
+    if name not in VIEWS:
+        raise ConfigError(f"unknown view {name!r}; choose one of: {', '.join(VIEWS)}")
+    texts = VIEWS[name](events)
+    # An event whose view is empty (no prompt, unparseable error) still needs a point: give it a marker
+    # text so that all such events group together instead of vanishing.
+    return texts.where(texts.str.strip() != "", "(empty)")
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()

@@ -1,0 +1,325 @@
+"""describe: keywords, representatives, digests, offline summaries, storage round-trip."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lens_core.describe import (
+    OfflineSummarizer,
+    Summarizer,
+    build_digests,
+    class_tfidf_keywords,
+    describe_status,
+    digest_from_dict,
+    digest_to_dict,
+    pick_representatives,
+)
+from lens_core.schema import ClusterDigest, Count, FingerprintCount, Representative
+
+T0 = datetime(2024, 5, 1, 8, 0, tzinfo=timezone.utc)
+
+
+# --- keywords -------------------------------------------------------------------------------------
+
+
+def test_ctfidf_prefers_cluster_specific_words_over_shared_ones():
+    texts = {
+        0: ["request failed error token expired"] * 5 + ["request failed error authentication token expired"] * 3,
+        1: ["request failed error rate limit throttled"] * 6 + ["request failed error throttled retry later"] * 2,
+    }
+    keywords = class_tfidf_keywords(texts, top_n=12)
+    shared = {"request", "failed", "error", "request failed", "failed error"}
+    assert set(keywords[0][:3]) == {"token", "expired", "token expired"}
+    assert "throttled" in keywords[1][:2] and not shared & set(keywords[1][:3])
+    # Words in every cluster still score (c-TF-IDF damps them, it does not drop them), below the specific ones.
+    assert keywords[0].index("error") > keywords[0].index("token expired")
+
+
+def test_ctfidf_drops_placeholders_digits_and_stop_words():
+    texts = {0: ["the <GUID> item abc123 <NUM> was not found 404"], 1: ["calendar event missing"], -1: ["odd thing"]}
+    keywords = class_tfidf_keywords(texts, top_n=10)
+    flat = " ".join(keywords[0])
+    assert "guid" not in flat and "num" not in flat and "abc123" not in flat and "404" not in flat
+    assert "the" not in keywords[0] and "was" not in keywords[0]
+    assert set(keywords[0]) >= {"item", "found"}
+    assert keywords[-1], "noise is a class of its own and gets keywords"
+
+
+def test_ctfidf_ties_break_alphabetically_and_empty_vocabulary_is_empty():
+    assert class_tfidf_keywords({0: ["zeta alpha mike"], 1: ["other words here"]}, top_n=3)[0] == [
+        "alpha",
+        "alpha mike",
+        "mike",
+    ]
+    assert class_tfidf_keywords({0: ["the <NUM> of"], 1: ["and 42"]}) == {0: [], 1: []}
+
+
+# --- representatives ------------------------------------------------------------------------------
+
+# Rows 0 and 1 repeat one text at the centre; row 2 is a near copy of it; rows 3 and 4 sit on either side.
+REP_VECTORS = np.array([[1, 0, 0], [1, 0, 0], [0.99, 0.14, 0], [0.8, 0.6, 0], [0.8, -0.6, 0]], dtype=np.float32)
+REP_TEXTS = ["centre", "centre", "near centre", "left", "right"]
+
+
+def test_representatives_start_at_the_centre_and_skip_duplicates():
+    picks = pick_representatives(REP_VECTORS, REP_TEXTS, k=4, lambda_=0.5)
+    assert picks[0] == 0
+    assert len({REP_TEXTS[i] for i in picks}) == 4
+
+
+def test_representatives_are_diverse():
+    picks = pick_representatives(REP_VECTORS, REP_TEXTS, k=2, lambda_=0.5)
+    # MMR takes the side row (3), not the near copy (2) that relevance alone would take.
+    assert picks == [0, 3]
+    assert pick_representatives(REP_VECTORS, REP_TEXTS, k=2, lambda_=1.0) == [0, 2]
+
+
+def test_representatives_fill_with_duplicates_only_when_texts_run_out():
+    picks = pick_representatives(REP_VECTORS, REP_TEXTS, k=10)
+    assert sorted(picks) == [0, 1, 2, 3, 4] and picks[4] == 1
+
+
+def test_representatives_without_vectors_go_by_frequency():
+    texts = ["b", "a", "a", "c", "b", "a"]
+    assert pick_representatives(None, texts, k=2) == [1, 0]
+    assert pick_representatives(None, texts, k=4) == [1, 0, 3, 2]
+    assert pick_representatives(None, [], k=3) == []
+
+
+# --- digests --------------------------------------------------------------------------------------
+
+
+def _event(i, label, **over):
+    base = dict(
+        evaluation_id=f"e{i}",
+        customer_prompt=f"prompt {i}",
+        plugin="Calendar",
+        endpoint_template="/me/events",
+        status_code=401,
+        error_code="InvalidAuthenticationToken",
+        error_type="HTTPError",
+        message="Access token has expired",
+        fingerprint="fpA",
+        message_template="Access token has expired",
+        timestamp=T0 + timedelta(hours=i),
+        user_id=f"u{i % 3}",
+        tenant_id="t1",
+        label=label,
+        distance=0.1 * i,
+        text="Calendar 401 access token expired",
+    )
+    base.update(over)
+    return base
+
+
+def _events() -> pd.DataFrame:
+    rows = [_event(i, 0) for i in range(6)]
+    rows[5].update(status_code=None, error_code=None, plugin=None, message=None, fingerprint="fpB",
+                   message_template="Token <GUID> invalid", user_id=None, text="Token invalid")
+    rows += [
+        _event(6 + i, 1, plugin="Teams", endpoint_template=None, status_code=None, error_code=None,
+               error_type="KeyError", message="KeyError: 'value'", fingerprint="fpK",
+               message_template="KeyError: <STR>", tenant_id=f"t{i}", text=f"Teams KeyError value lookup {'abc'[i]}")
+        for i in range(3)
+    ]
+    rows.append(_event(9, -1, plugin="Mail", status_code=500, timestamp=None, text="Mail server exploded"))
+    frame = pd.DataFrame(rows)
+    frame["status_code"] = frame["status_code"].astype("Int64")
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
+    return frame.set_axis(range(100, 110))  # a non-default index: digests must not depend on it
+
+
+def test_digest_counts_shares_and_times():
+    digests = build_digests(_events())
+    assert list(digests) == [-1, 0, 1]
+    auth, bug, noise = digests[0], digests[1], digests[-1]
+    assert (auth.size, bug.size, noise.size) == (6, 3, 1)
+    assert auth.share == pytest.approx(0.6) and noise.share == pytest.approx(0.1)
+    assert auth.plugins == [Count("Calendar", 5)]
+    assert auth.status_codes == [Count("401", 5)]
+    assert auth.error_types == [Count("HTTPError", 6)]
+    assert bug.status_codes == [] and bug.endpoints == [] and bug.error_types == [Count("KeyError", 3)]
+    assert auth.fingerprints == [
+        FingerprintCount("fpA", "Access token has expired", 5),
+        FingerprintCount("fpB", "Token <GUID> invalid", 1),
+    ]
+    assert auth.first_seen == T0 and auth.last_seen == T0 + timedelta(hours=5)
+    assert noise.first_seen is None and noise.last_seen is None
+    assert (auth.unique_users, auth.unique_tenants) == (3, 1)
+    assert (bug.unique_tenants, bug.tenants[0]) == (3, Count("t0", 1))
+
+
+def test_digest_representatives_and_keywords():
+    digests = build_digests(_events(), n_representatives=3)
+    auth = digests[0]
+    # Rows 0-4 share one text, row 5 has its own: both texts shown, the nearest (lowest distance) first.
+    assert [r.evaluation_id for r in auth.representatives] == ["e0", "e5", "e1"]
+    assert auth.representatives[1].error == "Token <GUID> invalid"  # no message: the template stands in
+    assert auth.representatives[0].fingerprint == "fpA"
+    assert {"token", "expired"} <= set(auth.keywords)
+    assert "keyerror" in digests[1].keywords
+
+
+def test_digest_uses_vectors_and_rejects_misaligned_ones():
+    events = _events()
+    vectors = np.random.default_rng(0).normal(size=(len(events), 4)).astype(np.float32)
+    digests = build_digests(events, vectors)
+    assert len(digests[0].representatives) == 5
+    with pytest.raises(ValueError):
+        build_digests(events, vectors[:3])
+    assert build_digests(events.iloc[:0]) == {}
+
+
+def test_digest_dict_round_trip():
+    for digest in build_digests(_events()).values():
+        data = json.loads(json.dumps(digest_to_dict(digest)))
+        assert digest_from_dict(data) == digest
+    assert digest_to_dict(build_digests(_events())[0])["first_seen"] == "2024-05-01T08:00:00+00:00"
+
+
+def _big_events(n=100_000, k=50, seed=0):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(-1, k, n)
+    plugins = np.array(["Calendar", "Mail", "Teams", "SharePoint", "OneDrive", "Planner", "Search", "People"])
+    return pd.DataFrame({
+        "evaluation_id": np.char.add("e", np.arange(n).astype(str)),
+        "customer_prompt": np.char.add("please do task ", (np.arange(n) % 300).astype(str)),
+        "plugin": plugins[(labels + 1) % 8],
+        "endpoint_template": "/me/events",
+        "status_code": pd.array(np.array([401, 403, 404, 429, 500])[(labels + 1) % 5], dtype="Int64"),
+        "error_code": "SomeCode",
+        "error_type": "HTTPError",
+        "message": np.char.add("failure in item ", rng.integers(0, 1000, n).astype(str)),
+        "fingerprint": np.char.add("fp", (labels * 20 + rng.integers(0, 20, n)).astype(str)),
+        "message_template": "failure in item <NUM>",
+        "timestamp": pd.to_datetime(1.7e9 + rng.integers(0, 86400 * 30, n), unit="s", utc=True),
+        "user_id": np.char.add("u", rng.integers(0, 5000, n).astype(str)),
+        "tenant_id": np.char.add("t", rng.integers(0, 40, n).astype(str)),
+        "label": labels,
+        "distance": rng.random(n),
+        "text": np.char.add(plugins[(labels + 1) % 8], np.char.add(" word", rng.integers(0, 500, n).astype(str))),
+    }), rng.normal(size=(n, 5)).astype(np.float32)
+
+
+def test_100k_events_digest_quickly():
+    events, vectors = _big_events()
+    start = time.perf_counter()
+    digests = build_digests(events, vectors)
+    elapsed = time.perf_counter() - start
+    assert len(digests) == 51 and sum(d.size for d in digests.values()) == len(events)
+    assert all(len(d.representatives) == 5 for d in digests.values())
+    assert elapsed < 20, f"build_digests took {elapsed:.1f}s on 100k events"
+
+
+# --- offline summaries ----------------------------------------------------------------------------
+
+
+def _digest(size=100, share=0.2, *, statuses=(), codes=(), types=(), plugins=(("Calendar", 100),),
+            endpoints=(("/me/events", 100),), errors=("something failed",), tenants=(), label=3, **kw):
+    def counts(pairs):
+        return [Count(v, c) for v, c in pairs]
+
+    return ClusterDigest(
+        label=label, size=size, share=share, plugins=counts(plugins), endpoints=counts(endpoints),
+        status_codes=counts(statuses), error_codes=counts(codes), error_types=counts(types), keywords=["token"],
+        representatives=[Representative(f"e{i}", "book a meeting", e, "fp") for i, e in enumerate(errors)],
+        fingerprints=[FingerprintCount("fp", errors[0], size)], tenants=counts(tenants), **kw,
+    )
+
+
+def _summary(digest, neighbours=()):
+    return OfflineSummarizer().summarize(digest, neighbours=neighbours)
+
+
+def test_401_blames_credentials_with_numbers():
+    s = _summary(_digest(340, statuses=[("401", 313)], codes=[("InvalidAuthenticationToken", 313)],
+                         endpoints=[("/me/events", 340)]))
+    assert s.summary == "Calendar · 401 InvalidAuthenticationToken on /me/events"
+    assert "92% of 340 events return 401 (InvalidAuthenticationToken) from Calendar" in s.root_cause
+    assert "credentials expired or missing" in s.root_cause
+    assert "token" in s.suggested_fix.lower() and s.source == "offline"
+    assert s.confidence == pytest.approx(0.92) and s.severity == "high"
+
+
+def test_403_blames_permission_or_consent():
+    s = _summary(_digest(50, statuses=[("403", 50)], codes=[("Authorization_RequestDenied", 50)]))
+    assert "100% of 50 events return 403" in s.root_cause
+    assert "permission" in s.root_cause and "consent" in s.root_cause and "consent" in s.suggested_fix
+
+
+def test_404_blames_a_reference_that_does_not_exist():
+    s = _summary(_digest(80, share=0.02, statuses=[("404", 72)], codes=[("ErrorItemNotFound", 70)]))
+    assert "90% of 80 events return 404" in s.root_cause
+    assert "does not exist" in s.root_cause and "hallucinated" in s.root_cause
+    assert s.severity == "low"
+
+
+def test_429_is_throttling():
+    s = _summary(_digest(200, statuses=[("429", 190)]))
+    assert "95% of 200 events return 429" in s.root_cause and "throttling" in s.root_cause
+    assert "Retry-After" in s.suggested_fix and s.summary.startswith("Calendar · 429 Too Many Requests")
+
+
+def test_400_names_the_parameter():
+    s = _summary(_digest(60, statuses=[("400", 57)], codes=[("ErrorInvalidRequest", 57)],
+                         errors=("The value of dateTime is not a valid ISO 8601 string",)))
+    assert "95% of 60 events return 400" in s.root_cause and "malformed request" in s.root_cause
+    assert "dateTime" in s.root_cause and "dateTime" in s.suggested_fix
+
+
+def test_5xx_and_timeouts_are_not_the_assistant():
+    timeout = _summary(_digest(40, statuses=[("504", 36)], types=[("TimeoutError", 30)]))
+    assert "90% of 40 events return 504" in timeout.root_cause
+    assert "timed out" in timeout.root_cause and "not the assistant" in timeout.root_cause
+    server = _summary(_digest(40, statuses=[("503", 40)]))
+    assert "server error" in server.root_cause and "not the assistant" in server.root_cause
+    no_status = _summary(_digest(30, types=[("ConnectionResetError", 30)]))
+    assert "100% of 30 events raise ConnectionResetError" in no_status.root_cause
+    assert "network" in no_status.root_cause
+
+
+def test_python_exception_is_a_plugin_bug():
+    s = _summary(_digest(120, plugins=[("Teams", 120)], types=[("KeyError", 102), ("TypeError", 18)],
+                         errors=("Traceback (most recent call last):\n  ...\nKeyError: 'value'",)))
+    assert s.summary == "Teams · KeyError in plugin code"
+    assert "85% of 120 events raise KeyError" in s.root_cause and "bug in the plugin's code" in s.root_cause
+    assert "KeyError: 'value'" in s.root_cause
+
+
+def test_mixed_evidence_names_the_top_two():
+    s = _summary(_digest(200, statuses=[("401", 90), ("403", 70)]))
+    assert "Mixed evidence: 45% of 200 events return 401 and 35% 403" in s.root_cause
+    assert s.confidence == pytest.approx(0.45) and "mixed 401/403" in s.summary
+
+
+def test_unknown_evidence_says_what_is_known():
+    s = _summary(_digest(25, plugins=[("Search", 25)], endpoints=()))
+    assert "25 events from Search carry no status code or error type" in s.root_cause
+    assert s.confidence == 0.0 and s.summary == "Search · token"
+
+
+def test_tenant_concentration_recency_and_noise():
+    recent = T0 + timedelta(days=9)
+    old = _digest(10, statuses=[("500", 10)], first_seen=T0, last_seen=T0 + timedelta(days=10))
+    s = _summary(_digest(100, statuses=[("401", 100)], tenants=[("t1", 70)], first_seen=recent,
+                         last_seen=recent + timedelta(hours=20), unique_users=12, unique_tenants=3), [old])
+    assert "One tenant (t1) accounts for 70% of events" in s.root_cause
+    assert "12 users in 3 tenants" in s.root_cause and "recent change" in s.root_cause
+    assert "recent change" not in _summary(old, [old]).root_cause
+    noise = _summary(_digest(30, share=0.05, statuses=[("401", 12)], label=-1))
+    assert noise.summary == "Unclustered (noise)" and "30 events (5% of the run)" in noise.root_cause
+
+
+def test_titles_stay_short_and_status_phrases():
+    long = "/sites/<ID>/drives/<ID>/items/<ID>/workbook/worksheets/<ID>/tables/<ID>/rows"
+    s = _summary(_digest(10, statuses=[("404", 10)], codes=[("ItemNotFoundWithAVeryLongProviderCodeName", 10)],
+                         endpoints=[(long, 10)]))
+    assert len(s.summary) <= 80 and s.summary.startswith("Calendar · 404")
+    assert describe_status(401) == "401 Unauthorized" and describe_status(599) == "599 server error"
+    assert isinstance(OfflineSummarizer(), Summarizer)
