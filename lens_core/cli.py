@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
+from enum import Enum
+
 import click
 import typer
 
@@ -26,6 +28,30 @@ app = typer.Typer(
 export_app = typer.Typer(no_args_is_help=True, help="Export cluster summaries or event assignments.")
 app.add_typer(export_app, name="export")
 log = logging.getLogger("lens_core.cli")
+
+
+class Algorithm(str, Enum):
+    hdbscan = "hdbscan"
+    kmeans = "kmeans"
+
+
+class View(str, Enum):
+    error = "error"
+    intent = "intent"
+    prompt_output = "prompt_output"
+    input_output = "input_output"
+
+
+class EmbedderName(str, Enum):
+    minilm = "minilm"
+    openai = "openai"
+    hashing = "hashing"
+
+
+class SummaryFormat(str, Enum):
+    json = "json"
+    csv = "csv"
+    md = "md"
 
 
 def _context() -> tuple[Settings, object]:
@@ -84,16 +110,12 @@ def ingest(
 
 @app.command()
 def process(
-    algorithm: Annotated[str, typer.Option(click_type=click.Choice(["hdbscan", "kmeans"]))] = "hdbscan",
+    algorithm: Annotated[Algorithm, typer.Option()] = Algorithm.hdbscan,
     min_cluster_size: Annotated[Optional[int], typer.Option(min=2)] = None,
     min_samples: Annotated[Optional[int], typer.Option(min=1)] = None,
     k: Annotated[Optional[int], typer.Option(min=2, help="K-Means clusters (automatic when left out)")] = None,
-    view: Annotated[
-        str, typer.Option(click_type=click.Choice(["error", "intent", "prompt_output", "input_output"]))
-    ] = "error",
-    embedder: Annotated[
-        Optional[str], typer.Option(click_type=click.Choice(["minilm", "openai", "hashing"]))
-    ] = None,
+    view: Annotated[View, typer.Option(help="What to embed: error finds causes, intent who is hurt")] = View.error,
+    embedder: Annotated[Optional[EmbedderName], typer.Option(help="Default: EMBEDDING_BACKEND")] = None,
     umap_neighbors: Annotated[int, typer.Option(min=2)] = 15,
     umap_min_dist: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.0,
     seed: Annotated[Optional[int], typer.Option(help="Random seed (default: RANDOM_STATE)")] = None,
@@ -105,8 +127,8 @@ def process(
 
     settings, engine = _context()
     options = ProcessOptions.from_settings(
-        settings, algorithm=algorithm, min_cluster_size=min_cluster_size, min_samples=min_samples, k=k,
-        view=view, embedder=embedder, umap_neighbors=umap_neighbors, umap_min_dist=umap_min_dist,
+        settings, algorithm=algorithm.value, min_cluster_size=min_cluster_size, min_samples=min_samples, k=k,
+        view=view.value, embedder=embedder.value if embedder else None, umap_neighbors=umap_neighbors, umap_min_dist=umap_min_dist,
         random_state=seed,
     )
     outcome = run_pipeline(engine=engine, settings=settings, options=options, progress=progress_printer())
@@ -164,14 +186,14 @@ def export_assignments(
 @export_app.command("summaries")
 def export_summaries(
     out: Annotated[Path, typer.Option("--out", help="File to write")],
-    fmt: Annotated[str, typer.Option("--format", click_type=click.Choice(["json", "csv", "md"]))] = "json",
+    fmt: Annotated[SummaryFormat, typer.Option("--format")] = SummaryFormat.json,
     run: Annotated[Optional[int], typer.Option("--run")] = None,
 ) -> None:
     """Every cluster's summary and evidence as JSON, CSV or a Markdown report."""
     from lens_core.export import summaries_text
 
     _settings, engine = _context()
-    _write(out, summaries_text(engine=engine, fmt=fmt, run_id=run))
+    _write(out, summaries_text(engine=engine, fmt=fmt.value, run_id=run))
 
 
 def _write(out: Path, text: str) -> None:
@@ -197,6 +219,9 @@ def print_clusters(engine: object, run_id: Optional[int], limit: int) -> None:
 
 
 def progress_printer():  # type: ignore[no-untyped-def]
+    """Stage progress on stderr for a person at a terminal; nothing when output goes to a file or pipe."""
+    if not sys.stderr.isatty():
+        return None
     last: dict[str, int] = {}
 
     def report(stage: str, fraction: float) -> None:

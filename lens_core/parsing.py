@@ -130,6 +130,7 @@ _STATUS_PATTERNS = tuple(re.compile(p) for p in (  # case-insensitive parts mark
     r"(?i:\bHTTP(?:/\d(?:\.\d)?)?\s*(?:status|error)?)\s*:?\s*([1-5]\d\d)\b",  # HTTP 429, HTTP/1.1 503
     r"(?i:\bstatus(?:[\s_-]?code)?\s*(?:of|is|was)?)\s*[:=]?\s*[\"']?([1-5]\d\d)\b",  # status code 403
     r"\b([1-5]\d\d)\s*[-:]?\s*(?i:" + "|".join(map(re.escape, _PHRASES)) + r")\b",  # 503 Service Unavailable
+    r"\b([1-5]\d\d)\s+(?:[A-Z][a-z]+){2,}\b",  # 429 TooManyRequests (a status, then the provider's code)
     # ServiceUnavailable (503), failed (401)
     r"(?:\b(?:[A-Z][a-z]+){2,}|(?i:\b(?:error|status|code|failed|failure)))\s*\(([1-5]\d\d)\)",
     r"(?i:\b(?:returned|responded with|error code|error|code))\s*:?\s*([1-5]\d\d)\b",  # returned 500

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 
 import pandas as pd
@@ -43,17 +44,31 @@ def _clean(series: pd.Series) -> pd.Series:
     return series.fillna("").astype(str)
 
 
+_PLACEHOLDER = re.compile(r"<[A-Z]+>")
+
+
 def error_view(events: pd.DataFrame) -> pd.Series:
-    code_or_type = _clean(events["error_code"]).where(events["error_code"].notna(), _clean(events["error_type"]))
+    """plugin | status phrase | code or exception class | message template without its placeholders.
+
+    The endpoint is left out on purpose: one cause (an expired token) fails every endpoint of a plugin,
+    and the endpoint stays in the fingerprint and the evidence. Placeholders (<NUM>, <GUID>) are dropped
+    because they say nothing about the cause but weigh on the embedding.
+    """
+    code = events["error_code"].where(events["error_code"].notna(), events["error_type"])
+    rows = zip(events["plugin"], events["status_code"], code, events["message_template"])
+    return pd.Series(
+        [_error_text(*row) for row in rows], index=events.index, dtype=object
+    ).astype(str)
+
+
+def _error_text(plugin: object, status: object, code: object, template: object) -> str:
     parts = [
-        _clean(events["plugin"]),
-        events["status_code"].map(status_phrase),
-        code_or_type,
-        _clean(events["endpoint_template"]),
-        _clean(events["message_template"]),
+        plugin if isinstance(plugin, str) else "",
+        status_phrase(status),
+        code.rsplit(".", 1)[-1] if isinstance(code, str) else "",  # requests.exceptions.HTTPError -> HTTPError
+        " ".join(_PLACEHOLDER.sub(" ", template).split()) if isinstance(template, str) else "",
     ]
-    frame = pd.concat(parts, axis=1)
-    return frame.apply(lambda row: " | ".join(p for p in row if p), axis=1).astype(str)
+    return " | ".join(p for p in parts if p)
 
 
 def intent_view(events: pd.DataFrame) -> pd.Series:
