@@ -147,7 +147,14 @@ def _pct(count: int, size: int) -> str:
 def _specific_type(digest: ClusterDigest) -> Count | None:
     """The top error type, unless it is the generic wrapper every HTTP failure carries."""
     top = _top(digest.error_types)
-    return top if top and top.value.lower() not in {"httperror", "httpstatuserror", "requestexception"} else None
+    if top is None or _short(top.value).lower() in {"httperror", "httpstatuserror", "requestexception"}:
+        return None
+    return Count(_short(top.value), top.count)
+
+
+def _short(name: str) -> str:
+    """requests.exceptions.ConnectTimeout -> ConnectTimeout: the class name is what people search for."""
+    return name.rsplit(".", 1)[-1]
 
 
 def _dominant(counts: list[Count], size: int) -> Count | None:
@@ -158,7 +165,8 @@ def _dominant(counts: list[Count], size: int) -> Count | None:
 
 def _evidence(digest: ClusterDigest) -> _Evidence:
     code, etype, status = _dominant(digest.error_codes, digest.size), _specific_type(digest), _top(digest.status_codes)
-    if status is not None and status.value.isdigit():
+    # A status wins unless a specific exception explains more events (a KeyError behind some 500s).
+    if status is not None and status.value.isdigit() and not (etype and etype.count > status.count):
         number = int(status.value)
         label = f"{number} ({code.value})" if code else str(number)
         second = digest.status_codes[1] if len(digest.status_codes) > 1 else etype
@@ -173,15 +181,19 @@ def _evidence(digest: ClusterDigest) -> _Evidence:
 
 
 def _where(digest: ClusterDigest) -> str:
-    """'Calendar /me/events', with shares when the plugin or endpoint is not (nearly) universal."""
+    """'Calendar /me/events'; shares are shown when a plugin or endpoint is not (nearly) universal."""
+    plugins = [c for c in digest.plugins[:2] if c.count / digest.size >= 0.1]
     parts = []
-    for counts in (digest.plugins, digest.endpoints):
-        top = _top(counts)
-        if top is None:
-            continue
-        share = top.count / digest.size
-        parts.append(top.value if share >= 0.9 else f"{top.value} ({_pct(top.count, digest.size)})")
-    return " ".join(parts)
+    if plugins:
+        if plugins[0].count / digest.size >= 0.9:
+            parts.append(plugins[0].value)
+        else:
+            parts.append(", ".join(f"{c.value} ({_pct(c.count, digest.size)})" for c in plugins))
+    endpoint = _top(digest.endpoints)
+    if endpoint is not None:
+        share = endpoint.count / digest.size
+        parts.append(endpoint.value if share >= 0.9 else f"top endpoint {endpoint.value} ({_pct(endpoint.count, digest.size)})")
+    return "; ".join(parts)
 
 
 def _evidence_sentence(digest: ClusterDigest, ev: _Evidence) -> str:
@@ -215,8 +227,10 @@ def _parameter(digest: ClusterDigest) -> str | None:
     texts = [r.error for r in digest.representatives] + [f.template for f in digest.fingerprints]
     for pattern in _PARAM_PATTERNS:
         for text in texts:
-            if match := pattern.search(text or ""):
-                return match.group(1)
+            for match in pattern.finditer(text or ""):
+                # 'Neil' or 'Tag' in "'Neil' is not valid" is a user's value, not a parameter name.
+                if not re.fullmatch(r"[A-Z][a-z]+", match.group(1)):
+                    return match.group(1)
     return None
 
 
@@ -281,7 +295,7 @@ def _plugin_phrase(digest: ClusterDigest) -> str:
     plugins = digest.plugins
     if not plugins:
         return ""
-    if plugins[0].count / digest.size >= 0.5 or len(plugins) == 1:
+    if plugins[0].count / digest.size >= 0.8 or len(plugins) == 1:
         return plugins[0].value
     if (plugins[0].count + plugins[1].count) / digest.size >= 0.8:
         return f"{plugins[0].value}/{plugins[1].value}"
