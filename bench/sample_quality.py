@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from lens_core.config import Settings  # noqa: E402
+from lens_core.embeddings import get_embedder  # noqa: E402
 from lens_core.ingest.ingestor import ingest_file  # noqa: E402
 from lens_core.pipeline import ProcessOptions, process  # noqa: E402
 from lens_core.storage import queries  # noqa: E402
@@ -64,9 +65,10 @@ def main() -> None:
     print(f"{report.summary_line()}; {truth.nunique()} true causes")
 
     rows = []
+    embedder = get_embedder(args.embedder, settings)  # one model load for every view
     for view in args.views.split(","):
         options = ProcessOptions.from_settings(settings, view=view, embedder=args.embedder)
-        outcome = process(engine=engine, settings=settings, options=options)
+        outcome = process(engine=engine, settings=settings, options=options, embedder=embedder)
         ari, nmi = score(engine, outcome.run_id, truth)
         rows.append({
             "view": view, "clusters": outcome.n_clusters, "noise": round(outcome.noise_share, 3),

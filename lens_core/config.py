@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     api_host: str = Field("0.0.0.0", description="Host the REST API binds to")
     api_port: int = Field(8000, ge=1, le=65535, description="Port of the REST API")
     log_level: str = Field("INFO", description="Python logging level: DEBUG, INFO, WARNING, ERROR")
+    lens_api_key: SecretStr | None = Field(
+        None, description="Key the REST API requires in the X-API-Key header on writes (unset: no key, a warning)"
+    )
+    api_open_reads: bool = Field(True, description="REST API: reads need no key even when LENS_API_KEY is set")
+    api_max_body_bytes: int = Field(
+        10 * 1024 * 1024, ge=1024, description="REST API: largest request body accepted; larger ones get 413"
+    )
 
     @field_validator("openai_api_key", "openai_base_url", mode="before")
     @classmethod

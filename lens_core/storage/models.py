@@ -193,3 +193,27 @@ class ClusterSummaryRow(SQLModel, table=True):
     input_tokens: int = 0
     output_tokens: int = 0
     created_at: datetime = _when(default_factory=utcnow)
+
+
+class PipelineJob(SQLModel, table=True):
+    """A processing request made through the REST API, run in the background by one API process.
+
+    A row, not process memory, so its state survives a restart and every API process sharing the
+    database answers the same. `owner` is "host:pid" of the process running it and `updated_at` its
+    heartbeat: a queued or running job whose owner stopped beating is failed rather than left hanging.
+    `run_id` is a plain column (no foreign key) so that a job row never blocks removing a run.
+    """
+
+    __tablename__ = "pipeline_jobs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    state: str = Field(default="queued", max_length=16, index=True)  # queued | running | completed | failed
+    stage: str | None = Field(default=None, max_length=32)
+    progress: float = 0.0
+    options: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    run_id: int | None = None
+    error: str | None = Field(default=None, sa_type=Text)
+    owner: str = Field(default="", max_length=300)
+    created_at: datetime = _when(default_factory=utcnow)
+    updated_at: datetime = _when(default_factory=utcnow)
+    finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

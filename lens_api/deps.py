@@ -1,0 +1,108 @@
+"""What handlers receive: the settings, the engine (opened on first use) and the API-key checks.
+
+The engine is opened lazily so that importing `api` or starting the server never fails because the
+database is down: requests answer 503 until it is back, and /health says why.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import threading
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader
+from sqlalchemy.engine import Engine
+
+from lens_core.config import Settings
+from lens_core.errors import LensError, StorageError
+from lens_core.jobs import JobRunner
+from lens_core.storage.engine import open_engine
+
+log = logging.getLogger("lens_api")
+
+API_KEY_HEADER = "X-API-Key"
+api_key_header = APIKeyHeader(name=API_KEY_HEADER, auto_error=False, description="The server's LENS_API_KEY")
+
+
+class Unauthorized(Exception):
+    """No key sent (401) or a wrong one (403); mapped in lens_api.errors."""
+
+    def __init__(self, status_code: int, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.message = message
+
+
+class EngineHolder:
+    """One engine per app, made (with its tables) on first use; a failure is retried on the next use."""
+
+    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+        self.settings = settings
+        self._engine = engine
+        self._lock = threading.Lock()
+        self._owned = engine is None  # an engine we made is ours to dispose of
+
+    def get(self) -> Engine:
+        if self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    self._engine = self._open()
+        return self._engine
+
+    def _open(self) -> Engine:
+        try:
+            return open_engine(self.settings.database_url)
+        except StorageError:
+            raise
+        except LensError as exc:  # an unusable DATABASE_URL is the server's fault, not the client's
+            raise StorageError(f"the database is not configured correctly: {exc}") from None
+
+    def dispose(self) -> None:
+        if self._owned and self._engine is not None:
+            self._engine.dispose()
+
+
+def configured_key(settings: Settings) -> str | None:
+    """LENS_API_KEY, with a blank value meaning "no key" (as `LENS_API_KEY=` in a .env file)."""
+    key = settings.lens_api_key.get_secret_value() if settings.lens_api_key else ""
+    return key if key.strip() else None
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine_holder.get()
+
+
+def get_runner(request: Request) -> JobRunner:
+    holder: EngineHolder = request.app.state.engine_holder
+    with request.app.state.runner_lock:
+        if request.app.state.runner is None:
+            request.app.state.runner = JobRunner(engine=holder.get(), settings=holder.settings)
+        return request.app.state.runner
+
+
+def require_api_key(
+    settings: Settings = Depends(get_settings_dep), sent: str | None = Security(api_key_header)
+) -> None:
+    """Constant-time comparison, so response timing says nothing about how much of a guess was right."""
+    expected = configured_key(settings)
+    if expected is None:
+        return
+    if not sent:
+        raise Unauthorized(401, f"this endpoint needs the API key in the {API_KEY_HEADER} header")
+    if not hmac.compare_digest(sent.encode("utf-8"), expected.encode("utf-8")):
+        raise Unauthorized(403, f"the {API_KEY_HEADER} header does not hold the right key")
+
+
+def write_dependencies(settings: Settings) -> list:
+    """Writes and pipeline calls need the key whenever one is set."""
+    return [Security(require_api_key)] if configured_key(settings) else []
+
+
+def read_dependencies(settings: Settings) -> list:
+    """Reads need it only when API_OPEN_READS is false; otherwise the schema shows them open."""
+    return [Security(require_api_key)] if configured_key(settings) and not settings.api_open_reads else []

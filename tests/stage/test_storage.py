@@ -1,0 +1,86 @@
+"""Storage on SQLite and PostgreSQL: connection settings, the embedding cache, runs and annotations."""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+import pytest
+from sqlalchemy import text
+
+from lens_core.errors import ConfigError, NotFoundError, StorageError
+from lens_core.storage import queries
+from lens_core.storage.engine import make_engine, open_engine, redact_url
+from lens_core.storage.models import PipelineRun
+from lens_core.vectors import embed_cached
+
+
+class CountingEmbedder:
+    """A real (hashing) embedder that counts the texts it is asked to embed."""
+
+    name, model, dim = "counting", "counting-test-model", 8
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def embed(self, texts, *, progress=None):
+        self.calls.extend(texts)
+        rng = [np.random.default_rng(zlib.crc32(t.encode())).standard_normal(self.dim) for t in texts]
+        vectors = np.array(rng, dtype=np.float32).reshape(len(texts), self.dim)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_sqlite_connections_get_wal_foreign_keys_and_busy_timeout(sqlite_engine) -> None:
+    with sqlite_engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar_one() == 30000
+
+
+def test_embeddings_are_computed_once_per_model_and_text(engine) -> None:
+    embedder = CountingEmbedder()
+    texts = ["alpha", "beta", "gamma"]
+    hashes = [f"{i:064x}" for i in range(3)]
+    first, new_first = embed_cached(texts, hashes, embedder=embedder, engine=engine)
+    second, new_second = embed_cached(texts, hashes, embedder=embedder, engine=engine)
+    assert (new_first, new_second) == (3, 0)
+    assert embedder.calls == texts
+    np.testing.assert_array_equal(first, second)
+    assert second.dtype == np.float32 and second.shape == (3, 8)
+    # A new text costs one call; the others still come from the store.
+    more, new_more = embed_cached(texts + ["delta"], hashes + [f"{9:064x}"], embedder=embedder, engine=engine)
+    assert new_more == 1 and embedder.calls[-1] == "delta" and more.shape == (4, 8)
+
+
+def test_run_lifecycle_and_latest_completed_run(engine) -> None:
+    done = queries.create_run(engine=engine, run=PipelineRun(algorithm="hdbscan", view="error", embedder="hashing"))
+    queries.mark_finished(engine=engine, run_id=done.id, status="completed", n_events=5, timings={"load": 0.1})
+    queries.create_run(engine=engine, run=PipelineRun(algorithm="kmeans", view="error", embedder="hashing"))
+    latest = queries.latest_run(engine=engine)
+    assert latest.id == done.id and latest.timings == {"load": 0.1} and latest.finished_at is not None
+    assert [r.status for r in queries.list_runs(engine=engine)] == ["running", "completed"]
+    with pytest.raises(NotFoundError, match="run 999 does not exist"):
+        queries.get_run(engine=engine, run_id=999)
+
+
+def test_unknown_cluster_is_not_found(engine) -> None:
+    run = queries.create_run(engine=engine, run=PipelineRun(algorithm="hdbscan", view="error", embedder="hashing"))
+    with pytest.raises(NotFoundError, match="cluster 3 does not exist in run"):
+        queries.get_cluster(engine=engine, run_id=run.id, label=3)
+
+
+def test_bad_database_urls_are_clear(tmp_path) -> None:
+    with pytest.raises(ConfigError, match="unsupported database"):
+        make_engine("mysql://root@localhost/x")
+    with pytest.raises(ConfigError, match="not a database URL"):
+        make_engine("not a url")
+    with pytest.raises(StorageError, match="not reachable"):
+        open_engine("postgresql://lens:secret@127.0.0.1:1/nowhere")
+
+
+def test_passwords_never_appear_in_messages() -> None:
+    assert "secret" not in redact_url("postgresql://lens:secret@db/lens")
+    try:
+        open_engine("postgresql://lens:secret@127.0.0.1:1/nowhere")
+    except StorageError as exc:
+        assert "secret" not in str(exc)
