@@ -46,7 +46,7 @@ def test_process_stores_a_complete_run(loaded, settings: Settings) -> None:
     # Clusters are numbered by size, largest first.
     sizes = [c.size for c in queries.clusters_of_run(engine=loaded, run_id=run.id, include_noise=False)]
     assert sizes == sorted(sizes, reverse=True)
-    assert ari_by_cause(loaded, run.id) > 0.6
+    assert ari_by_cause(loaded, run.id) > 0.75  # hashing scores 0.81 here; MiniLM 0.98 (test below)
 
 
 def test_reclustering_reuses_embeddings_and_reductions(loaded, settings: Settings) -> None:
