@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import silhouette_score
 
+from lens_core.clustering.hdbscan_clusterer import RADIUS_QUANTILE, weighted_quantile
 from lens_core.describe import OfflineSummarizer, build_digests, digest_to_dict
 from lens_core.fingerprint import FINGERPRINT_VERSION
 from lens_core.schema import ClusterDigest
@@ -156,11 +157,7 @@ def _cluster_row(
         label=digest.label,
         size=digest.size,
         share=digest.share,
-        summary=summary.summary,
-        root_cause=summary.root_cause,
-        suggested_fix=summary.suggested_fix,
-        severity=summary.severity,
-        confidence=summary.confidence,
+        **_summary_fields(summary),
         evidence=digest_to_dict(digest),
         centroid=None if digest.label == NOISE else centroid.astype(np.float32).tobytes(),
         radius=None if digest.label == NOISE else radius,
@@ -175,21 +172,25 @@ def _embedding_centroid(vectors: np.ndarray, mask: np.ndarray, weights: np.ndarr
     norm = np.linalg.norm(centre)
     centre = centre / norm if norm else centre
     cosine_distance = 1.0 - vectors[mask] @ centre
-    order = np.argsort(cosine_distance)
-    cumulative = np.cumsum(weights[mask][order]) / weights[mask].sum()
-    radius = float(cosine_distance[order][np.searchsorted(cumulative, 0.95)])
-    return centre, radius
+    return centre, float(weighted_quantile(cosine_distance, weights[mask], RADIUS_QUANTILE))
+
+
+def _summary_fields(summary: Any) -> dict[str, Any]:
+    """The fields a ClusterSummary shares with the cluster row and the summary history row."""
+    return {
+        "summary": summary.summary,
+        "root_cause": summary.root_cause,
+        "suggested_fix": summary.suggested_fix,
+        "severity": summary.severity,
+        "confidence": summary.confidence,
+    }
 
 
 def _summary_row(summary: Any, digest: ClusterDigest) -> ClusterSummaryRow:
     return ClusterSummaryRow(
         cluster_id=0,  # set when the cluster row has its id
         source=summary.source,
-        summary=summary.summary,
-        root_cause=summary.root_cause,
-        suggested_fix=summary.suggested_fix,
-        severity=summary.severity,
-        confidence=summary.confidence,
+        **_summary_fields(summary),
         evidence={"size": digest.size, "share": digest.share},
     )
 
