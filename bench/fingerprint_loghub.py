@@ -1,0 +1,127 @@
+"""lens's template miner vs Drain3 (default configuration) on the loghub 2k sets, in the same run.
+
+    python bench/fingerprint_loghub.py ../shared/datasets/loghub_2k [--only HDFS,BGL]
+
+Each dataset's `Content` column goes to lens_core.templates.TemplateMiner (one generic configuration)
+and to drain3.TemplateMiner() with its defaults. Prints per dataset GA, FGA, predicted and true group
+counts and lines per second for both, a mean row last, and writes the same as JSON to
+bench/results/fingerprint_loghub.json. Needs bench/requirements.txt (drain3).
+
+GA and FGA as defined in ../shared/datasets/README.md: rows with an empty EventId are dropped; a
+message is correct for GA only when its predicted group holds exactly the messages of its true group;
+FGA is the F1 of predicted groups that equal a true group (precision over predicted groups, recall over
+true groups).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Hashable, Sequence
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from lens_core.templates import TemplateMiner  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results" / "fingerprint_loghub.json"
+
+
+def _groups(labels: Sequence[Hashable], keep: Sequence[int]) -> dict[Hashable, frozenset[int]]:
+    members: dict[Hashable, set[int]] = defaultdict(set)
+    for i in keep:
+        members[labels[i]].add(i)
+    return {key: frozenset(value) for key, value in members.items()}
+
+
+def grouping_scores(truth: Sequence[str], predicted: Sequence[Hashable]) -> dict[str, float | int]:
+    """GA and FGA over the rows whose truth is not empty, with the group counts they were computed on."""
+    keep = [i for i, t in enumerate(truth) if t]
+    true_sets = set(_groups(truth, keep).values())
+    pred_groups = _groups(predicted, keep)
+    exact = [g for g in pred_groups.values() if g in true_sets]
+    ga = sum(len(g) for g in exact) / len(keep) if keep else 0.0
+    precision = len(exact) / len(pred_groups) if pred_groups else 0.0
+    recall = len(exact) / len(true_sets) if true_sets else 0.0
+    fga = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"ga": ga, "fga": fga, "predicted": len(pred_groups), "true": len(true_sets)}
+
+
+def run_lens(messages: list[str]) -> tuple[list[int], float]:
+    start = time.perf_counter()
+    labels = TemplateMiner().fit(messages).labels_
+    return list(labels), time.perf_counter() - start
+
+
+def run_drain3(messages: list[str]) -> tuple[list[int], float]:
+    from drain3 import TemplateMiner as Drain3Miner  # bench-only dependency (bench/requirements.txt)
+
+    miner = Drain3Miner()  # built outside the timing: the config file lookup is not parsing
+    start = time.perf_counter()
+    labels = [miner.add_log_message(m)["cluster_id"] for m in messages]
+    return labels, time.perf_counter() - start
+
+
+def bench_dataset(path: Path) -> dict[str, dict]:
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    messages, truth = frame["Content"].tolist(), frame["EventId"].tolist()
+    row: dict[str, dict] = {}
+    for name, runner in (("lens", run_lens), ("drain3", run_drain3)):
+        labels, seconds = runner(messages)
+        scores = grouping_scores(truth, labels)
+        scores["lines_per_s"] = len(messages) / seconds if seconds else float("inf")
+        row[name] = scores
+    return row
+
+
+def mean_row(rows: dict[str, dict]) -> dict[str, dict]:
+    mean: dict[str, dict] = {}
+    for tool in ("lens", "drain3"):
+        values = [r[tool] for r in rows.values()]
+        mean[tool] = {k: sum(v[k] for v in values) / len(values) for k in values[0]}
+    return mean
+
+
+def print_table(rows: dict[str, dict]) -> None:
+    head = (f"{'dataset':<12}| {'lens GA':>7} {'FGA':>6} {'pred':>5} {'true':>5} {'lines/s':>9} "
+            f"| {'drain3 GA':>9} {'FGA':>6} {'pred':>5} {'lines/s':>9}")
+    print(head)
+    print("-" * len(head))
+    for name, r in rows.items():
+        lens, drain = r["lens"], r["drain3"]
+        print(f"{name:<12}| {lens['ga']:7.3f} {lens['fga']:6.3f} {lens['predicted']:5.0f} {lens['true']:5.0f} "
+              f"{lens['lines_per_s']:9.0f} | {drain['ga']:9.3f} {drain['fga']:6.3f} {drain['predicted']:5.0f} "
+              f"{drain['lines_per_s']:9.0f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("root", type=Path, help="folder holding <DS>/<DS>_2k.log_structured.csv")
+    parser.add_argument("--only", help="comma-separated dataset names (default: all)")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    logging.getLogger("drain3").setLevel(logging.ERROR)  # it warns that no drain3.ini is present
+
+    paths = sorted(args.root.glob("*/*_2k.log_structured.csv"))
+    if args.only:
+        wanted = set(args.only.split(","))
+        paths = [p for p in paths if p.parent.name in wanted]
+    if not paths:
+        sys.exit(f"no <DS>/<DS>_2k.log_structured.csv under {args.root}")
+    rows = {p.parent.name: bench_dataset(p) for p in paths}
+    rows["mean"] = mean_row(rows)
+    print_table(rows)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(rows, indent=2))
+    print(f"\nwritten {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+
+
+if __name__ == "__main__":
+    main()
