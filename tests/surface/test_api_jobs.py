@@ -1,0 +1,103 @@
+"""Pipeline jobs as database rows (lens_core.jobs): they survive restarts and never hang as "running".
+
+Each case writes the rows a dead, restarted or distant process would have left and checks what a new
+API process (or any reader) makes of them, on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+
+from lens_api import create_app
+from lens_core import jobs
+from lens_core.config import Settings
+from lens_core.pipeline import ProcessOptions
+from lens_core.storage.engine import open_engine
+from lens_core.storage.models import PipelineJob, utcnow
+
+
+def _dead_pid() -> int:
+    """A pid that existed on this host and has exited."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def _job(engine, owner: str, *, state: str = "running", age_s: float = 0.0) -> int:
+    job = jobs.create_job(engine=engine, options=ProcessOptions(embedder="hashing"), owner=owner)
+    table = PipelineJob.__table__
+    with engine.begin() as conn:
+        conn.execute(update(table).where(table.c.id == job.id)
+                     .values(state=state, updated_at=utcnow() - timedelta(seconds=age_s)))
+    return job.id
+
+
+def test_a_restart_fails_the_jobs_of_dead_processes_and_keeps_the_rest(settings: Settings) -> None:
+    engine = open_engine(settings.database_url)
+    host, me = socket.gethostname(), os.getpid()
+    dead = _job(engine, f"{host}:{_dead_pid()}")
+    mine_unknown = _job(engine, f"{host}:{me}", state="queued")
+    mine_live = _job(engine, f"{host}:{me}")
+    elsewhere_fresh = _job(engine, "other-host:123")
+    elsewhere_stale = _job(engine, "other-host:456", age_s=jobs.STALE_AFTER_S + 60)
+    done = _job(engine, f"{host}:{_dead_pid()}", state="completed")
+
+    assert jobs.recover_jobs(engine=engine, live={mine_live}) == 3
+    state = {job_id: jobs.get_job(engine=engine, job_id=job_id) for job_id in
+             (dead, mine_unknown, mine_live, elsewhere_fresh, elsewhere_stale, done)}
+    assert state[dead].state == "failed" and "has stopped" in state[dead].error
+    assert state[mine_unknown].state == "failed" and "restarted" in state[mine_unknown].error
+    assert state[elsewhere_stale].state == "failed" and "no sign of life" in state[elsewhere_stale].error
+    assert [state[j].state for j in (mine_live, elsewhere_fresh, done)] == ["running", "running", "completed"]
+    engine.dispose()
+
+
+def test_the_api_recovers_at_startup_and_readers_never_see_a_stale_job(settings: Settings) -> None:
+    engine = open_engine(settings.database_url)
+    dead = _job(engine, f"{socket.gethostname()}:{_dead_pid()}")
+    with TestClient(create_app(settings, engine=engine)) as client:
+        job = client.get(f"/pipeline/jobs/{dead}").json()
+        assert job["state"] == "failed" and job["finished_at"] is not None
+        # A job from another machine goes stale while this server runs: the read itself fails it.
+        distant = _job(engine, "other-host:1", age_s=jobs.STALE_AFTER_S + 1)
+        assert client.get(f"/pipeline/jobs/{distant}").json()["state"] == "failed"
+    engine.dispose()
+
+
+def test_heartbeat_keeps_a_job_fresh(settings: Settings) -> None:
+    engine = open_engine(settings.database_url)
+    owner = jobs.owner_id()
+    old = _job(engine, owner, age_s=100)
+    assert jobs.heartbeat(engine=engine, owner=owner) == 1
+    assert utcnow() - jobs._aware(jobs.get_job(engine=engine, job_id=old).updated_at) < timedelta(seconds=5)
+    engine.dispose()
+
+
+def test_closing_the_runner_fails_the_jobs_still_queued(settings: Settings, monkeypatch) -> None:
+    engine = open_engine(settings.database_url)
+    started, release = threading.Event(), threading.Event()
+
+    def blocking_run(job_id: int, **_: object) -> None:  # holds the one worker busy
+        started.set()
+        release.wait(30)
+
+    monkeypatch.setattr(jobs, "run_job", blocking_run)
+    runner = jobs.JobRunner(engine=engine, settings=settings)
+    first, *rest = [runner.submit(ProcessOptions(embedder="hashing")).id for _ in range(3)]
+    assert started.wait(30)
+    assert runner.live == {first, *rest}
+    runner.close()
+    release.set()
+    for job_id in rest:
+        job = jobs.get_job(engine=engine, job_id=job_id)
+        assert job.state == "failed" and "stopped before the job started" in job.error
+    assert jobs.get_job(engine=engine, job_id=first).state == "queued"  # taken by the worker, not abandoned
+    engine.dispose()
