@@ -92,9 +92,9 @@ def _text(value: Any, name: str, fail: Any, *, required: bool) -> str:
         return value
     if name == "skill_output" and isinstance(value, (dict, list)):
         try:
-            return json.dumps(value, ensure_ascii=False)
+            return json.dumps(value, ensure_ascii=False, allow_nan=False)
         except (ValueError, RecursionError):
-            raise fail("the object cannot be written as JSON (nested too deeply?)", name) from None
+            raise fail("the object cannot be written as JSON (NaN/Infinity, or nested too deeply)", name) from None
     if name == "skill_output":
         raise fail(f"expected an object or text, got {_kind(value)}", name)
     raise fail(f"expected text, got {_kind(value)}", name)
@@ -156,9 +156,10 @@ def _attributes(raw: dict[str, Any], fail: Any, max_chars: int) -> dict[str, Any
     if not extra:
         return {}
     try:
-        encoded = json.dumps(extra, ensure_ascii=False)
+        # allow_nan=False: Python reads NaN/Infinity in JSON files, but PostgreSQL's JSON refuses them.
+        encoded = json.dumps(extra, ensure_ascii=False, allow_nan=False)
     except (ValueError, TypeError, RecursionError):
-        raise fail("extra columns hold values that cannot be stored as JSON", "attributes") from None
+        raise fail("extra columns hold values that cannot be stored as JSON (NaN/Infinity?)", "attributes") from None
     _check_text(encoded, "attributes", fail, max_chars)
     return extra
 

@@ -107,6 +107,15 @@ def test_skill_output_forms_are_parsed_and_fingerprinted(sqlite_engine) -> None:
     assert n_fp == frame["fingerprint"].nunique() == 5
 
 
+def test_nan_and_infinity_are_rejected_not_sent_to_the_database(engine) -> None:
+    """Python's JSON reader accepts NaN and 1e999; PostgreSQL's JSON refuses them, which must not fail a file."""
+    lines = [json.dumps(good(1)), json.dumps(good(2))[:-1] + ', "score": NaN}',
+             '{"evaluation_id": "e-3", "customer_prompt": "p", "skill_output": {"status": 500, "x": 1e999}}']
+    report = ingest_bytes("\n".join(lines).encode(), name="nan.jsonl", fmt="jsonl", engine=engine)
+    assert report.accepted == 1
+    assert {(i.row, i.field) for i in report.rejected} == {(2, "attributes"), (3, "skill_output")}
+
+
 def test_extra_columns_are_kept_as_attributes(sqlite_engine) -> None:
     ingest_records([good(1, release="2024.05.1", client="Outlook web")], engine=sqlite_engine)
     with sqlite_engine.connect() as conn:
