@@ -119,6 +119,9 @@ def process(
     umap_neighbors: Annotated[int, typer.Option(min=2)] = 15,
     umap_min_dist: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.0,
     seed: Annotated[Optional[int], typer.Option(help="Random seed (default: RANDOM_STATE)")] = None,
+    assign_noise: Annotated[
+        bool, typer.Option(help="Give every noise event to its nearest cluster (HDBSCAN)")
+    ] = False,
     limit: Annotated[int, typer.Option(help="Clusters to print")] = 10,
 ) -> None:
     """Fingerprint, embed, reduce and cluster every stored event as one stored run."""
@@ -129,7 +132,7 @@ def process(
     options = ProcessOptions.from_settings(
         settings, algorithm=algorithm.value, min_cluster_size=min_cluster_size, min_samples=min_samples, k=k,
         view=view.value, embedder=embedder.value if embedder else None, umap_neighbors=umap_neighbors, umap_min_dist=umap_min_dist,
-        random_state=seed,
+        random_state=seed, assign_noise=assign_noise,
     )
     outcome = run_pipeline(engine=engine, settings=settings, options=options, progress=progress_printer())
     noise = f"{outcome.noise_share:.1%}"

@@ -49,6 +49,11 @@ class ProcessOptions:
     embedder: str = "minilm"
     min_cluster_size: int = 10
     min_samples: int = 5
+    # HDBSCAN: min_cluster_size grows as sqrt(distinct texts) / 4 above the value given (25 at 10k), so
+    # large runs are not cut into hundreds of near-duplicate groups of ten (see HdbscanClusterer).
+    scale_min_cluster_size: bool = True
+    # HDBSCAN: give noise points to their nearest cluster instead of leaving them unclustered.
+    assign_noise: bool = False
     k: int | None = None
     umap_neighbors: int = 15
     umap_components: int = 5
@@ -213,7 +218,8 @@ def _run(
 def _fit_clusterer(options: ProcessOptions, points: np.ndarray, weights: np.ndarray) -> Any:
     if options.algorithm == "hdbscan":
         clusterer = make_clusterer(
-            "hdbscan", min_cluster_size=options.min_cluster_size, min_samples=options.min_samples
+            "hdbscan", min_cluster_size=options.min_cluster_size, min_samples=options.min_samples,
+            scale_min_cluster_size=options.scale_min_cluster_size, assign_noise=options.assign_noise,
         )
     else:
         clusterer = make_clusterer("kmeans", n_clusters=options.k, random_state=options.random_state)

@@ -166,3 +166,26 @@ def test_map_reducer_small_input_lowers_neighbours() -> None:
     assert out.shape == (8, 2) and reducer.fallback_ is None and reducer.n_neighbors_ == 7
     assert reducer.get_params()["min_dist"] == 0.1
     assert UmapReducer().fit_transform(np.zeros((0, 4))).shape == (0, 5)
+
+
+def test_hdbscan_scales_min_cluster_size_with_distinct_points() -> None:
+    X, _ = blobs(n_per=2000, k=5, dim=5)  # 10,000 distinct points: sqrt(10000) / 4 = 25
+    fixed = HdbscanClusterer(min_cluster_size=10, min_samples=5).fit(X)
+    scaled = HdbscanClusterer(min_cluster_size=10, min_samples=5, scale_min_cluster_size=True).fit(X)
+    assert fixed.min_cluster_size_ == 10 and scaled.min_cluster_size_ == 25
+    # Few distinct points keep the setting, however many events they stand for.
+    few = HdbscanClusterer(min_cluster_size=10, scale_min_cluster_size=True)
+    few.fit(X[:100], sample_weight=np.full(100, 1000.0))
+    assert few.min_cluster_size_ == 10
+
+
+def test_hdbscan_assign_noise_leaves_no_noise() -> None:
+    X, y = blobs(n_per=60, k=4)
+    rng = np.random.default_rng(1)
+    far = np.vstack([X, rng.uniform(-40, 40, size=(6, X.shape[1]))])  # isolated stragglers: noise first
+    kept = HdbscanClusterer(min_cluster_size=10, min_samples=5).fit(far)
+    assigned = HdbscanClusterer(min_cluster_size=10, min_samples=5, assign_noise=True).fit(far)
+    assert (kept.labels_ == -1).any()
+    assert (assigned.labels_ != -1).all() and assigned.noise_share_ == 0.0
+    assert assigned.noise_assigned_ == int((kept.labels_ == -1).sum())
+    np.testing.assert_array_equal(assigned.labels_[kept.labels_ != -1], kept.labels_[kept.labels_ != -1])
