@@ -112,6 +112,8 @@ def build_results(
         noise_events=noise_events,
         noise_share=noise_events / len(events),
         silhouette=_silhouette(points[point_of_event], event_labels, random_state),
+        # What the clusterer changed to fit the data (a scaled min_cluster_size, clamped min_samples).
+        notes=[f"cluster: {note}" for note in getattr(clusterer, "adjustments_", [])],
     )
 
 
