@@ -1,0 +1,1 @@
+"""The Streamlit dashboard's helpers: context (cached engine and embedder), loaders, charts, actions, UI."""

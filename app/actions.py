@@ -1,0 +1,121 @@
+"""What the pages' buttons do: ingest uploads or samples, run the pipeline. No widgets here except the
+progress bar handed in, so each action is testable on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from app.context import AppContext, embedder_for
+from lens_core import samples
+from lens_core.errors import InputError, RowError
+from lens_core.ingest.ingestor import IngestReport, ingest_bytes, ingest_records
+from lens_core.ingest.readers import detect_format, read_bytes
+from lens_core.pipeline import STAGES, ProcessOptions, process
+from lens_core.results import RunOutcome
+
+# (fraction 0..1, text) -> None: a progress bar's update
+Progress = Callable[[float, str], None]
+PREVIEW_ROWS = 5
+SAMPLE_EVENTS = 3000
+SAMPLE_SEED = 7
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    """One uploaded file: its ingest report, or why the file as a whole could not be read."""
+
+    name: str
+    report: IngestReport | None = None
+    error: str | None = None
+
+
+def file_format(name: str, data: bytes) -> str:
+    return detect_format(Path(name), data[:8192])
+
+
+def preview(name: str, data: bytes, rows: int = PREVIEW_ROWS) -> pd.DataFrame:
+    """The first readable rows of a file, every value as text (nested JSON would not fit a table cell)."""
+    items = read_bytes(data, name=name, fmt=file_format(name, data))
+    records = [rec for _, rec in islice(items, rows * 4) if not isinstance(rec, RowError)][:rows]
+    return pd.DataFrame([{k: "" if v is None else str(v) for k, v in rec.items()} for rec in records])
+
+
+def ingest_uploads(
+    files: Iterable[tuple[str, bytes]], *, context: AppContext, progress: Progress | None = None
+) -> list[UploadResult]:
+    """Ingest each file in its own transaction; a file that cannot be read is reported, the others go on."""
+    files = list(files)
+    results = []
+    for done, (name, data) in enumerate(files):
+        if progress:
+            progress(done / len(files), f"Ingesting {name} ({done + 1} of {len(files)})")
+        try:
+            report = ingest_bytes(
+                data, name=name, fmt=file_format(name, data), engine=context.engine,
+                max_chars=context.settings.max_field_chars,
+            )
+            results.append(UploadResult(name=name, report=report))
+        except InputError as exc:
+            results.append(UploadResult(name=name, error=str(exc)))
+    if progress:
+        progress(1.0, f"Ingested {len(files)} file(s)")
+    return results
+
+
+def load_samples(*, context: AppContext, n: int = SAMPLE_EVENTS, seed: int = SAMPLE_SEED) -> UploadResult:
+    events, _truth = samples.generate(n, seed=seed)
+    report = ingest_records(events, engine=context.engine, source="sample",
+                            max_chars=context.settings.max_field_chars)
+    return UploadResult(name="sample", report=report)
+
+
+def results_table(results: list[UploadResult]) -> pd.DataFrame:
+    rows = []
+    for r in results:
+        rep = r.report
+        rows.append({
+            "file": r.name, "accepted": rep.accepted if rep else 0, "duplicates": rep.duplicates if rep else 0,
+            "rejected": len(rep.rejected) if rep else 0, "seconds": round(rep.seconds, 2) if rep else None,
+            "problem": r.error or "",
+        })
+    return pd.DataFrame(rows)
+
+
+def rejections_table(results: list[UploadResult]) -> pd.DataFrame:
+    """Every rejected row: file, row number (data rows from 1), field and reason."""
+    rows = [
+        {"file": r.name, "row": issue.row, "field": issue.field or "", "reason": issue.reason}
+        for r in results if r.report for issue in r.report.rejected
+    ]
+    return pd.DataFrame(rows, columns=["file", "row", "field", "reason"]).astype({"row": "Int64"})
+
+
+def options_from(context: AppContext, **values: Any) -> ProcessOptions:
+    """ProcessOptions from the settings and the page's widget values (unknown keys are refused)."""
+    known = {f.name for f in fields(ProcessOptions)}
+    unknown = set(values) - known
+    if unknown:
+        raise TypeError(f"not a ProcessOptions field: {', '.join(sorted(unknown))}")
+    return ProcessOptions.from_settings(context.settings, **values)
+
+
+def run_pipeline(options: ProcessOptions, *, context: AppContext, progress: Progress | None = None) -> RunOutcome:
+    """One stored run. Stored embeddings and reductions are reused by the core when they still apply."""
+    embedder = embedder_for(options.embedder, context.settings.embedding_model, context.settings)
+    return process(engine=context.engine, settings=context.settings, options=options, embedder=embedder,
+                   progress=stage_progress(progress) if progress else None)
+
+
+def stage_progress(progress: Progress) -> Callable[[str, float], None]:
+    """The pipeline's (stage, fraction of stage) callback as one bar over all stages."""
+    def report(stage: str, fraction: float) -> None:
+        index = STAGES.index(stage) if stage in STAGES else 0
+        progress(min(1.0, (index + fraction) / len(STAGES)), f"{stage}…")
+    return report

@@ -1,0 +1,109 @@
+"""Plotly figures for the pages. Pure functions of frames, so they are tested without a browser.
+
+Telemetry text reaches plotly only through `plot_text`: plotly renders a few HTML tags (<b>, <a href>,
+<br>) in labels and hover boxes, so text from events is HTML-escaped first and shows literally.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+NOISE_COLOUR = "#b8b8b8"
+HOVER_CHARS = 140
+_PALETTE = px.colors.qualitative.Dark24 + px.colors.qualitative.Light24
+
+
+def plot_text(value: object, limit: int | None = None) -> str:
+    """Telemetry text as inert plotly text: escaped, one line, optionally cut."""
+    text = " ".join(str(value if value is not None and not _missing(value) else "").split())
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return html.escape(text, quote=True)
+
+
+def _missing(value: object) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def bar_counts(frame: pd.DataFrame, *, title: str, label: str = "value", top: int = 15) -> go.Figure:
+    """Horizontal bars of (value, count) rows, largest on top."""
+    data = frame.head(top).iloc[::-1]
+    fig = go.Figure(go.Bar(
+        x=data["count"].tolist(), y=[plot_text(v, 60) for v in data[label]], orientation="h",
+        marker_color="#4c78a8", hovertemplate="%{y}: %{x} events<extra></extra>",
+    ))
+    fig.update_layout(title=title, height=max(220, 28 * len(data) + 90), margin=dict(l=10, r=10, t=40, b=10),
+                      xaxis_title="events", yaxis=dict(type="category", automargin=True))
+    return fig
+
+
+def timeline(timestamps: pd.Series, *, title: str = "Failures over time") -> go.Figure | None:
+    """Failures per day (per hour when they span under three days); None when no event has a timestamp."""
+    stamps = pd.to_datetime(timestamps, utc=True).dropna()
+    if stamps.empty:
+        return None
+    freq = "h" if stamps.max() - stamps.min() < pd.Timedelta(days=3) else "D"
+    counts = stamps.dt.floor(freq).value_counts().sort_index()
+    fig = go.Figure(go.Bar(x=counts.index, y=counts.to_numpy(), marker_color="#4c78a8",
+                           hovertemplate="%{x}: %{y} failures<extra></extra>"))
+    fig.update_layout(title=title, height=300, margin=dict(l=10, r=10, t=40, b=10),
+                      yaxis_title="failures per hour" if freq == "h" else "failures per day")
+    return fig
+
+
+def cluster_map(frame: pd.DataFrame, names: dict[int, str]) -> go.Figure:
+    """The run's 2-D UMAP map: one trace per cluster (noise grey, drawn first), evaluation_id as customdata.
+
+    `frame` needs map_x, map_y, cluster_id, evaluation_id, customer_prompt, error_message; `names` maps a
+    cluster label to the name shown in the legend (with the analyst's label). WebGL keeps 50k points fluid.
+    """
+    fig = go.Figure()
+    placed = frame.dropna(subset=["map_x", "map_y"])
+    labels = sorted(placed["cluster_id"].unique(), key=lambda lab: (lab != -1, lab))
+    for label in labels:
+        part = placed[placed["cluster_id"] == label]
+        fig.add_trace(go.Scattergl(
+            x=part["map_x"], y=part["map_y"], mode="markers", name=plot_text(names.get(int(label), label), 50),
+            marker=dict(size=5, opacity=0.5 if label == -1 else 0.8, color=_colour(int(label))),
+            customdata=part[["evaluation_id"]].to_numpy(),
+            hovertext=[_hover(row) for row in part.itertuples(index=False)],
+            hovertemplate="%{hovertext}<extra></extra>",
+        ))
+    fig.update_layout(
+        height=560, margin=dict(l=10, r=10, t=30, b=10), dragmode="select", legend_title_text="cluster",
+        xaxis=dict(showticklabels=False, title=None), yaxis=dict(showticklabels=False, title=None),
+        hoverlabel=dict(align="left"),
+    )
+    return fig
+
+
+def selected_ids(points: list[dict]) -> set[str]:
+    """The evaluation ids of the points a box or lasso selected on `cluster_map` (its customdata)."""
+    ids = set()
+    for point in points:
+        data = point.get("customdata")
+        ids.add(str(data[0] if isinstance(data, (list, tuple)) else data))
+    return ids - {"None"}
+
+
+def _colour(label: int) -> str:
+    return NOISE_COLOUR if label == -1 else _PALETTE[label % len(_PALETTE)]
+
+
+def _hover(row: object) -> str:
+    prompt = plot_text(getattr(row, "customer_prompt", ""), HOVER_CHARS)
+    error = plot_text(getattr(row, "error_message", ""), HOVER_CHARS)
+    return f"<b>{plot_text(row.evaluation_id)}</b><br>prompt: {prompt}<br>error: {error}"
+
+
+def cluster_sizes(table: pd.DataFrame, *, top: int = 20) -> go.Figure:
+    """Events per cluster (noise included), named as the cluster list names them."""
+    data = table.rename(columns={"name": "value", "size": "count"})
+    return bar_counts(data, title="Events per cluster", top=top)

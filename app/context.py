@@ -1,0 +1,77 @@
+"""What every page needs: the settings, one engine per database and one embedder per model, per server.
+
+The entry point (app/main.py) builds the context from `get_settings()` and puts it in session state; pages
+read it with `current()`. Engines and embedders are `st.cache_resource`, so every session of one server
+shares one connection pool and one loaded MiniLM model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from lens_core.config import Settings
+from lens_core.embeddings import Embedder, get_embedder
+from lens_core.errors import NotFoundError
+from lens_core.storage import queries
+from lens_core.storage.engine import open_engine
+from lens_core.storage.models import PipelineRun
+
+CONTEXT_KEY = "app_context"
+RUN_KEY = "app_run_id"  # the run every page shows; set on the Runs page and after a new run
+
+
+@dataclass(frozen=True)
+class AppContext:
+    settings: Settings
+    engine: Engine
+
+    @property
+    def url(self) -> str:
+        """The cache key for query results: one database, one set of cached frames."""
+        return self.settings.database_url
+
+
+@st.cache_resource(show_spinner=False)
+def engine_for(url: str) -> Engine:
+    return open_engine(url)
+
+
+@st.cache_resource(show_spinner="Loading the embedding model…")
+def embedder_for(name: str, model: str, _settings: Settings) -> Embedder:
+    """One embedder per (backend, model) per server; the model itself loads on its first use."""
+    return get_embedder(name, _settings)
+
+
+def install(settings: Settings) -> AppContext:
+    """Called by the entry point on every script run."""
+    context = AppContext(settings=settings, engine=engine_for(settings.database_url))
+    st.session_state[CONTEXT_KEY] = context
+    return context
+
+
+def current() -> AppContext:
+    context = st.session_state.get(CONTEXT_KEY)
+    if context is None:  # a page run without the entry point: only possible in a misconfigured test
+        raise RuntimeError("open the dashboard with `streamlit run app/main.py`")
+    return context
+
+
+def chosen_run(context: AppContext) -> PipelineRun | None:
+    """The run chosen on the Runs page if it still exists and completed, else the newest completed run."""
+    run_id = st.session_state.get(RUN_KEY)
+    if run_id is not None:
+        try:
+            run = queries.get_run(engine=context.engine, run_id=run_id)
+        except NotFoundError:  # removed meanwhile, or another database: fall back to the newest
+            run = None
+        if run is not None and run.status == "completed":
+            return run
+        st.session_state.pop(RUN_KEY, None)
+    return queries.latest_run(engine=context.engine)
+
+
+def choose_run(run_id: int) -> None:
+    st.session_state[RUN_KEY] = run_id

@@ -1,0 +1,127 @@
+"""Cluster detail: one cluster's summary, root cause and the evidence behind it; its events; the analyst's
+label and notes; and the LLM summary button.
+"""
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from app import charts, context, loaders
+from app.ui import lens_errors, md_literal, need_events, need_run
+from lens_core.storage import queries
+
+PAGE_SIZE = 50
+EVENT_COLUMNS = ["evaluation_id", "timestamp", "user_id", "customer_prompt", "plugin", "endpoint", "status_code",
+                 "error_type", "error_message", "distance"]
+LLM_HOWTO = (
+    "The LLM summary needs an OpenAI (or OpenAI-compatible) key. Set `OPENAI_API_KEY` in the `.env` file in the "
+    "project root (or in the environment), optionally `OPENAI_BASE_URL` (Azure OpenAI, vLLM, Ollama) and "
+    "`OPENAI_MODEL` (default gpt-4), then restart the dashboard."
+)
+
+ctx = context.current()
+
+st.title("Cluster detail")
+with lens_errors():
+    need_events(queries.count_events(engine=ctx.engine))
+    run = context.chosen_run(ctx)
+need_run(run)
+table = loaders.clusters_table(ctx.engine, ctx.url, run.id)
+names = dict(zip(table["cluster"].tolist(), table["name"]))
+
+# A new key after each saved label: a browser keeps showing a kept selectbox's old option text.
+picker_key = f"detail_label_{st.session_state.get('detail_version', 0)}"
+if "detail_open_label" in st.session_state:  # sent by the Clusters page's "Open cluster detail", or a save
+    st.session_state[picker_key] = st.session_state.pop("detail_open_label")
+if st.session_state.get(picker_key) not in names:
+    st.session_state.pop(picker_key, None)  # a label of another run
+label = st.selectbox("Cluster", list(names), key=picker_key, format_func=names.get)
+with lens_errors():
+    cluster = queries.get_cluster(engine=ctx.engine, run_id=run.id, label=label)
+evidence = cluster.evidence or {}
+
+st.subheader(md_literal(names[label]))
+st.markdown(f"**Summary:** {md_literal(cluster.summary or 'none')}")
+st.markdown(f"**Root-cause hypothesis:** {md_literal(cluster.root_cause or 'none')}")
+if cluster.suggested_fix:
+    st.markdown(f"**Suggested fix:** {md_literal(cluster.suggested_fix)}")
+if cluster.analyst_notes:
+    st.markdown(f"**Analyst notes:** {md_literal(cluster.analyst_notes)}")
+
+size_m, share_m, users_m, first_m, last_m = st.columns(5)
+size_m.metric("Events", f"{cluster.size:,}")
+share_m.metric("Share of run", f"{cluster.share:.1%}")
+users_m.metric("Unique users", evidence.get("unique_users", 0))
+first_m.metric("First seen", (evidence.get("first_seen") or "n/a")[:16])
+last_m.metric("Last seen", (evidence.get("last_seen") or "n/a")[:16])
+if evidence.get("keywords"):
+    st.caption("Keywords: " + md_literal(", ".join(evidence["keywords"][:12])))
+
+chart_cols = st.columns(3)
+for col, (key, title) in zip(chart_cols, [("plugins", "Plugins"), ("endpoints", "Endpoints"),
+                                          ("status_codes", "Status codes")]):
+    counts = pd.DataFrame(evidence.get(key) or [], columns=["value", "count"])
+    if counts.empty:
+        col.caption(f"{title}: none parsed")
+    else:
+        col.plotly_chart(charts.bar_counts(counts, title=title, top=10), key=f"detail_chart_{key}")
+
+fingerprints = pd.DataFrame(evidence.get("fingerprints") or [], columns=["hash", "template", "count"])
+st.subheader(f"Fingerprints inside ({len(fingerprints)})")
+if len(fingerprints) == 1:
+    st.caption("One exact signature: every event of this cluster fails the same way.")
+st.dataframe(fingerprints, hide_index=True, key="detail_fingerprints")
+
+st.subheader("Representative samples")
+st.dataframe(pd.DataFrame(evidence.get("representatives") or [],
+                          columns=["evaluation_id", "customer_prompt", "error", "fingerprint"]),
+             hide_index=True, key="detail_representatives")
+
+st.subheader("All events")
+search_col, page_col = st.columns([3, 1])
+search = search_col.text_input("Search prompts and outputs", key="detail_search").strip()
+with lens_errors():
+    _, total = queries.cluster_events(engine=ctx.engine, run_id=run.id, label=label, limit=1, search=search or None)
+pages = max(1, math.ceil(total / PAGE_SIZE))
+# Keyed by cluster and search: a new search starts again at page 1 with its own page count.
+page = page_col.number_input(f"Page (of {pages})", 1, pages, 1, key=f"detail_page_{run.id}_{label}_{search}")
+with lens_errors():
+    rows, total = queries.cluster_events(engine=ctx.engine, run_id=run.id, label=label,
+                                         offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE, search=search or None)
+st.caption(f"{total:,} events{' matching the search' if search else ''}; page {page} of {pages}")
+st.dataframe(pd.DataFrame(rows, columns=EVENT_COLUMNS), hide_index=True, key="detail_events")
+if rows:  # a table cell cuts a traceback or an HTML page short: read one event whole, as plain text
+    by_id = {r["evaluation_id"]: r for r in rows}
+    chosen = by_id[st.selectbox("Read one event in full", list(by_id), key=f"detail_event_{run.id}_{label}")]
+    st.caption("Customer prompt")
+    st.text(chosen["customer_prompt"])
+    st.caption("Skill output")
+    st.code(chosen["skill_output"], language=None, wrap_lines=True)
+    st.caption("Assistant output")
+    st.text(chosen["ai_output"])
+
+st.subheader("LLM summary")
+if st.button("Generate LLM summary", key="detail_llm", icon=":material/auto_awesome:"):
+    if ctx.settings.openai_api_key is None:
+        st.warning(LLM_HOWTO)
+    else:
+        st.info("An LLM is configured, but the LLM summarizer is not part of this build yet; the offline summary "
+                "above is the one stored for this cluster.")
+
+st.subheader("Analyst label and notes")
+with st.form("detail_annotation"):
+    new_label = st.text_input("Label", value=cluster.analyst_label or "", max_chars=200, key=f"detail_label_text_{run.id}_{label}")
+    new_notes = st.text_area("Notes", value=cluster.analyst_notes or "", key=f"detail_notes_{run.id}_{label}")
+    saved = st.form_submit_button("Save label and notes")
+if saved:
+    with lens_errors():
+        queries.set_cluster_annotation(engine=ctx.engine, run_id=run.id, label=label,
+                                       analyst_label=new_label.strip() or None, analyst_notes=new_notes.strip() or None)
+    loaders.forget_annotations()
+    st.session_state["detail_saved"] = True
+    st.session_state["detail_version"] = st.session_state.get("detail_version", 0) + 1
+    st.session_state["detail_open_label"] = label
+    st.rerun()  # the title, the selector and every other page show the new label
+if st.session_state.pop("detail_saved", False):
+    st.success("Saved. The label shows wherever this cluster appears (Clusters, map, Export).")

@@ -1,0 +1,106 @@
+"""Clusters: tune and run clustering, see the map, select events on it, and read the ranked clusters."""
+
+import streamlit as st
+
+from app import actions, charts, context, loaders, nav
+from app.ui import lens_errors, md_literal, need_events, percent, progress_bar
+from lens_core.storage import queries
+from lens_core.views import VIEWS
+
+VIEW_HELP = {
+    "error": "error: the parsed error (plugin, status, code, message template): finds root causes",
+    "intent": "intent: the customer's prompt: who is hurt, doing what",
+    "prompt_output": "prompt_output: prompt + raw skill output (the original design)",
+    "input_output": "input_output: skill input + raw skill output (the original design)",
+}
+SELECTED_COLUMNS = ["evaluation_id", "cluster", "customer_prompt", "plugin", "status_code", "error_type",
+                    "error_message"]
+
+ctx = context.current()
+defaults = actions.options_from(ctx)
+
+st.title("Clusters")
+with lens_errors():
+    need_events(queries.count_events(engine=ctx.engine))
+    run = context.chosen_run(ctx)
+
+controls, current = st.columns([3, 1])
+with controls:
+    algo_col, view_col = st.columns(2)
+    algorithm = algo_col.radio("Algorithm", ["hdbscan", "kmeans"], horizontal=True, key="clusters_algorithm",
+                               format_func={"hdbscan": "HDBSCAN", "kmeans": "K-Means"}.get)
+    view = view_col.selectbox("Text to embed (view)", list(VIEWS), key="clusters_view", format_func=VIEW_HELP.get)
+    size_col, samples_col = st.columns(2)
+    min_cluster_size = size_col.slider("min_cluster_size (events)", 2, 200, defaults.min_cluster_size,
+                                       key="clusters_min_cluster_size", disabled=algorithm != "hdbscan")
+    min_samples = samples_col.slider("min_samples", 1, 50, defaults.min_samples, key="clusters_min_samples",
+                                     disabled=algorithm != "hdbscan")
+    auto_col, k_col = st.columns(2)
+    auto_k = auto_col.toggle("Choose K automatically (silhouette)", value=True, key="clusters_auto_k",
+                             disabled=algorithm != "kmeans")
+    k = k_col.slider("K", 2, 60, 12, key="clusters_k", disabled=algorithm != "kmeans" or auto_k)
+    nn_col, dist_col = st.columns(2)
+    umap_neighbors = nn_col.slider("UMAP neighbours", 2, 100, defaults.umap_neighbors, key="clusters_umap_neighbors")
+    umap_min_dist = dist_col.slider("UMAP min_dist", 0.0, 0.99, defaults.umap_min_dist, step=0.01,
+                                    key="clusters_umap_min_dist")
+    run_clicked = st.button("Run", type="primary", key="clusters_run", icon=":material/play_arrow:")
+
+with current:
+    st.metric("Clusters (shown run)", run.n_clusters if run else "no run yet")
+    st.metric("Noise share", percent(run.noise_share) if run else "n/a")
+    if run is not None:
+        st.caption(f"Run {run.id}: {run.algorithm}, min_cluster_size {run.parameters.get('min_cluster_size')}, "
+                   f"min_samples {run.parameters.get('min_samples')}, {md_literal(run.view)} view")
+
+if run_clicked:
+    options = actions.options_from(
+        ctx, algorithm=algorithm, view=view, min_cluster_size=min_cluster_size, min_samples=min_samples,
+        k=None if auto_k else k, umap_neighbors=umap_neighbors, umap_min_dist=umap_min_dist,
+    )
+    update, bar = progress_bar("Starting…")
+    with lens_errors():
+        outcome = actions.run_pipeline(options, context=ctx, progress=update)
+    context.choose_run(outcome.run_id)
+    st.session_state["clusters_message"] = (
+        f"Run {outcome.run_id}: {outcome.n_clusters} clusters, noise {percent(outcome.noise_share)}, "
+        f"{sum(outcome.timings.values()):.1f} s (reused stored reduction: {outcome.counts.get('reduction_reused')})"
+    )
+    st.rerun()  # the sidebar and the figures above show the new run
+
+if message := st.session_state.pop("clusters_message", None):
+    st.success(message)
+if run is None:
+    st.info("No completed run yet: choose the parameters above and press Run.")
+    st.stop()
+
+table = loaders.clusters_table(ctx.engine, ctx.url, run.id)
+if run.n_clusters == 0:
+    st.warning("This run put every event in noise. Lower min_cluster_size or min_samples, or try K-Means.")
+
+st.subheader("Map of the failures")
+st.caption("Each point is an event, placed by a 2-D UMAP of its embedded text; grey is noise. "
+           "Drag a box (or pick lasso in the chart's toolbar) to list the events under it.")
+with lens_errors():
+    frame = loaders.map_frame(ctx.engine, ctx.url, run.id)
+names = dict(zip(table["cluster"], table["name"]))
+event = st.plotly_chart(charts.cluster_map(frame, names), on_select="rerun", selection_mode=("box", "lasso"),
+                        key=f"clusters_map_{run.id}")
+picked = charts.selected_ids(event.selection.points if event and event.selection else [])
+if picked:
+    chosen = frame[frame["evaluation_id"].isin(picked)].assign(cluster=lambda f: f["cluster_id"].map(names))
+    st.write(f"{len(chosen)} selected events")
+    st.dataframe(chosen[SELECTED_COLUMNS], hide_index=True, key="clusters_selected")
+else:
+    st.caption("No events selected.")
+
+st.subheader("Clusters, largest first")
+st.dataframe(
+    table.drop(columns=["cluster"]), hide_index=True,
+    column_config={"share": st.column_config.ProgressColumn("share", format="percent", min_value=0, max_value=1)},
+)
+open_col, button_col = st.columns([3, 1])
+label = open_col.selectbox("Cluster to open", table["cluster"].tolist(), key="clusters_open",
+                           format_func=lambda lab: names.get(lab, str(lab)))
+if button_col.button("Open cluster detail", key="clusters_open_button"):
+    st.session_state["detail_open_label"] = int(label)
+    st.switch_page(nav.page("detail"))

@@ -1,0 +1,187 @@
+"""The analyst's flow in Chromium: upload, run, box-select on the map, open a cluster, label it, download
+the Markdown report; telemetry carrying HTML and Markdown shows as text and fires no dialog.
+
+The tests share one server, database and browser page and run in file order, each going on from where
+the previous one left the dashboard (as an analyst would); each asserts its own step.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from lens_core.storage import queries
+from lens_core.storage.engine import open_engine
+from tests.browser.conftest import CHROMIUM, NO_CHROMIUM, SCREENSHOTS
+from tests.conftest import SAMPLES
+
+if not CHROMIUM.exists():
+    pytest.skip(NO_CHROMIUM, allow_module_level=True)
+expect = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (requirements-dev.txt)").expect
+
+XSS = "<img src=x onerror=alert(1)><script>alert(1)</script>"
+MARKDOWN = "**bold** [link](http://x)"
+PAYLOAD = f"{XSS} {MARKDOWN}"
+UI_TIMEOUT_MS = 60_000  # a first run compiles UMAP's numba code
+
+
+@dataclass
+class Session:
+    page: object
+    dialogs: list[str] = field(default_factory=list)
+
+
+def write_probe_file(path: Path, n: int = 12) -> Path:
+    """Events whose prompt and error message carry HTML and Markdown; enough of them to form a cluster."""
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["evaluation_id", "customer_prompt", "skill_input", "skill_output", "ai_output",
+                         "timestamp", "user_id"])
+        for i in range(n):
+            output = json.dumps({"error": {"code": "ProbeFailed", "message": PAYLOAD}})
+            writer.writerow([f"xss-{i}", PAYLOAD, "Probe.run()", output, f"Sorry {MARKDOWN}",
+                             f"2024-05-10T10:{i:02d}:00Z", f"probe-user-{i % 3}"])
+    return path
+
+
+@pytest.fixture(scope="module")
+def session(server: str, browser: object) -> Session:
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1500, "height": 1200})
+    page = context.new_page()
+    page.set_default_timeout(UI_TIMEOUT_MS)
+    result = Session(page=page)
+    page.on("dialog", lambda dialog: (result.dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(server)
+    return result
+
+
+def go(page: object, title: str, heading: str | None = None) -> None:
+    """Navigate with the sidebar menu (one browser session, so the chosen run is kept)."""
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True).click()
+    page.get_by_role("heading", name=heading or title, exact=True).wait_for()
+
+
+def shot(page: object, name: str) -> None:
+    page.wait_for_timeout(500)  # let plotly finish drawing
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def test_upload_and_run_draws_the_map(session: Session, screenshots: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    page = session.page
+    page.get_by_text("No failures are stored yet").wait_for()
+    shot(page, "01-overview-empty")
+
+    go(page, "Upload", "Upload telemetry")
+    probe = write_probe_file(tmp_path_factory.mktemp("probe") / "probe.csv")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files([str(SAMPLES / "telemetry.csv"), str(probe)])
+    page.get_by_text("probe.csv (first rows)").wait_for()
+    page.get_by_role("button", name="Ingest files").click()
+    page.get_by_text("telemetry.csv: 3000 accepted").wait_for()
+    page.get_by_text("probe.csv: 12 accepted").wait_for()
+    shot(page, "02-upload")
+
+    go(page, "Clusters")
+    started = time.perf_counter()
+    page.get_by_role("button", name="Run").click()
+    page.get_by_text(re.compile(r"^Run 1: \d+ clusters")).wait_for()
+    page.locator(".js-plotly-plot .scatterlayer, .js-plotly-plot canvas").first.wait_for()
+    first = time.perf_counter() - started
+
+    # Pressed again: embeddings and both reductions are stored, so only clustering and describing run.
+    started = time.perf_counter()
+    page.get_by_role("button", name="Run").click()
+    page.get_by_text(re.compile(r"^Run 2: \d+ clusters.*reused stored reduction: True")).wait_for()
+    page.locator(".js-plotly-plot .scatterlayer, .js-plotly-plot canvas").first.wait_for()
+    again = time.perf_counter() - started
+    timings = {"events": 3012, "first_run_s": round(first, 2), "rerun_s": round(again, 2)}
+    (SCREENSHOTS.parent / "run-to-map.json").write_text(json.dumps(timings))
+    print(f"\nRun pressed -> map drawn: {first:.1f} s first, {again:.1f} s again (3012 events)")
+    shot(page, "03-clusters")
+    assert session.dialogs == []
+
+
+def test_box_selection_lists_the_events(session: Session, screenshots: Path) -> None:
+    page = session.page
+    drag = page.locator(".js-plotly-plot .nsewdrag").first
+    box = drag.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.1)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.6, steps=12)
+    page.mouse.move(box["x"] + box["width"] * 0.9, box["y"] + box["height"] * 0.9, steps=12)
+    page.mouse.up()
+    selected = page.get_by_text(re.compile(r"^\d+ selected events$"))
+    selected.wait_for()
+    assert int(selected.inner_text().split()[0]) > 0
+    expect(page.locator('[data-testid="stDataFrame"]')).to_have_count(2)  # the selection, then the cluster list
+    shot(page, "04-clusters-selection")
+
+
+def test_open_the_probe_cluster_and_markup_shows_as_text(session: Session, database: Path, screenshots: Path) -> None:
+    page = session.page
+    engine = open_engine(f"sqlite:///{database}")
+    run = queries.latest_run(engine=engine)
+    frame = queries.assignments_frame(engine=engine, run_id=run.id)
+    label = int(frame.loc[frame["evaluation_id"] == "xss-0", "cluster_id"].iloc[0])
+    name = "Noise" if label == -1 else f"Cluster {label}"
+
+    chooser = page.locator('[data-testid="stSelectbox"]').filter(has_text="Cluster to open")
+    chooser.locator("input").click()
+    chooser.locator("input").fill(name)
+    page.get_by_role("option", name=name, exact=True).click()
+    page.get_by_role("button", name="Open cluster detail").click()
+    page.get_by_role("heading", name="Cluster detail", exact=True).wait_for()
+    page.get_by_text("Fingerprints inside").wait_for()
+
+    page.get_by_label("Search prompts and outputs").fill("onerror")
+    page.get_by_label("Search prompts and outputs").press("Enter")
+    page.get_by_text(re.compile(r"^12 events matching the search")).wait_for()
+    prompt = page.locator('[data-testid="stText"]').filter(has_text=XSS).first
+    prompt.wait_for()
+    assert MARKDOWN in prompt.inner_text() and XSS in prompt.inner_text()
+
+    page.get_by_label("Label", exact=True).and_(page.locator("input")).fill(f"probe {PAYLOAD}")
+    page.get_by_role("button", name="Save label and notes").click()
+    page.get_by_text("Saved.").wait_for()
+    heading = page.get_by_role("heading", name=re.compile("probe"))
+    assert f"probe {PAYLOAD}" in heading.inner_text()  # literal: no bold, no link, no image
+    assert page.locator("img[src='x']").count() == 0
+    assert page.locator("a[href='http://x']").count() == 0
+    assert page.locator("main strong", has_text="bold").count() == 0
+    page.get_by_role("heading", name="Cluster detail", exact=True).scroll_into_view_if_needed()
+    shot(page, "05-cluster-detail")
+    assert session.dialogs == []
+
+
+def test_download_the_markdown_report(session: Session, screenshots: Path) -> None:
+    page = session.page
+    go(page, "Export")
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Report (Markdown)").click()
+    report = Path(download_info.value.path()).read_text(encoding="utf-8")
+    assert report.startswith("# lens report: run 2")
+    assert "## Cluster" in report and "probe \\<img src=x onerror=alert(1)\\>" in report
+    assert "<script>" not in report  # telemetry is escaped in the report too
+    shot(page, "06-export")
+    assert session.dialogs == []
+
+
+def test_runs_and_overview_pages(session: Session, screenshots: Path) -> None:
+    page = session.page
+    go(page, "Runs")
+    page.get_by_role("button", name="Show this run").wait_for()
+    shot(page, "07-runs")
+    go(page, "Overview")
+    page.get_by_text("Failures by plugin").wait_for()
+    shot(page, "08-overview")
+    assert session.dialogs == []
+    assert sorted(p.name for p in SCREENSHOTS.glob("0*.png"))[:8] == [
+        "01-overview-empty.png", "02-upload.png", "03-clusters.png", "04-clusters-selection.png",
+        "05-cluster-detail.png", "06-export.png", "07-runs.png", "08-overview.png",
+    ]
