@@ -1,6 +1,7 @@
 """The original design's command: `python main.py --sample` generates sample telemetry, ingests it,
-processes it and prints the top clusters. `--openai` embeds with OpenAI (or a compatible server at
-OPENAI_BASE_URL) instead of the local MiniLM model. Every other task is in the `lens` command.
+processes it and prints the top clusters. `--openai` also writes LLM summaries of the top clusters
+(GPT-4 or any OpenAI-compatible server at OPENAI_BASE_URL); without OPENAI_API_KEY one line says how to
+configure it and the offline summaries are shown. Every other task is in the `lens` command.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sys
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sample", action="store_true", help="generate, ingest and process sample telemetry")
-    parser.add_argument("--openai", action="store_true", help="embed with OpenAI (needs OPENAI_API_KEY)")
+    parser.add_argument("--openai", action="store_true", help="LLM summaries of the top clusters (OPENAI_API_KEY)")
     parser.add_argument("--n", type=int, default=3000, help="number of sample events (default 3000)")
     parser.add_argument("--seed", type=int, default=7, help="sample seed (default 7)")
     parser.add_argument("--limit", type=int, default=10, help="clusters to print (default 10)")
@@ -22,7 +23,6 @@ def build_parser() -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> None:
     from lens_core.cli import print_clusters, progress_printer
     from lens_core.config import configure_logging, get_settings
-    from lens_core.errors import ConfigError
     from lens_core.ingest.ingestor import ingest_records
     from lens_core.pipeline import ProcessOptions, process
     from lens_core.samples import generate
@@ -30,17 +30,32 @@ def run(args: argparse.Namespace) -> None:
 
     settings = get_settings()
     configure_logging(settings)
-    if args.openai and settings.openai_api_key is None:
-        raise ConfigError("--openai needs OPENAI_API_KEY (and OPENAI_BASE_URL for a compatible server) in .env")
     engine = open_engine(settings.database_url)
     events, _truth = generate(args.n, seed=args.seed)
     report = ingest_records(events, engine=engine, source="sample", max_chars=settings.max_field_chars)
     print(report.summary_line())
-    options = ProcessOptions.from_settings(settings, embedder="openai" if args.openai else None)
+    options = ProcessOptions.from_settings(settings)
     outcome = process(engine=engine, settings=settings, options=options, progress=progress_printer())
     print(f"run {outcome.run_id}: {outcome.n_clusters} clusters, noise {outcome.noise_share:.1%}; stage seconds: "
           + ", ".join(f"{k} {v:.2f}" for k, v in outcome.timings.items()))
+    if args.openai:
+        llm_summaries(engine, settings, outcome.run_id, args.limit)
     print_clusters(engine, outcome.run_id, args.limit)
+
+
+def llm_summaries(engine: object, settings: object, run_id: int, limit: int) -> None:
+    """LLM summaries for the top clusters; without a key, say how to configure it and keep the offline ones."""
+    from lens_core.errors import ConfigError
+    from lens_core.llm_summaries import build_client, summarize_run
+
+    try:
+        client = build_client(settings)
+    except ConfigError as exc:
+        print(f"lens: {exc}", file=sys.stderr)
+        return
+    report = summarize_run(engine=engine, settings=settings, run_id=run_id, client=client, limit=limit)
+    for line in report.lines():
+        print(line)
 
 
 def main() -> None:

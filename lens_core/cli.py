@@ -199,6 +199,24 @@ def export_summaries(
     _write(out, summaries_text(engine=engine, fmt=fmt.value, run_id=run))
 
 
+@app.command()
+def summarize(
+    llm: Annotated[bool, typer.Option("--llm", help="Summarize with the LLM set by OPENAI_* settings")] = False,
+    run: Annotated[Optional[int], typer.Option("--run", help="Run id (default: the latest)")] = None,
+    n_clusters: Annotated[Optional[int], typer.Option("--clusters", min=1, help="Top N clusters (default: all)")] = None,
+) -> None:
+    """LLM summaries and root causes for the top clusters of a run (offline summaries are kept on failure)."""
+    from lens_core.llm_summaries import build_client, summarize_run
+
+    if not llm:
+        raise InputError("offline summaries are written by `lens process`; add --llm to summarize with the LLM")
+    settings, engine = _context()
+    report = summarize_run(engine=engine, settings=settings, run_id=run, client=build_client(settings),
+                           limit=n_clusters)
+    for line in report.lines():
+        typer.echo(line)
+
+
 def _write(out: Path, text: str) -> None:
     try:
         out.write_text(text, encoding="utf-8")

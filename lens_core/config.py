@@ -52,10 +52,19 @@ class Settings(BaseSettings):
         10 * 1024 * 1024, ge=1024, description="REST API: largest request body accepted; larger ones get 413"
     )
 
-    @field_validator("openai_api_key", "openai_base_url", mode="before")
+    llm_timeout_s: float = Field(60.0, gt=0, description="LLM summaries: seconds before one request times out")
+    llm_max_concurrency: int = Field(4, ge=1, le=32, description="LLM summaries: requests in flight at once")
+    llm_budget_tokens_per_run: int = Field(
+        200_000, ge=0, description="LLM summaries: tokens one summarize run may spend; calls stop when reached"
+    )
+    llm_min_unique_users: int = Field(
+        5, ge=1, description="LLM summaries: clusters with fewer unique users are never sent to the model"
+    )
+
+    @field_validator("openai_api_key", "openai_base_url", "lens_api_key", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
-        """`OPENAI_API_KEY=` in .env means "not configured", not an empty key."""
+        """`OPENAI_API_KEY=` (or `LENS_API_KEY=`) in .env means "not configured", not an empty key."""
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("log_level")

@@ -1,0 +1,204 @@
+"""LLM summaries for the clusters of a run: ask the model, cache by prompt, store, report.
+
+    build_client(settings)                                   openai.OpenAI from OPENAI_* (entry points call it)
+    summarize_run(engine=, settings=, run_id=, client=, limit=)  SummaryRunReport
+
+Why it is built this way:
+- Answers are cached by (model, prompt hash) in cluster_summaries: re-running summaries, a new run with
+  the same clusters, or the dashboard's button never pays twice for the same prompt (ARCHITECTURE rule 5).
+- Only HTTP calls run in the thread pool; every database write happens on the calling thread afterwards,
+  so SQLite never sees concurrent writers and a failed call leaves no partial rows.
+- The per-run token budget is checked before each call; calls already in flight finish, so a run may
+  overshoot the budget by at most (llm_max_concurrency - 1) answers.
+- Clusters with fewer unique users than llm_min_unique_users are never sent (small groups identify people).
+- A rejected answer or a failed request keeps the offline summary; the reason is in the report and the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from lens_core.config import Settings
+from lens_core.describe import digest_from_dict
+from lens_core.describe.llm import LLMAnswer, LLMAnswerError, LLMSummarizer
+from lens_core.errors import ConfigError
+from lens_core.schema import ClusterDigest
+from lens_core.storage import queries
+from lens_core.storage.models import ClusterRow, ClusterSummaryRow
+
+log = logging.getLogger(__name__)
+
+NO_KEY = ("no LLM configured: set OPENAI_API_KEY (and OPENAI_MODEL, OPENAI_BASE_URL for Azure OpenAI, vLLM "
+          "or Ollama) in .env; the offline summaries are kept")
+# USD per million (input, output) tokens, by model-name prefix (longest first); an estimate for reports only.
+PRICES = {"gpt-4o-mini": (0.15, 0.60), "gpt-4.1-nano": (0.10, 0.40), "gpt-4.1-mini": (0.40, 1.60),
+          "gpt-4.1": (2.00, 8.00), "gpt-4o": (2.50, 10.00), "gpt-4-turbo": (10.00, 30.00), "gpt-4": (30.00, 60.00),
+          "gpt-3.5-turbo": (0.50, 1.50)}
+
+
+@dataclass
+class SummaryRunReport:
+    run_id: int
+    model: str
+    considered: int = 0
+    calls: int = 0  # answers requested from the model (a retried answer counts twice)
+    cache_hits: int = 0
+    stored: list[int] = field(default_factory=list)  # labels with a new LLM summary shown
+    skipped_few_users: list[int] = field(default_factory=list)
+    skipped_budget: list[int] = field(default_factory=list)
+    fallbacks: list[tuple[int, str]] = field(default_factory=list)  # (label, reason): offline summary kept
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+    @property
+    def estimated_cost_usd(self) -> float | None:
+        price = next((p for name, p in sorted(PRICES.items(), key=lambda kv: -len(kv[0]))
+                      if self.model.lower().startswith(name)), None)
+        if price is None:
+            return None  # a self-hosted or unknown model: tokens are reported, no price is guessed
+        return (self.input_tokens * price[0] + self.output_tokens * price[1]) / 1_000_000
+
+    def lines(self) -> list[str]:
+        cost = self.estimated_cost_usd
+        out = [f"run {self.run_id}, model {self.model}: {self.considered} clusters considered, "
+               f"{len(self.stored)} LLM summaries shown, {self.calls} calls, {self.cache_hits} cache hits",
+               f"tokens: {self.input_tokens} in, {self.output_tokens} out; estimated cost "
+               + (f"${cost:.4f}" if cost is not None else "unknown (no price for this model)")]
+        if self.skipped_few_users:
+            out.append(f"not sent (too few unique users): clusters {', '.join(map(str, self.skipped_few_users))}")
+        if self.skipped_budget:
+            out.append(f"not sent (token budget reached): clusters {', '.join(map(str, self.skipped_budget))}")
+        out += [f"cluster {label}: offline summary kept: {reason}" for label, reason in self.fallbacks]
+        return out
+
+
+def build_client(settings: Settings) -> Any:
+    """The SDK client from settings; ConfigError with one line when no key is set."""
+    if settings.openai_api_key is None:
+        raise ConfigError(NO_KEY)
+    import openai
+
+    # The SDK retries 408/409/429/5xx and connection errors with exponential backoff (honouring Retry-After).
+    return openai.OpenAI(api_key=settings.openai_api_key.get_secret_value(), base_url=settings.openai_base_url,
+                         timeout=settings.llm_timeout_s, max_retries=2)
+
+
+def summarize_run(*, engine: Engine, settings: Settings, run_id: int | None = None, client: Any = None,
+                  limit: int | None = None, summarizer: LLMSummarizer | None = None) -> SummaryRunReport:
+    """LLM summaries for the top `limit` clusters (all when None) of a run (default: the latest)."""
+    if summarizer is None:
+        summarizer = LLMSummarizer(client if client is not None else build_client(settings), settings.openai_model)
+    run = queries.resolve_run(engine=engine, run_id=run_id)
+    assert run.id is not None
+    clusters = queries.clusters_of_run(engine=engine, run_id=run.id, include_noise=False)
+    if limit is not None:
+        clusters = clusters[:limit]
+    report = SummaryRunReport(run_id=run.id, model=summarizer.model, considered=len(clusters))
+    digests = {c.label: digest_from_dict(c.evidence) for c in clusters}
+
+    todo: list[tuple[ClusterRow, Any]] = []
+    for cluster in clusters:
+        digest = digests[cluster.label]
+        if digest.unique_users < settings.llm_min_unique_users:
+            report.skipped_few_users.append(cluster.label)
+            continue
+        prompt = summarizer.prompt(digest, neighbours=_neighbours(cluster.label, digests))
+        cached = _cached(engine, summarizer.model, prompt.prompt_hash)
+        if cached is not None:
+            report.cache_hits += 1
+            _store(engine, cluster, cached, fresh=False)
+            report.stored.append(cluster.label)
+        else:
+            todo.append((cluster, prompt))
+
+    budget = _Budget(settings.llm_budget_tokens_per_run)
+
+    def call(item: tuple[ClusterRow, Any]) -> LLMAnswer | LLMAnswerError | None:
+        cluster, prompt = item
+        if not budget.allow():
+            return None
+        try:
+            result: LLMAnswer | LLMAnswerError = summarizer.answer(digests[cluster.label], prompt=prompt)
+        except LLMAnswerError as exc:
+            result = exc
+        budget.spend(result.input_tokens + result.output_tokens)
+        return result
+
+    # Results come back in submission order, so the report and the stored rows are deterministic.
+    with ThreadPoolExecutor(max_workers=settings.llm_max_concurrency, thread_name_prefix="lens-llm") as pool:
+        results = list(pool.map(call, todo))
+    for (cluster, _prompt), result in zip(todo, results):
+        if result is None:
+            report.skipped_budget.append(cluster.label)
+            continue
+        report.calls += result.attempts
+        report.input_tokens += result.input_tokens
+        report.output_tokens += result.output_tokens
+        if isinstance(result, LLMAnswerError):
+            log.warning("cluster %s of run %s: offline summary kept: %s", cluster.label, run.id, result.reason)
+            report.fallbacks.append((cluster.label, result.reason))
+            continue
+        row = ClusterSummaryRow(
+            cluster_id=cluster.id, source="llm", model=summarizer.model, prompt_version=summarizer.prompt_version,
+            prompt_hash=result.prompt_hash, summary=result.summary.summary, root_cause=result.summary.root_cause,
+            suggested_fix=result.summary.suggested_fix, severity=result.summary.severity,
+            confidence=result.summary.confidence, evidence=result.evidence,
+            input_tokens=result.input_tokens, output_tokens=result.output_tokens,
+        )
+        _store(engine, cluster, row, fresh=True)
+        report.stored.append(cluster.label)
+    return report
+
+
+class _Budget:
+    """Tokens spent by this run's calls, shared by the worker threads."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.used, self._lock = limit, 0, threading.Lock()
+
+    def allow(self) -> bool:
+        with self._lock:
+            return self.used < self.limit
+
+    def spend(self, tokens: int) -> None:
+        with self._lock:
+            self.used += tokens
+
+
+def _neighbours(label: int, digests: dict[int, ClusterDigest]) -> list[ClusterDigest]:
+    # The largest other clusters: what the model should tell this one apart from.
+    return [d for other, d in digests.items() if other != label][:5]
+
+
+def _cached(engine: Engine, model: str, prompt_hash: str) -> ClusterSummaryRow | None:
+    stmt = (select(ClusterSummaryRow)
+            .where(ClusterSummaryRow.source == "llm", ClusterSummaryRow.model == model,
+                   ClusterSummaryRow.prompt_hash == prompt_hash)
+            .order_by(ClusterSummaryRow.id.desc()))  # type: ignore[union-attr]
+    with Session(engine) as session:
+        return session.execute(stmt).scalars().first()
+
+
+def _store(engine: Engine, cluster: ClusterRow, row: ClusterSummaryRow, *, fresh: bool) -> None:
+    """Show `row` as the cluster's summary; a fresh answer, or a cached one for another cluster, gets a row."""
+    with Session(engine) as session:
+        if fresh or row.cluster_id != cluster.id:
+            copy = ClusterSummaryRow(**{k: v for k, v in row.model_dump().items() if k not in {"id", "created_at"}})
+            copy.cluster_id = cluster.id  # type: ignore[assignment]
+            if not fresh:
+                copy.input_tokens = copy.output_tokens = 0  # a cache hit costs nothing
+            session.add(copy)
+        session.execute(
+            update(ClusterRow).where(ClusterRow.id == cluster.id)  # type: ignore[arg-type]
+            .values(summary=row.summary, root_cause=row.root_cause, suggested_fix=row.suggested_fix,
+                    severity=row.severity, confidence=row.confidence)
+        )
+        session.commit()
