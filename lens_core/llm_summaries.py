@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,13 +93,19 @@ def build_client(settings: Settings) -> Any:
 
 
 def summarize_run(*, engine: Engine, settings: Settings, run_id: int | None = None, client: Any = None,
-                  limit: int | None = None, summarizer: LLMSummarizer | None = None) -> SummaryRunReport:
-    """LLM summaries for the top `limit` clusters (all when None) of a run (default: the latest)."""
+                  limit: int | None = None, summarizer: LLMSummarizer | None = None,
+                  labels: Collection[int] | None = None) -> SummaryRunReport:
+    """LLM summaries for the top `limit` clusters (all when None) of a run (default: the latest).
+
+    `labels` restricts the run to those clusters (the dashboard's button asks for one).
+    """
     if summarizer is None:
         summarizer = LLMSummarizer(client if client is not None else build_client(settings), settings.openai_model)
     run = queries.resolve_run(engine=engine, run_id=run_id)
     assert run.id is not None
     clusters = queries.clusters_of_run(engine=engine, run_id=run.id, include_noise=False)
+    if labels is not None:
+        clusters = [c for c in clusters if c.label in set(labels)]
     if limit is not None:
         clusters = clusters[:limit]
     report = SummaryRunReport(run_id=run.id, model=summarizer.model, considered=len(clusters))

@@ -9,6 +9,7 @@ import streamlit as st
 
 from app import charts, context, loaders
 from app.ui import lens_errors, md_literal, need_events, need_run
+from lens_core.llm_summaries import build_client, summarize_run
 from lens_core.storage import queries
 
 PAGE_SIZE = 50
@@ -106,8 +107,12 @@ if st.button("Generate LLM summary", key="detail_llm", icon=":material/auto_awes
     if ctx.settings.openai_api_key is None:
         st.warning(LLM_HOWTO)
     else:
-        st.info("An LLM is configured, but the LLM summarizer is not part of this build yet; the offline summary "
-                "above is the one stored for this cluster.")
+        with lens_errors(), st.spinner("Asking the model (redacted evidence only)…"):
+            report = summarize_run(engine=ctx.engine, settings=ctx.settings, run_id=run.id,
+                                   client=build_client(ctx.settings), labels=[label])
+        for line in report.lines():
+            st.text(line)
+        loaders.forget_annotations()  # the cluster's shown summary may have changed
 
 st.subheader("Analyst label and notes")
 with st.form("detail_annotation"):

@@ -209,19 +209,30 @@ def test_event_search_and_paging_in_cluster_detail(app: AppTest) -> None:
     assert len(found) > 0 and found["customer_prompt"].str.lower().str.contains(prompt_word.lower()).all()
 
 
-def test_llm_button_explains_configuration_or_says_not_in_this_build(
+def test_llm_button_explains_configuration_or_summarizes_the_cluster(
     app: AppTest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from tests.stage.test_llm_summaries import FakeLLM
+
     load_and_run(app)
     open_page(app, "cluster_detail").button(key="detail_llm").click().run()
     howto = app.warning[0].value
     assert "OPENAI_API_KEY" in howto and "OPENAI_BASE_URL" in howto and "OPENAI_MODEL" in howto and ".env" in howto
 
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-    get_settings.cache_clear()
-    app.run()
-    app.button(key="detail_llm").click().run()
-    assert "not part of this build yet" in app.info[0].value
+    fake = FakeLLM()  # a local chat-completions server: the button goes through the real SDK and HTTP
+    try:
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+        monkeypatch.setenv("OPENAI_BASE_URL", fake.url)
+        get_settings.cache_clear()
+        app.run()
+        app.button(key="detail_llm").click().run()
+        no_exception(app)
+        shown = " ".join(t.value for t in app.text)
+        assert "1 clusters considered, 1 LLM summaries shown, 1 calls" in shown
+        assert len(fake.requests) == 1
+    finally:
+        fake.server.shutdown()
+        fake.server.server_close()
 
 
 def test_overview_runs_and_export_pages(app: AppTest, downloads: Callable[[object], bytes]) -> None:
