@@ -195,8 +195,8 @@ def export_summaries(
     """Every cluster's summary and evidence as JSON, CSV or a Markdown report."""
     from lens_core.export import summaries_text
 
-    _settings, engine = _context()
-    _write(out, summaries_text(engine=engine, fmt=fmt.value, run_id=run))
+    settings, engine = _context()
+    _write(out, summaries_text(engine=engine, fmt=fmt.value, run_id=run, redact=settings.export_redact))
 
 
 @app.command()

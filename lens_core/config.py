@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     llm_budget_tokens_per_run: int = Field(
         200_000, ge=0, description="LLM summaries: tokens one summarize run may spend; calls stop when reached"
     )
+    export_redact: bool = Field(
+        True, description="Summary exports replace personal data and secrets by typed placeholders"
+    )
     llm_min_unique_users: int = Field(
         5, ge=1, description="LLM summaries: clusters with fewer unique users are never sent to the model"
     )

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from lens_core.describe.redact import redact as redact_text
 from lens_core.storage import queries
 from lens_core.storage.models import ClusterRow, PipelineRun
 
@@ -64,19 +65,35 @@ def top_clusters(
     return run, [cluster_response(c, run) for c in clusters[:limit]]
 
 
-def summaries_text(*, engine: Engine, fmt: str, run_id: int | None = None) -> str:
-    """Every cluster of a run (noise last) as JSON, CSV or a Markdown report."""
+def summaries_text(*, engine: Engine, fmt: str, run_id: int | None = None, redact: bool = True) -> str:
+    """Every cluster of a run (noise last) as JSON, CSV or a Markdown report.
+
+    With `redact` (the default; EXPORT_REDACT turns it off) every text from telemetry in the export has
+    emails, phone numbers, tokens, keys and similar replaced by typed placeholders, as the LLM path does.
+    """
     if fmt not in SUMMARY_FORMATS:
         from lens_core.errors import ConfigError
 
         raise ConfigError(f"unknown format {fmt!r}; choose one of: {', '.join(SUMMARY_FORMATS)}")
     run, rows = top_clusters(engine=engine, run_id=run_id, limit=10**9, include_noise=True)
+    if redact:
+        rows = [_redacted(row) for row in rows]
     if fmt == "json":
         return json.dumps({"run_id": run.id, "clusters": rows}, indent=2, ensure_ascii=False)
     if fmt == "csv":
         flat = [{k: "; ".join(map(str, v)) if isinstance(v, list) else v for k, v in r.items()} for r in rows]
         return to_csv(pd.DataFrame(flat))
     return markdown_report(run, rows)
+
+
+def _redacted(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, list):
+        return [_redacted(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _redacted(v) for k, v in value.items()}
+    return value
 
 
 def markdown_report(run: PipelineRun, rows: list[dict[str, Any]]) -> str:

@@ -18,7 +18,8 @@ st.write(f"Exports of run {run.id} ({run.n_clusters} clusters over {run.n_events
          "labels and notes. CSV cells that would start a spreadsheet formula are prefixed with an apostrophe.")
 
 with lens_errors():
-    summaries = {fmt: export.summaries_text(engine=ctx.engine, fmt=fmt, run_id=run.id) for fmt in export.SUMMARY_FORMATS}
+    summaries = {fmt: export.summaries_text(engine=ctx.engine, fmt=fmt, run_id=run.id,
+                                             redact=ctx.settings.export_redact) for fmt in export.SUMMARY_FORMATS}
     events_csv = export.assignments_csv(engine=ctx.engine, run_id=run.id)
 
 csv_col, json_col, md_col, events_col = st.columns(4)

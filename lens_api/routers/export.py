@@ -8,9 +8,10 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from sqlalchemy.engine import Engine
 
-from lens_api.deps import get_engine
+from lens_api.deps import get_engine, get_settings_dep
 from lens_api.errors import error_responses
 from lens_api.schemas import MAX_ID
+from lens_core.config import Settings
 from lens_core.export import assignments_csv, summaries_text
 from lens_core.storage import queries
 
@@ -34,11 +35,11 @@ def _documented(*kinds: str) -> dict:
 @router.get("/summaries", response_class=Response, responses=_documented("json", "csv", "md"))
 def summaries(
     format: Literal["json", "csv", "md"] = Query("json"), run_id: int | None = RunId,
-    engine: Engine = Depends(get_engine),
+    engine: Engine = Depends(get_engine), settings: Settings = Depends(get_settings_dep),
 ) -> Response:
     """Every cluster of the run, noise last. CSV and Markdown come as attachments (a file to save)."""
     run = queries.resolve_run(engine=engine, run_id=run_id)
-    body = summaries_text(engine=engine, fmt=format, run_id=run.id)
+    body = summaries_text(engine=engine, fmt=format, run_id=run.id, redact=settings.export_redact)
     headers = {}
     if format != "json":
         headers["Content-Disposition"] = f'attachment; filename="lens-summaries-run-{run.id}.{format}"'

@@ -104,3 +104,20 @@ def test_minilm_error_view_finds_the_root_causes(sqlite_engine) -> None:
     outcome = process(engine=sqlite_engine, settings=settings)
     assert outcome.counts["embedded"] < 1000  # unique error texts only, not 3000 events
     assert ari_by_cause(sqlite_engine, outcome.run_id) >= 0.85
+
+
+def test_summary_exports_redact_personal_data_unless_turned_off(sqlite_engine) -> None:
+    from lens_core.ingest.ingestor import ingest_records
+    from lens_core.samples import generate
+
+    events, _ = generate(300, seed=5)
+    for event in events:
+        event["customer_prompt"] = f"{event['customer_prompt']} mail jane.doe@contoso.com or call +1 425 555 0100"
+    ingest_records(events, engine=sqlite_engine)
+    settings = Settings(_env_file=None, embedding_backend="hashing")
+    process(engine=sqlite_engine, settings=settings, options=ProcessOptions(embedder="hashing"))
+    for fmt in ("json", "csv", "md"):
+        redacted = summaries_text(engine=sqlite_engine, fmt=fmt)
+        assert "jane.doe@contoso.com" not in redacted and "555 0100" not in redacted
+        assert "<EMAIL" in redacted.replace("\\", "")  # Markdown escapes the brackets
+    assert "jane.doe@contoso.com" in summaries_text(engine=sqlite_engine, fmt="json", redact=False)
