@@ -60,6 +60,7 @@ class ProcessOptions:
     umap_min_dist: float = 0.0
     map_min_dist: float = 0.1
     random_state: int = 42
+    summarizer: str = "offline"  # "llm": also LLM summaries of the clusters (offline ones kept on failure)
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> ProcessOptions:
@@ -74,6 +75,8 @@ class ProcessOptions:
     def validate(self) -> None:
         if self.algorithm not in ("hdbscan", "kmeans"):
             raise ConfigError(f"unknown algorithm {self.algorithm!r}; choose hdbscan or kmeans")
+        if self.summarizer not in ("offline", "llm"):
+            raise ConfigError(f"unknown summarizer {self.summarizer!r}; choose offline or llm")
         if self.view not in VIEWS:
             raise ConfigError(f"unknown view {self.view!r}; choose one of: {', '.join(VIEWS)}")
         if self.min_cluster_size < 2:
@@ -112,8 +115,14 @@ def process(
     options: ProcessOptions | None = None,
     embedder: Embedder | None = None,
     progress: ProgressCallback | None = None,
+    llm_client: Any = None,
 ) -> RunOutcome:
-    """Run the whole pipeline over every stored event and store it as one run; returns its outcome."""
+    """Run the whole pipeline over every stored event and store it as one run; returns its outcome.
+
+    With `options.summarizer == "llm"` the completed run's clusters also get LLM summaries (through
+    `llm_client`, or one built from the settings); a failure there keeps the offline summaries and is
+    recorded in the run's notes, because the clusters themselves are complete and valid.
+    """
     options = options or ProcessOptions.from_settings(settings)
     options.validate()
     embedder = embedder or get_embedder(options.embedder, settings)
@@ -127,7 +136,23 @@ def process(
     except BaseException as exc:  # noqa: BLE001 - record why, then let it propagate unchanged
         queries.mark_finished(engine=engine, run_id=run.id, status="failed", error=f"{type(exc).__name__}: {exc}")
         raise
+    if options.summarizer == "llm":
+        outcome.notes.extend(_llm_summaries(engine, settings, run.id, llm_client))
     return outcome
+
+
+def _llm_summaries(engine: Engine, settings: Settings, run_id: int, client: Any) -> list[str]:
+    from lens_core.llm_summaries import summarize_run
+
+    try:
+        lines = [f"llm: {line}" for line in summarize_run(engine=engine, settings=settings, run_id=run_id,
+                                                          client=client).lines()]
+    except LensError as exc:
+        log.warning("run %d keeps its offline summaries: %s", run_id, exc)
+        lines = [f"llm: offline summaries kept: {exc}"]
+    run = queries.get_run(engine=engine, run_id=run_id)
+    queries.update_run(engine=engine, run_id=run_id, notes=list(run.notes or []) + lines)
+    return lines
 
 
 def _new_run(options: ProcessOptions, embedder: Embedder) -> PipelineRun:

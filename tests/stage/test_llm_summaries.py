@@ -298,3 +298,25 @@ def test_an_injected_answer_imitation_from_the_model_is_rejected(databases, tmp_
     fake_llm.script = [completion(INJECTIONS[3])] * 2
     report = _run(engine, _settings(fake_llm), limit=1)
     assert "sample ids that were not given: S42" in report.fallbacks[0][1] and not _llm_rows(engine)
+
+
+def test_process_with_the_llm_summarizer_summarizes_the_new_run(tmp_path: Path, fake_llm: FakeLLM) -> None:
+    """`"summarizer": "llm"` (API, ProcessOptions): the run completes, then its clusters get LLM summaries."""
+    url = f"sqlite:///{tmp_path / 'llm-run.db'}"
+    engine = open_engine(url)
+    ingest_records(generate(400, seed=2)[0], engine=engine)
+    settings = Settings(_env_file=None, database_url=url, embedding_backend="hashing",
+                        openai_api_key="sk-test", openai_base_url=fake_llm.url)
+    outcome = process(engine=engine, settings=settings, options=ProcessOptions(embedder="hashing", summarizer="llm"))
+    run = queries.get_run(engine=engine, run_id=outcome.run_id)
+    assert run.status == "completed" and fake_llm.requests
+    assert any(note.startswith("llm: run ") and "LLM summaries shown" in note for note in run.notes)
+    top = queries.clusters_of_run(engine=engine, run_id=run.id, include_noise=False)[0]
+    assert top.summary == "Expired tokens on calendar calls"  # the fake model's (validated) title is shown
+
+    no_key = Settings(_env_file=None, database_url=url, embedding_backend="hashing")
+    again = process(engine=engine, settings=no_key, options=ProcessOptions(embedder="hashing", summarizer="llm"))
+    notes = queries.get_run(engine=engine, run_id=again.run_id).notes
+    assert queries.get_run(engine=engine, run_id=again.run_id).status == "completed"
+    assert any("offline summaries kept" in note and "OPENAI_API_KEY" in note for note in notes)
+    engine.dispose()
