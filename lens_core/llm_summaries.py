@@ -162,7 +162,15 @@ def summarize_run(*, engine: Engine, settings: Settings, run_id: int | None = No
         )
         _store(engine, cluster, row, fresh=True)
         report.stored.append(cluster.label)
+    _record_on_run(engine, run.id, report)
     return report
+
+
+def _record_on_run(engine: Engine, run_id: int, report: SummaryRunReport) -> None:
+    """The run keeps what its LLM summaries cost and why any cluster kept its offline summary."""
+    run = queries.get_run(engine=engine, run_id=run_id)
+    lines = [f"llm: {line}" for line in report.lines()]
+    queries.update_run(engine=engine, run_id=run_id, notes=list(run.notes or []) + lines)
 
 
 class _Budget:

@@ -142,17 +142,18 @@ def process(
 
 
 def _llm_summaries(engine: Engine, settings: Settings, run_id: int, client: Any) -> list[str]:
+    """LLM summaries of the new run; summarize_run records its report on the run, a failure is noted here."""
     from lens_core.llm_summaries import summarize_run
 
     try:
-        lines = [f"llm: {line}" for line in summarize_run(engine=engine, settings=settings, run_id=run_id,
-                                                          client=client).lines()]
+        report = summarize_run(engine=engine, settings=settings, run_id=run_id, client=client)
     except LensError as exc:
         log.warning("run %d keeps its offline summaries: %s", run_id, exc)
-        lines = [f"llm: offline summaries kept: {exc}"]
-    run = queries.get_run(engine=engine, run_id=run_id)
-    queries.update_run(engine=engine, run_id=run_id, notes=list(run.notes or []) + lines)
-    return lines
+        note = f"llm: offline summaries kept: {exc}"
+        run = queries.get_run(engine=engine, run_id=run_id)
+        queries.update_run(engine=engine, run_id=run_id, notes=list(run.notes or []) + [note])
+        return [note]
+    return [f"llm: {line}" for line in report.lines()]
 
 
 def _new_run(options: ProcessOptions, embedder: Embedder) -> PipelineRun:

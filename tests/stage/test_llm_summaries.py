@@ -320,3 +320,23 @@ def test_process_with_the_llm_summarizer_summarizes_the_new_run(tmp_path: Path, 
     assert queries.get_run(engine=engine, run_id=again.run_id).status == "completed"
     assert any("offline summaries kept" in note and "OPENAI_API_KEY" in note for note in notes)
     engine.dispose()
+
+
+def test_lens_summarize_command_against_a_reachable_server(tmp_path: Path, fake_llm: FakeLLM) -> None:
+    """`lens summarize --llm` in a real subprocess, through the SDK, to the local server; tokens noted on the run."""
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "cli.db"
+    _build(path, generate(400, seed=4)[0])
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}", "OPENAI_API_KEY": "sk-test",
+           "OPENAI_BASE_URL": fake_llm.url, "LOG_LEVEL": "WARNING"}
+    result = subprocess.run([sys.executable, "-m", "lens_core.cli", "summarize", "--llm", "--clusters", "2"],
+                            env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "2 clusters considered, 2 LLM summaries shown, 2 calls" in result.stdout
+    engine = open_engine(f"sqlite:///{path}")
+    notes = queries.latest_run(engine=engine).notes
+    assert any("tokens: 200 in, 40 out" in note for note in notes)
+    engine.dispose()
