@@ -52,12 +52,15 @@ def versions() -> dict[str, str]:
     return found
 
 
-def ranked_labels(point_labels: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Renumber clusters 0, 1, 2... by event count (largest first); noise stays -1."""
+def rank_mapping(point_labels: np.ndarray, weights: np.ndarray) -> dict[int, int]:
+    """Clusterer label -> lens label: 0, 1, 2... by event count (largest first). Noise is not in it."""
     labels = np.asarray(point_labels)
     real = sorted({int(x) for x in labels if x != NOISE}, key=lambda lab: (-weights[labels == lab].sum(), lab))
-    mapping = {old: new for new, old in enumerate(real)}
-    return np.array([mapping.get(int(x), NOISE) for x in labels], dtype=np.int64)
+    return {old: new for new, old in enumerate(real)}
+
+
+def ranked_labels(point_labels: np.ndarray, mapping: dict[int, int]) -> np.ndarray:
+    return np.array([mapping.get(int(x), NOISE) for x in np.asarray(point_labels)], dtype=np.int64)
 
 
 def build_results(
@@ -73,8 +76,10 @@ def build_results(
     clusterer: Any,
     random_state: int,
 ) -> RunOutcome:
-    point_labels = ranked_labels(clusterer.labels_, weights)
-    centroids = _weighted_centroids(points, point_labels, weights)
+    mapping = rank_mapping(clusterer.labels_, weights)
+    point_labels = ranked_labels(clusterer.labels_, mapping)
+    # The clusterer's own centres: the same ones its assign() uses for events that arrive later.
+    centroids = {new: np.asarray(clusterer.centroids_[old], dtype=float) for old, new in mapping.items()}
     point_distance = _distance_to_centroid(points, point_labels, centroids)
     event_labels = point_labels[point_of_event]
     probabilities = getattr(clusterer, "probabilities_", None)
@@ -115,16 +120,6 @@ def build_results(
         # What the clusterer changed to fit the data (a scaled min_cluster_size, clamped min_samples).
         notes=[f"cluster: {note}" for note in getattr(clusterer, "adjustments_", [])],
     )
-
-
-def _weighted_centroids(points: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> dict[int, np.ndarray]:
-    centroids = {}
-    for label in np.unique(labels):
-        if label == NOISE:
-            continue
-        mask = labels == label
-        centroids[int(label)] = np.average(points[mask], axis=0, weights=weights[mask])
-    return centroids
 
 
 def _distance_to_centroid(points: np.ndarray, labels: np.ndarray, centroids: dict[int, np.ndarray]) -> np.ndarray:
