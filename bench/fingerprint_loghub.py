@@ -2,10 +2,13 @@
 
     python bench/fingerprint_loghub.py ../shared/datasets/loghub_2k [--only HDFS,BGL]
 
-Each dataset's `Content` column goes to lens_core.templates.TemplateMiner (one generic configuration)
-and to drain3.TemplateMiner() with its defaults. Prints per dataset GA, FGA, predicted and true group
-counts and lines per second for both, a mean row last, and writes the same as JSON to
-bench/results/fingerprint_loghub.json. Needs bench/requirements.txt (drain3).
+Each dataset's `Content` column goes through the product's code: lens_core.fingerprint.mask_message
+(what fingerprints every skill_output message at ingest) gives each line its template, then
+lens_core.templates.mine_templates mines the distinct templates weighted by their line counts, as the
+describe stage does with each cluster's fingerprints (the "message patterns" of the evidence). One
+generic configuration. drain3.TemplateMiner() runs with its defaults on the same lines. Prints per
+dataset GA, FGA, predicted and true group counts and lines per second for both, a mean row last, and
+writes the same as JSON to bench/results/fingerprint_loghub.json. Needs bench/requirements.txt (drain3).
 
 GA and FGA as defined in ../shared/datasets/README.md: rows with an empty EventId are dropped; a
 message is correct for GA only when its predicted group holds exactly the messages of its true group;
@@ -20,7 +23,7 @@ import json
 import logging
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Hashable, Sequence
 
@@ -29,7 +32,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lens_core.templates import TemplateMiner  # noqa: E402
+from lens_core.fingerprint import mask_message  # noqa: E402
+from lens_core.templates import mine_templates  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "fingerprint_loghub.json"
 
@@ -54,10 +58,14 @@ def grouping_scores(truth: Sequence[str], predicted: Sequence[Hashable]) -> dict
     return {"ga": ga, "fga": fga, "predicted": len(pred_groups), "true": len(true_sets)}
 
 
-def run_lens(messages: list[str]) -> tuple[list[int], float]:
+def run_lens(messages: list[str]) -> tuple[list[str], float]:
     start = time.perf_counter()
-    labels = TemplateMiner().fit(messages).labels_
-    return list(labels), time.perf_counter() - start
+    templates = [mask_message(m) for m in messages]
+    counts = Counter(templates)
+    distinct = sorted(counts)
+    mined = dict(zip(distinct, mine_templates(distinct, [counts[t] for t in distinct])))
+    labels = [mined[t] for t in templates]
+    return labels, time.perf_counter() - start
 
 
 def run_drain3(messages: list[str]) -> tuple[list[int], float]:

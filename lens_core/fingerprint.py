@@ -11,6 +11,8 @@ Kept: letters, "_", "." and "-" only, starting with a letter or "_", at most 40 
 and `KeyError: 'id'` stay apart. Masked as <QUOTED>: anything with a space, a digit or another symbol
 ('Quarterly review', 'AAMkAGI2=', 'Report 2024.docx'), the values users type. A one-word value such as
 'Sync' is kept: no rule can tell it from a field name, and over-splitting is the safer error.
+A quoted text holding a path or URL after a space ("GET /v2/servers/x HTTP/1.1", a request line) is a
+structure, not a typed value: it is kept and its parts are masked by the other masks.
 A quote only opens after a non-word character and closes before one, so apostrophes (can't) are text.
 """
 
@@ -23,7 +25,8 @@ from typing import Any, NamedTuple
 
 from lens_core.schema import Fingerprint, ParsedError
 
-FINGERPRINT_VERSION = "fp1"
+# fp2: a quoted text holding a path or URL ("GET /v2/x HTTP/1.1") is a structure, masked inside, not one value.
+FINGERPRINT_VERSION = "fp2"
 
 _DIGITS = frozenset("0123456789")
 _WS = re.compile(r"\s+")
@@ -67,8 +70,9 @@ MASKS: tuple[Mask, ...] = (
                   r"|(?<![\w/.~<>-])/(?:[\w.@~+%-]+/)+[\w.@~+%-]*"
                   r"|\b[\w.-]+(?:/[\w.-]+)+\.[A-Za-z]{1,5}\b", "<PATH>", "/\\"),
     # quoted: '...' and "..." values, identifiers kept (rule in the module docstring)
-    _mask("quoted", rf"(?<!\w)'(?!{_KEEP_QUOTED}')[^'\n]{{1,300}}'(?!\w)"
-                    rf"|(?<!\w)\"(?!{_KEEP_QUOTED}\")[^\"\n]{{1,300}}\"(?!\w)", "<QUOTED>", "'\""),
+    _mask("quoted", rf"(?<!\w)'(?!{_KEEP_QUOTED}')(?![^'\n]{{0,300}}?\s(?:/|\w+://|<PATH>|<URL>))[^'\n]{{1,300}}'(?!\w)"
+                    rf"|(?<!\w)\"(?!{_KEEP_QUOTED}\")(?![^\"\n]{{0,300}}?\s(?:/|\w+://|<PATH>|<URL>))[^\"\n]{{1,300}}\"(?!\w)",
+          "<QUOTED>", "'\""),
     # hex: 0x literals, and hex runs of 8+ with both digits and letters (hashes, request ids)
     _mask("hex", r"\b0[xX][0-9a-fA-F]+\b|\b(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}\b",
           "<HEX>", _DIGITS),
@@ -82,9 +86,69 @@ MASKS: tuple[Mask, ...] = (
 )
 
 
+# Masks are applied token by token (whitespace-separated, memoised) unless the text holds something a mask
+# matches across a space: a quoted text with a space in it, a clock time before AM/PM, an RFC 1123 or an
+# ISO date and time. Every other mask matches inside one token, and its boundaries (\b, look-behinds)
+# read a space and a token edge alike, so both ways give the same template; tests/unit/test_fingerprint.py
+# checks that on golden, sample and arbitrary texts. Token by token is what makes ingest fast.
+_SPANS_SPACES = re.compile(r"\d\s?[AaPp][Mm]\b|\d-\d\d\s\d")
+_WEEKDAY_COMMA = re.compile(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),\s")
+_TOKEN_CACHE: dict[str, str] = {}
+_MESSAGE_CACHE: dict[str, str] = {}
+_CACHE_MAX = 200_000  # each cache's entries: raw texts are keys, so bound the memory
+_ANY_HINT = frozenset().union(*(m.hints for m in MASKS))
+_SHAPE = str.maketrans("123456789", "555555555")
+
+
 def mask_message(text: str) -> str:
     """Apply MASKS in order and collapse whitespace: the template analysts see. Deterministic."""
-    return _apply(text, None)
+    if not text:
+        return ""
+    # Masks read where digits are and how many, never which (but for "0x"), so messages of one shape
+    # (digits 1-9 read as 5) mask alike: most lines of a log differ only there, and cost one lookup.
+    # When the shape's template keeps a digit ("Win32"), that digit is the message's own: mask it.
+    shape = text.translate(_SHAPE)
+    masked = _MESSAGE_CACHE.get(shape)
+    if masked is None:
+        if len(_MESSAGE_CACHE) >= _CACHE_MAX:
+            _MESSAGE_CACHE.clear()
+        masked = _MESSAGE_CACHE[shape] = _mask_text(shape)
+    return masked if _DIGITS.isdisjoint(masked) else _mask_text(text)
+
+
+def _mask_text(text: str) -> str:
+    tokens = text.split()
+    if _needs_whole_text(text, tokens):
+        return _apply(text, None)
+    return " ".join(map(_mask_token, tokens))
+
+
+def _needs_whole_text(text: str, tokens: list[str]) -> bool:
+    if ("'" in text or '"' in text) and any(t.count("'") % 2 or t.count('"') % 2 for t in tokens):
+        return True  # a quote opens in one token and closes in another (or an apostrophe: same answer)
+    return bool(_SPANS_SPACES.search(text)) or (", " in text and bool(_WEEKDAY_COMMA.search(text)))
+
+
+def _mask_token(token: str) -> str:
+    if _ANY_HINT.isdisjoint(token):
+        return token  # most words: no mask can fire without a digit, "/", ":", "@", "-" or "="
+    if token.isascii() and token.isdigit():
+        return "<NUM>"  # a bare number: only the num mask matches it (hex and id masks need a letter)
+    # As for messages (mask_message): tokens of one shape mask alike; ids and timestamps cost a lookup.
+    shape = token.translate(_SHAPE)
+    masked = _cached(shape)
+    if _DIGITS.isdisjoint(masked):
+        return masked
+    return _cached(token)
+
+
+def _cached(token: str) -> str:
+    masked = _TOKEN_CACHE.get(token)
+    if masked is None:
+        if len(_TOKEN_CACHE) >= _CACHE_MAX:
+            _TOKEN_CACHE.clear()
+        masked = _TOKEN_CACHE[token] = _apply(token, None)
+    return masked
 
 
 def _apply(text: str, fired: list[tuple[str, str, str]] | None) -> str:

@@ -107,6 +107,9 @@ class ClusterDigest:
     unique_tenants: int = 0
     # Added by describe: the most frequent tenants, so a summary can say when one tenant dominates.
     tenants: list[Count] = field(default_factory=list)
+    # The cluster's message patterns: its fingerprints' templates after template mining
+    # (lens_core.templates), "<*>" where mined variables were, with event counts, most frequent first.
+    patterns: list[Count] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -76,12 +76,22 @@ class TemplateMiner:
     def __init__(self, variable_threshold: int = 6) -> None:
         self.variable_threshold = variable_threshold
 
-    def fit(self, messages: Iterable[str]) -> TemplateMiner:
+    def fit(self, messages: Iterable[str], sample_weight: Iterable[int] | None = None) -> TemplateMiner:
+        """Learn templates. sample_weight: how many events each message stands for (distinct messages
+        with their counts give the same templates as the events themselves, at a fraction of the cost)."""
         if self.variable_threshold < 2:
             raise ValueError("variable_threshold must be at least 2")
         cache: dict[str, str] = {}
         seqs = [_tokenize(m or "", cache) for m in messages]
-        counts = Counter(seqs)
+        counts: Counter[Sequence_] = Counter()
+        if sample_weight is None:
+            counts.update(seqs)
+        else:
+            weights = list(sample_weight)
+            if len(weights) != len(seqs):
+                raise ValueError(f"sample_weight has {len(weights)} values for {len(seqs)} messages")
+            for seq, weight in zip(seqs, weights):
+                counts[seq] += int(weight)
         seq_template = self._mine(counts)
         self.templates_ = sorted(set(seq_template.values()))
         index = {t: i for i, t in enumerate(self.templates_)}
@@ -148,6 +158,10 @@ def _tokenize(message: str, cache: dict[str, str]) -> Sequence_:
 
 
 def _mask_token(token: str) -> str:
+    if "<" in token and _PLACEHOLDER.search(token):
+        # Text the fingerprinter already masked: its placeholders are variables, the rest is masked as usual.
+        pieces = _PLACEHOLDER.split(token)
+        return WILDCARD.join(_mask_token(piece) if piece else "" for piece in pieces)
     if token in _DATE_WORDS:
         return WILDCARD
     if _MASK_HINTS.isdisjoint(token) and not token.endswith("="):
@@ -217,3 +231,13 @@ def _slot(values: set[str]) -> str:
     if len(masked) == 1 and _fits_masked(values):
         return masked.pop()
     return WILDCARD
+
+
+def mine_templates(messages: Sequence[str], sample_weight: Sequence[int] | None = None) -> list[str]:
+    """The mined template of each message: what lens groups failure messages by, after fingerprinting.
+
+    Messages are best given as the fingerprinter's templates (lens_core.fingerprint.mask_message): its
+    placeholders (<NUM>, <GUID>) count as variables here, so a template and its raw message mine alike.
+    """
+    miner = TemplateMiner().fit(messages, sample_weight)
+    return [miner.templates_[label] for label in miner.labels_]

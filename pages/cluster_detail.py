@@ -68,6 +68,13 @@ for col, (key, title) in zip(chart_cols, [("plugins", "Plugins"), ("endpoints", 
     else:
         col.plotly_chart(charts.bar_counts(counts, title=title, top=10), key=f"detail_chart_{key}")
 
+patterns = pd.DataFrame(evidence.get("patterns") or [], columns=["value", "count"])
+if not patterns.empty:
+    st.subheader(f"Message patterns ({len(patterns)})")
+    st.caption("The fingerprints' templates after template mining: <*> marks a part that varies.")
+    st.dataframe(patterns.rename(columns={"value": "pattern", "count": "events"}), hide_index=True,
+                 key="detail_patterns")
+
 fingerprints = pd.DataFrame(evidence.get("fingerprints") or [], columns=["hash", "template", "count"])
 st.subheader(f"Fingerprints inside ({len(fingerprints)})")
 if len(fingerprints) == 1:

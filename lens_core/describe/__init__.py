@@ -31,7 +31,7 @@ __all__ = [
     "pick_representatives",
 ]
 
-_COUNT_FIELDS = ("plugins", "endpoints", "status_codes", "error_codes", "error_types", "tenants")
+_COUNT_FIELDS = ("plugins", "endpoints", "status_codes", "error_codes", "error_types", "tenants", "patterns")
 
 
 def digest_to_dict(digest: ClusterDigest) -> dict[str, Any]:

@@ -15,6 +15,7 @@ import pandas as pd
 from lens_core.describe.keywords import class_tfidf_from_counts
 from lens_core.describe.representatives import pick_representatives
 from lens_core.schema import ClusterDigest, Count, FingerprintCount, Representative
+from lens_core.templates import mine_templates
 
 # Digest field -> event column. Status codes are shown as strings ("401") like every other value.
 COUNT_COLUMNS = {
@@ -49,6 +50,7 @@ def build_digests(
     sizes = pd.Series(labels).value_counts().sort_index()
     counts = {name: _top_counts(labels, _values(events, col), top_n) for name, col in COUNT_COLUMNS.items()}
     fingerprints = _fingerprints(events, labels)
+    mined = _message_patterns(events, labels)
     seen = _first_last(events, labels)
     users = _nunique(events, "user_id", labels)
     tenants = _nunique(events, "tenant_id", labels)
@@ -64,6 +66,7 @@ def build_digests(
             keywords=keywords.get(label, []),
             representatives=samples.get(label, []),
             fingerprints=fingerprints.get(label, []),
+            patterns=mined.get(label, []),
             first_seen=seen.get(label, (None, None))[0],
             last_seen=seen.get(label, (None, None))[1],
             unique_users=users.get(label, 0),
@@ -122,6 +125,23 @@ def _fingerprints(events: pd.DataFrame, labels: np.ndarray) -> dict[int, list[Fi
     for row in grouped.itertuples(index=False):
         template = "" if row.template is None or pd.isna(row.template) else str(row.template)
         out[int(row.label)].append(FingerprintCount(hash=str(row.hash), template=template, count=int(row.count)))
+    return out
+
+
+def _message_patterns(events: pd.DataFrame, labels: np.ndarray) -> dict[int, list[Count]]:
+    """Each cluster's fingerprint templates mined into patterns: ten exact signatures that differ in a
+    user name or a file name read as one pattern with <*> there, so the evidence says what varies."""
+    frame = pd.DataFrame({"label": labels, "template": _strings(events, "message_template")}).dropna()
+    if frame.empty:
+        return {}
+    counted = frame.value_counts(["label", "template"], sort=False).reset_index(name="count")
+    counted = counted.sort_values(["label", "template"], kind="stable")
+    out: dict[int, list[Count]] = {}
+    for label, group in counted.groupby("label", sort=True):
+        mined = mine_templates(group["template"].tolist(), group["count"].tolist())
+        totals = pd.Series(group["count"].to_numpy()).groupby(np.asarray(mined, dtype=object)).sum()
+        top = sorted(totals.items(), key=lambda item: (-item[1], item[0]))[:MAX_FINGERPRINTS]
+        out[int(label)] = [Count(value=str(pattern), count=int(n)) for pattern, n in top]
     return out
 
 

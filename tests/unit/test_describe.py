@@ -176,6 +176,20 @@ def test_digest_uses_vectors_and_rejects_misaligned_ones():
     assert build_digests(events.iloc[:0]) == {}
 
 
+def test_digest_patterns_mine_fingerprint_templates_into_what_varies():
+    users = ["alice", "bob", "carol", "dave", "erin", "frank", "grace"]
+    rows = [_event(i, 0, fingerprint=f"fp{i}", message_template=f"Mailbox of {u} is over quota <NUM> MB")
+            for i, u in enumerate(users)]
+    rows += [_event(10 + i, 0, fingerprint="fpX", message_template="Access token has expired") for i in range(3)]
+    rows += [_event(20, 1, fingerprint="fpY", message_template="Connection reset by peer")]
+    digests = build_digests(pd.DataFrame(rows))
+    assert [(c.value, c.count) for c in digests[0].patterns] == [
+        ("Mailbox of <*> is over quota <*> MB", 7), ("Access token has expired", 3),
+    ]
+    assert len(digests[0].fingerprints) == 8  # the exact signatures stay listed beside the patterns
+    assert [(c.value, c.count) for c in digests[1].patterns] == [("Connection reset by peer", 1)]
+
+
 def test_digest_dict_round_trip():
     for digest in build_digests(_events()).values():
         data = json.loads(json.dumps(digest_to_dict(digest)))

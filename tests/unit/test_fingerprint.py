@@ -14,7 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from lens_core.fingerprint import FINGERPRINT_VERSION, MASKS, Fingerprinter, fingerprint_hash, mask_message
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lens_core.fingerprint import FINGERPRINT_VERSION, MASKS, Fingerprinter, _apply, fingerprint_hash, mask_message
 from lens_core.parsing import ErrorParser
 from lens_core.schema import Fingerprint, ParsedError
 
@@ -94,6 +97,40 @@ def test_mask_table_is_named_ordered_and_compiled():
     assert all(hasattr(mask.pattern, "sub") for mask in MASKS)
 
 
+def test_a_quoted_request_line_is_masked_inside_not_swallowed():
+    line = '10.11.10.1 "DELETE /v2/54fadb412c/servers/b9000564-fe1a-409b-b8cc-1e88b294cd1d HTTP/1.1" status: 204'
+    assert mask_message(line) == '<IP> "DELETE <PATH><GUID> HTTP/<NUM>" status: <NUM>'
+    assert mask_message(line.replace("DELETE", "GET")) != mask_message(line)  # the method names the event
+    assert mask_message("Meeting 'Quarterly review' not found") == "Meeting <QUOTED> not found"
+
+
+# Texts where masks meet token edges, quotes span tokens, dates span spaces, digits glue to names.
+TRICKY = [
+    "at 2024-05-01 10:00:00 and 2024-05-01T10:00:00Z", "on 5/1/2024 at 10:30 AM or 10:30PM",
+    "Date: Tue, 14 May 2024 10:00:00 GMT", "can't open 'Report 2024.docx' for 'value'",
+    'say "hello world" twice', "Win32 error 0x1f at eth0, SOCKS5 proxy:1080", "v1.0 and 1.2.3.4:80",
+    "x=1,y=22 uid=0 blk_-1608999687919862906 54fadb412c4e40cdbaed9335e4c35a9e",
+    "'a 'b c' d'", "\"unbalanced quote and 12 numbers", "Mon, 12", "12 -34 5-67 8\u00a09",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_token_by_token_masking_equals_whole_text_masking(text):
+    assert mask_message(text) == _apply(text, None)
+    assert mask_message(text) == mask_message(text)  # and from the caches
+
+
+@settings(max_examples=400, derandomize=True, deadline=None)
+@given(st.lists(st.one_of(
+    st.sampled_from(["'", '"', " ", "  ", "\t", "\n", "5", "12", "0x", "AM", "pm", "Tue,", "May", "2024-05-01",
+                     "10:00", "-", "/", "a/b", "=", "@", "x.com", "https://h/p", "Win32", "abc", "ABC123", "deadbeef42",
+                     "\u00a0", "\u2028", "_"]),
+    st.text(max_size=6),
+), max_size=14).map("".join))
+def test_token_by_token_masking_equals_whole_text_masking_on_arbitrary_text(text):
+    assert mask_message(text) == _apply(text, None)
+
+
 # --- fingerprints ------------------------------------------------------------------------------------
 
 EXPIRED = {"status": 401, "plugin": "Calendar", "url": "https://graph.microsoft.com/v1.0/me/events/AAMkAGI2TAAA=",
@@ -104,7 +141,7 @@ EXPIRED = {"status": 401, "plugin": "Calendar", "url": "https://graph.microsoft.
 
 def test_fingerprint_shape():
     got = _fingerprint(EXPIRED)
-    assert got.version == FINGERPRINT_VERSION == "fp1"
+    assert got.version == FINGERPRINT_VERSION == "fp2"
     assert len(got.hash) == 16 and int(got.hash, 16) >= 0
     assert got.message_template == "Access token has expired. Request <GUID>"
     assert got.fields == {"plugin": "Calendar", "endpoint_template": "/me/events/{id}", "status_code": 401,
@@ -132,7 +169,7 @@ def test_different_status_code_different_fingerprint():
 def test_version_is_in_the_hash():
     fields = _fingerprint(EXPIRED).fields
     assert fingerprint_hash(fields) == _fingerprint(EXPIRED).hash
-    assert fingerprint_hash(fields, version="fp2") != fingerprint_hash(fields)
+    assert fingerprint_hash(fields, version="fp1") != fingerprint_hash(fields)
 
 
 def test_error_type_stands_in_for_a_missing_code():

@@ -124,3 +124,17 @@ def test_throughput_smoke():
     miner = TemplateMiner().fit(messages)
     assert time.perf_counter() - start < 3.0
     assert len(miner.templates_) == len(shapes)
+
+
+def test_distinct_messages_with_their_counts_mine_like_the_messages_themselves():
+    from collections import Counter
+
+    from lens_core.templates import mine_templates
+
+    messages = [f"user {u} logged in from host{h % 3}" for u in "abcdefgh" for h in range(4)] + ["disk full"] * 5
+    counts = Counter(messages)
+    distinct = sorted(counts)
+    weighted = dict(zip(distinct, mine_templates(distinct, [counts[m] for m in distinct])))
+    assert [weighted[m] for m in messages] == mine_templates(messages)
+    with pytest.raises(ValueError, match="sample_weight"):
+        TemplateMiner().fit(["a", "b"], [1])
