@@ -44,7 +44,7 @@ _DELIMS = frozenset("=:,()[]{}\"'|#;<>")
 # Delimiters inside a token: "key=value", "f(x)", "a,b", quotes; kept, so the constant parts stay visible.
 _DELIM = re.compile(r"""([=:,()\[\]{}"'|#;<>])""")
 _DATE_WORDS = frozenset(
-    "Mon Tue Wed Thu Fri Sat Sun Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+    ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 )
 _PLACEHOLDER = re.compile(r"<[A-Z]+>")
 # A word with a short number glued on names a thing (SOCKS5, ssh2, eth0, Win32), it is not a value.

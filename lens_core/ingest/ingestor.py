@@ -17,10 +17,9 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from lens_core.errors import RowError, StorageError
-from lens_core.fingerprint import Fingerprinter
+from lens_core.ingest.parallel import Parsed, parse_chunks
 from lens_core.ingest.readers import RowItem, read_bytes, read_file
 from lens_core.ingest.validate import validate_record
-from lens_core.parsing import ErrorParser
 from lens_core.schema import TelemetryEvent
 from lens_core.storage.engine import insert_ignoring_conflicts
 from lens_core.storage.models import FailureFingerprint, TelemetryEventRow, utcnow
@@ -67,39 +66,49 @@ class IngestReport:
         return data
 
 
-def ingest_file(path: str | Path, *, engine: Engine, max_chars: int = DEFAULT_MAX_CHARS) -> IngestReport:
-    """Ingest one file; InputError if the file as a whole cannot be read (nothing is written then)."""
+def ingest_file(
+    path: str | Path, *, engine: Engine, max_chars: int = DEFAULT_MAX_CHARS, workers: int | None = None
+) -> IngestReport:
+    """Ingest one file; InputError if the file as a whole cannot be read (nothing is written then).
+
+    workers: processes that parse and fingerprint (lens_core.ingest.parallel); None: one per core.
+    """
     path = Path(path)
-    return _ingest(read_file(path), source=path.name, engine=engine, max_chars=max_chars)
+    return _ingest(read_file(path), source=path.name, engine=engine, max_chars=max_chars, workers=workers)
 
 
 def ingest_bytes(
-    data: bytes, *, name: str, fmt: str, engine: Engine, max_chars: int = DEFAULT_MAX_CHARS
+    data: bytes, *, name: str, fmt: str, engine: Engine, max_chars: int = DEFAULT_MAX_CHARS,
+    workers: int | None = None,
 ) -> IngestReport:
     """Ingest an uploaded file held in memory; `fmt` is csv, json or jsonl."""
-    return _ingest(read_bytes(data, name=name, fmt=fmt), source=name, engine=engine, max_chars=max_chars)
+    rows = read_bytes(data, name=name, fmt=fmt)
+    return _ingest(rows, source=name, engine=engine, max_chars=max_chars, workers=workers)
 
 
 def ingest_records(
-    records: Iterable[Any], *, engine: Engine, source: str = "records", max_chars: int = DEFAULT_MAX_CHARS
+    records: Iterable[Any], *, engine: Engine, source: str = "records", max_chars: int = DEFAULT_MAX_CHARS,
+    workers: int | None = None,
 ) -> IngestReport:
     """Ingest Python dicts (the API and tests); rows are numbered from 1 in the order given."""
     rows: Iterator[RowItem] = (
         (n, rec if isinstance(rec, dict) else RowError("expected an object", source=source, row=n))
         for n, rec in enumerate(records, start=1)
     )
-    return _ingest(rows, source=source, engine=engine, max_chars=max_chars)
+    return _ingest(rows, source=source, engine=engine, max_chars=max_chars, workers=workers)
 
 
-def _ingest(rows: Iterable[RowItem], *, source: str, engine: Engine, max_chars: int) -> IngestReport:
+def _ingest(
+    rows: Iterable[RowItem], *, source: str, engine: Engine, max_chars: int, workers: int | None
+) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport(source=source)
     seen: dict[str, int] = {}
-    parser, fingerprinter = ErrorParser(), Fingerprinter()
     try:
         with engine.begin() as conn:
-            for chunk in _valid_chunks(rows, report, seen, source, max_chars):
-                stored = _store_chunk(conn, chunk, parser, fingerprinter, source)
+            valid = _valid_chunks(rows, report, seen, source, max_chars)
+            for chunk, parsed in parse_chunks(valid, workers):
+                stored = _store_chunk(conn, chunk, parsed, source)
                 report.accepted += stored
                 report.duplicates += len(chunk) - stored
     except SQLAlchemyError as exc:
@@ -133,18 +142,14 @@ def _valid_chunks(
         yield chunk
 
 
-def _store_chunk(
-    conn: Connection, events: list[TelemetryEvent], parser: ErrorParser, fingerprinter: Fingerprinter, source: str
-) -> int:
+def _store_chunk(conn: Connection, events: list[TelemetryEvent], parsed: Parsed, source: str) -> int:
     """Insert the chunk's fingerprints and events; returns how many events were new."""
     fingerprints: dict[str, dict[str, Any]] = {}
     event_rows = []
     now = utcnow()
-    for event in events:
-        parsed = parser.parse(event.skill_output, skill_input=event.skill_input)
-        fp = fingerprinter.fingerprint(parsed)
-        fingerprints.setdefault(fp.hash, _fingerprint_row(fp, parsed, now))
-        event_rows.append(_event_row(event, parsed, fp.hash, source, now))
+    for event, (error, fp) in zip(events, parsed, strict=True):
+        fingerprints.setdefault(fp.hash, _fingerprint_row(fp, error, now))
+        event_rows.append(_event_row(event, error, fp.hash, source, now))
     fp_insert = insert_ignoring_conflicts(conn, FailureFingerprint.__table__, ["hash"])
     conn.execute(fp_insert, list(fingerprints.values()))
     ev_table = TelemetryEventRow.__table__
