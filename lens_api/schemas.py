@@ -110,6 +110,28 @@ class ProcessIn(BaseModel):
     )
 
 
+class AssignIn(BaseModel):
+    """Which run new events join (default: the latest completed one) and how strictly."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    run_id: int | None = Field(None, ge=0, le=MAX_ID, description="Default: the latest completed run")
+    distance_factor: float = Field(
+        1.0, gt=0.0, le=100.0, description="How far beyond a cluster's radius an event may lie and still join it"
+    )
+
+
+class AssignOut(BaseModel):
+    """What `lens assign` reports: new events, how many joined a cluster, how many are novel (noise)."""
+
+    run_id: int
+    events: int
+    assigned: int
+    novel: int
+    embedded: int
+    per_cluster: dict[str, int] = Field(description="cluster label -> events assigned now; -1 is the novel bucket")
+
+
 class JobAccepted(BaseModel):
     job_id: int
     state: str

@@ -1,4 +1,5 @@
-"""POST /pipeline/process starts a background job; GET /pipeline/jobs/{id} follows it (lens_core.jobs)."""
+"""POST /pipeline/process starts a background job; GET /pipeline/jobs/{id} follows it (lens_core.jobs);
+POST /pipeline/assign gives events stored since a run to its clusters (lens_core.assign)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from sqlalchemy.engine import Engine
 from lens_api.deps import get_engine, get_runner, get_settings_dep
 from lens_api.errors import error_responses
 from lens_api.limits import StrictJSONRoute
-from lens_api.schemas import MAX_ID, JobAccepted, JobOut, ProcessIn
+from lens_api.schemas import MAX_ID, AssignIn, AssignOut, JobAccepted, JobOut, ProcessIn
 from lens_core import jobs
+from lens_core.assign import assign_new_events
 from lens_core.config import Settings
 from lens_core.jobs import JobRunner
 from lens_core.pipeline import ProcessOptions
@@ -29,6 +31,27 @@ def start_processing(
     options.validate()  # ConfigError -> 422 now, not a failed job later
     job = runner.submit(options)
     return JobAccepted(job_id=job.id, state=job.state, status_url=f"/pipeline/jobs/{job.id}")
+
+
+@router.post("/assign", response_model=AssignOut, responses=error_responses(400, 404, 413))
+def assign_new(
+    body: AssignIn | None = Body(None, description="Options; an empty body uses the latest completed run"),
+    engine: Engine = Depends(get_engine),
+    settings: Settings = Depends(get_settings_dep),
+) -> AssignOut:
+    """Assign events stored since a run to its clusters without clustering again (`lens assign`).
+
+    Events that fit no cluster go to the run's novel bucket (label -1). Safe to repeat: an event is
+    assigned once per run. Call it after ingesting to see new events in the clusters at once.
+    """
+    chosen = body or AssignIn()
+    report = assign_new_events(
+        engine=engine, settings=settings, run_id=chosen.run_id, distance_factor=chosen.distance_factor
+    )
+    return AssignOut(
+        run_id=report.run_id, events=report.events, assigned=report.assigned, novel=report.novel,
+        embedded=report.embedded, per_cluster={str(k): v for k, v in report.per_cluster.items()},
+    )
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut, responses=error_responses(404))
