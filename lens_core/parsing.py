@@ -404,7 +404,24 @@ def _input_hints(skill_input: Any) -> dict[str, Any]:
     return hints
 
 
+def _storable(value: Any) -> Any:
+    """Text every database stores: JSON escapes can decode to NUL (PostgreSQL refuses it in text) or to
+    an unpaired surrogate (not encodable as UTF-8); the parsed fields drop the one and mark the other."""
+    if not isinstance(value, str):
+        return value
+    value = value.replace("\x00", "")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = _SURROGATE.sub("\ufffd", value)
+    return value
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _build(fields: dict[str, Any]) -> ParsedError:
+    fields = {name: _storable(value) for name, value in fields.items()}
     endpoint = normalize_endpoint(fields.get("endpoint"))
     status = fields.get("status_code")
     return ParsedError(
@@ -435,6 +452,6 @@ class ErrorParser:
         except Exception:  # a parser bug must not stop an ingest; logged so that it gets fixed
             log.warning("could not parse a skill_output; kept as text", exc_info=True)
             try:
-                return ParsedError(form="text", message=_clean(_as_text(skill_output)))
+                return ParsedError(form="text", message=_storable(_clean(_as_text(skill_output))))
             except Exception:  # str() of a hostile object can itself raise
                 return ParsedError(form="text")

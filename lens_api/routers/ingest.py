@@ -1,19 +1,55 @@
-"""POST /ingest/event and /ingest/batch: lens_core's ingestor, one transaction per request."""
+"""POST /ingest/event, /ingest/batch and /ingest/file: lens_core's ingestor, one transaction per request.
+
+/ingest/file takes a telemetry file as the raw request body (CSV, JSON or JSON Lines, as `lens ingest`
+and the dashboard's upload read it) and answers the same report: rows kept, duplicates, and each
+rejected row by its number and field. A file that cannot be read as a whole answers 422 naming it.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from collections.abc import Callable, Coroutine
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
+from starlette.responses import Response
 
 from lens_api.deps import get_engine, get_settings_dep
 from lens_api.errors import error_responses
-from lens_api.limits import StrictJSONRoute
+from lens_api.limits import StrictJSONRequest, StrictJSONRoute
 from lens_api.schemas import BatchIn, BatchReport, EventAccepted, Rejected, TelemetryEventIn
 from lens_core.config import Settings
-from lens_core.errors import RowError
-from lens_core.ingest.ingestor import ingest_records
+from lens_core.errors import InputError, RowError
+from lens_core.ingest.ingestor import ingest_bytes, ingest_records
+from lens_core.ingest.readers import detect_format
 
-router = APIRouter(route_class=StrictJSONRoute, prefix="/ingest", tags=["ingest"], responses=error_responses(400, 413, 503))
+
+class _IngestRequest(StrictJSONRequest):
+    """Strict JSON, and a body nested deeper than Python's decoder goes is malformed JSON (422), not 400."""
+
+    async def json(self) -> Any:
+        try:
+            return await super().json()
+        except RecursionError:
+            raise ValueError("nested too deeply (lens reads JSON up to several hundred levels deep)") from None
+
+
+class _IngestRoute(StrictJSONRoute):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = APIRoute.get_route_handler(self)
+
+        async def strict(request: Request) -> Response:
+            return await handler(_IngestRequest(request.scope, request.receive))
+
+        return strict
+
+
+router = APIRouter(
+    route_class=_IngestRoute, prefix="/ingest", tags=["ingest"], responses=error_responses(400, 413, 503)
+)
 
 
 @router.post("/event", response_model=EventAccepted)
@@ -45,3 +81,66 @@ def ingest_batch(
         accepted=report.accepted, duplicates=report.duplicates, rejected_count=len(rejected), rejected=rejected,
         seconds=round(report.seconds, 4),
     )
+
+
+# -- files --------------------------------------------------------------------------------------------
+# The models live here, beside their only route; lens_api/schemas.py is their natural home later.
+
+
+class RejectedRow(BaseModel):
+    row: int | None = Field(description="Row of the file: CSV data rows and JSON array elements from 1, "
+                            "JSON Lines line numbers")
+    field: str | None
+    reason: str
+    message: str = Field(description="The whole line: file, row, field and reason")
+
+
+class FileReport(BaseModel):
+    file: str
+    accepted: int
+    duplicates: int = Field(description="Rows whose evaluation_id was stored before or seen earlier in the file")
+    rejected_count: int
+    rejected: list[RejectedRow]
+    seconds: float
+
+
+_BODY = {  # any Content-Type is read the same way: the bytes are the file
+    "required": True,
+    "description": "The file's bytes, as saved: UTF-8 (with or without a BOM), UTF-16 or Latin-1",
+    "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+}
+
+
+async def _file_body(request: Request) -> bytes:
+    return await request.body()
+
+
+@router.post("/file", response_model=FileReport, openapi_extra={"requestBody": _BODY},
+             responses=error_responses(400, 413, 503))
+def ingest_file_body(
+    data: bytes = Depends(_file_body),
+    name: str = Query(..., min_length=1, max_length=255,
+                      description="The file's name: named in every message, and its extension gives the format"),
+    fmt: Literal["csv", "json", "jsonl"] | None = Query(
+        None, alias="format", description="csv, json or jsonl; by default from the name's extension"),
+    engine: Engine = Depends(get_engine),
+    settings: Settings = Depends(get_settings_dep),
+) -> FileReport:
+    """Store the valid rows of a telemetry file (the raw body) in one transaction; report each rejected row."""
+    name = _file_name(name)
+    fmt = fmt or detect_format(Path(name), data[:8192])
+    report = ingest_bytes(data, name=name, fmt=fmt, engine=engine, max_chars=settings.max_field_chars)
+    rows = [
+        RejectedRow(row=issue.row, field=issue.field, reason=issue.reason, message=line)
+        for issue, line in zip(report.rejected, report.issue_lines())
+    ]
+    return FileReport(file=name, accepted=report.accepted, duplicates=report.duplicates,
+                      rejected_count=len(rows), rejected=rows, seconds=round(report.seconds, 4))
+
+
+def _file_name(raw: str) -> str:
+    """The name without any folder; refused when it holds control characters (it is stored with each row)."""
+    name = PurePosixPath(raw.replace("\\", "/")).name.strip()
+    if not name or not name.isprintable():
+        raise InputError(f"name: {raw!a} is not a usable file name (printable characters, no folders)")
+    return name

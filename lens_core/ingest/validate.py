@@ -6,16 +6,22 @@ The rules, each with the message a user sees:
 - text fields take text only: a number, list or object where text belongs is rejected, not coerced,
   because a silently stringified value would be clustered as if a person had written it.
 - skill_output also takes a JSON object or array (stored as its JSON text).
-- no field may exceed MAX_FIELD_CHARS, hold invalid UTF-8 or NUL characters (PostgreSQL refuses them).
-- timestamp, when present, is ISO 8601 or Unix seconds; values without a zone are taken as UTC.
-- any other column is kept as an attribute.
+- no field may exceed MAX_FIELD_CHARS or hold invalid UTF-8 (bytes, or unpaired surrogates from JSON).
+- NUL characters: PostgreSQL cannot store them in text, so a row holding one in any field it stores as
+  written (the text fields, the ids, an extra column's name or value) is rejected, on every database
+  alike, naming the field and the character position; nothing is stripped. Inside a skill_output
+  object (or JSON text), "\u0000" is stored as that escape and only the parsed fields drop it.
+- timestamp, when present, is ISO 8601 or Unix seconds; values without a zone are taken as UTC; every
+  time is stored in UTC and must fall within the years 1-9999 there.
+- any other column is kept as an attribute; a problem in one is reported under the column's name.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 from lens_core.errors import RowError
@@ -70,9 +76,9 @@ def _kind(value: Any) -> str:
 
 
 def _evaluation_id(value: Any, fail: Any) -> str:
-    if isinstance(value, bool) or not _present(value):
+    if not _present(value):
         raise fail("evaluation_id is missing or empty", "evaluation_id")
-    if isinstance(value, int):
+    if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
         raise fail(f"expected text, got {_kind(value)}", "evaluation_id")
@@ -93,7 +99,7 @@ def _text(value: Any, name: str, fail: Any, *, required: bool) -> str:
     if name == "skill_output" and isinstance(value, (dict, list)):
         try:
             return json.dumps(value, ensure_ascii=False, allow_nan=False)
-        except (ValueError, RecursionError):
+        except (ValueError, TypeError, RecursionError):
             raise fail("the object cannot be written as JSON (NaN/Infinity, or nested too deeply)", name) from None
     if name == "skill_output":
         raise fail(f"expected an object or text, got {_kind(value)}", name)
@@ -103,12 +109,24 @@ def _text(value: Any, name: str, fail: Any, *, required: bool) -> str:
 def _check_text(value: str, name: str, fail: Any, max_chars: int) -> None:
     if len(value) > max_chars:
         raise fail(f"{len(value):,} characters, over the limit of {max_chars:,} (MAX_FIELD_CHARS)", name)
-    if "\x00" in value:
-        raise fail("contains NUL characters", name)
+    problem = text_problem(value)
+    if problem:
+        raise fail(problem, name)
+
+
+def text_problem(value: str) -> str | None:
+    """Why `value` cannot be stored as text on every database (a NUL, invalid UTF-8), or None."""
+    nul = value.find("\x00")
+    if nul >= 0:
+        return f"contains a NUL character (\\x00) at character {nul}; PostgreSQL cannot store it, so the row is refused"
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise fail(f"invalid UTF-8 bytes at character {exc.start}", name) from None
+        char = ord(value[exc.start])
+        if 0xDC80 <= char <= 0xDCFF:  # a byte that was not UTF-8, kept by the reader's surrogateescape
+            return f"invalid UTF-8 byte 0x{char - 0xDC00:02X} at character {exc.start} (is the file saved as UTF-8?)"
+        return f"invalid UTF-8 bytes at character {exc.start} (an unpaired surrogate \\u{char:04x})"
+    return None
 
 
 def _optional_id(value: Any, name: str, fail: Any) -> str | None:
@@ -137,7 +155,15 @@ def _timestamp(value: Any, fail: Any) -> datetime | None:
             return _from_epoch(float(text), fail)
         except ValueError:
             raise fail(f"{_clip(text)!r} is not an ISO 8601 date-time", "timestamp") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return _in_utc(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC), text, fail)
+
+
+def _in_utc(value: datetime, text: str, fail: Any) -> datetime:
+    """Stored in UTC: SQLite keeps no zone, and a time outside years 1-9999 in UTC cannot be read back."""
+    try:
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise fail(f"{_clip(text)!r} is out of range (years 1 to 9999 in UTC)", "timestamp") from None
 
 
 def _from_epoch(seconds: float, fail: Any) -> datetime:
@@ -146,22 +172,54 @@ def _from_epoch(seconds: float, fail: Any) -> datetime:
     if abs(seconds) > _EPOCH_MS_THRESHOLD:
         seconds /= 1000.0
     try:
-        return datetime.fromtimestamp(seconds, tz=timezone.utc)
+        return datetime.fromtimestamp(seconds, tz=UTC)
     except (OverflowError, OSError, ValueError):
         raise fail(f"{seconds} is out of range for a Unix time", "timestamp") from None
 
 
 def _attributes(raw: dict[str, Any], fail: Any, max_chars: int) -> dict[str, Any]:
     extra = {str(k): v for k, v in raw.items() if k not in KNOWN_FIELDS and _present(v)}
+    for key, value in extra.items():
+        _check_attribute(key, value, fail)
     if not extra:
         return {}
+    encoded = json.dumps(extra, ensure_ascii=False)
+    if len(encoded) > max_chars:
+        raise fail(f"extra columns hold {len(encoded):,} characters as JSON, over the limit of {max_chars:,} "
+                   "(MAX_FIELD_CHARS)", "attributes")
+    return extra
+
+
+def _check_attribute(key: str, value: Any, fail: Any) -> None:
+    """One extra column (field "attributes"; the reason names the column): storable as JSON everywhere."""
+    problem = text_problem(key)
+    if problem:
+        raise fail(f"an extra column's name {_clip(ascii(key))}: {problem}", "attributes")
+    column = f"extra column {_clip(key)!r}"
     try:
         # allow_nan=False: Python reads NaN/Infinity in JSON files, but PostgreSQL's JSON refuses them.
-        encoded = json.dumps(extra, ensure_ascii=False, allow_nan=False)
+        json.dumps(value, ensure_ascii=False, allow_nan=False)
     except (ValueError, TypeError, RecursionError):
-        raise fail("extra columns hold values that cannot be stored as JSON (NaN/Infinity?)", "attributes") from None
-    _check_text(encoded, "attributes", fail, max_chars)
-    return extra
+        raise fail(f"{column}: the value cannot be stored as JSON (NaN/Infinity, or nested too deeply)",
+                   "attributes") from None
+    for text in _strings(value):
+        problem = text_problem(text)
+        if problem:
+            raise fail(f"{column}: {problem}", "attributes")
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string in a JSON value, keys included; iterative, so any depth json.dumps took is fine."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
 
 
 def _clip(text: str, limit: int = 60) -> str:

@@ -167,10 +167,10 @@ def test_events_document_and_invalid_utf8_in_csv(sqlite_engine) -> None:
     assert ingest_bytes(doc, name="doc.json", fmt="json", engine=sqlite_engine).accepted == 2
     csv_bytes = (
         b"evaluation_id,customer_prompt,skill_output\n"
-        b"c-1,hello,HTTP 500 Internal Server Error\n"
+        b"c-1,h\xc3\xa9llo,HTTP 500 Internal Server Error\n"  # UTF-8 elsewhere: a broken byte, not a Latin-1 file
         b"c-2,caf\xe9 broken,HTTP 500 Internal Server Error\n"
     )
-    report = ingest_bytes(csv_bytes, name="latin.csv", fmt="csv", engine=sqlite_engine)
+    report = ingest_bytes(csv_bytes, name="broken-utf8.csv", fmt="csv", engine=sqlite_engine)
     assert report.accepted == 1
     assert (report.rejected[0].row, report.rejected[0].field) == (2, "customer_prompt")
 
