@@ -105,6 +105,10 @@ class ProcessIn(BaseModel):
     umap_min_dist: float = Field(0.0, ge=0.0, le=1.0)
     map_min_dist: float = Field(0.1, ge=0.0, le=1.0)
     random_state: int | None = Field(None, ge=0, le=2**32 - 1, description="Default: RANDOM_STATE")
+    fit_sample: int | None = Field(
+        None, ge=100, le=10_000_000,
+        description="Reduce and cluster at most this many distinct texts (a weighted sample); assign the rest",
+    )
     summarizer: Literal["offline", "llm"] = Field(
         "offline", description="llm: also LLM summaries (OPENAI_API_KEY); offline ones are kept on failure"
     )

@@ -27,6 +27,8 @@ app = typer.Typer(
 )
 export_app = typer.Typer(no_args_is_help=True, help="Export cluster summaries or event assignments.")
 app.add_typer(export_app, name="export")
+db_app = typer.Typer(no_args_is_help=True, help="The database schema: its migrations (every command applies them).")
+app.add_typer(db_app, name="db")
 log = logging.getLogger("lens_core.cli")
 
 
@@ -85,6 +87,8 @@ def sample(
 def ingest(
     files: Annotated[list[Path], typer.Argument(help="CSV, JSON or JSON Lines files")],
     show: Annotated[int, typer.Option("--show", help="How many rejected rows to list per file")] = 50,
+    workers: Annotated[Optional[int], typer.Option(
+        min=0, help="Processes that parse and fingerprint (default: one per core, at most 4)")] = None,
 ) -> None:
     """Validate and store telemetry; prints accepted, duplicates and rejected rows with reasons."""
     from lens_core.ingest.ingestor import ingest_file
@@ -93,7 +97,7 @@ def ingest(
     failed = 0
     for path in files:
         try:
-            report = ingest_file(path, engine=engine, max_chars=settings.max_field_chars)
+            report = ingest_file(path, engine=engine, max_chars=settings.max_field_chars, workers=workers)
         except InputError as exc:
             _err(f"lens: {exc}")
             failed += 1
@@ -122,6 +126,8 @@ def process(
     assign_noise: Annotated[
         bool, typer.Option(help="Give every noise event to its nearest cluster (HDBSCAN)")
     ] = False,
+    fit_sample: Annotated[Optional[int], typer.Option(
+        min=100, help="Reduce and cluster at most N distinct texts (a weighted sample); assign the rest")] = None,
     limit: Annotated[int, typer.Option(help="Clusters to print")] = 10,
 ) -> None:
     """Fingerprint, embed, reduce and cluster every stored event as one stored run."""
@@ -132,7 +138,7 @@ def process(
     options = ProcessOptions.from_settings(
         settings, algorithm=algorithm.value, min_cluster_size=min_cluster_size, min_samples=min_samples, k=k,
         view=view.value, embedder=embedder.value if embedder else None, umap_neighbors=umap_neighbors, umap_min_dist=umap_min_dist,
-        random_state=seed, assign_noise=assign_noise,
+        random_state=seed, assign_noise=assign_noise, fit_sample=fit_sample,
     )
     outcome = run_pipeline(engine=engine, settings=settings, options=options, progress=progress_printer())
     noise = f"{outcome.noise_share:.1%}"
@@ -141,6 +147,22 @@ def process(
                f"({outcome.counts['embeddings_cached']} cached)")
     typer.echo("stage seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in outcome.timings.items()))
     print_clusters(engine, outcome.run_id, limit)
+
+
+@app.command()
+def assign(
+    run: Annotated[Optional[int], typer.Option("--run", help="Run id (default: the latest completed)")] = None,
+    distance_factor: Annotated[float, typer.Option(
+        min=0.01, help="How far beyond a cluster's radius an event may lie and still join it")] = 1.0,
+) -> None:
+    """Assign events stored since a run to its clusters, without clustering again; the rest are novel."""
+    from lens_core.assign import assign_new_events
+
+    settings, engine = _context()
+    report = assign_new_events(engine=engine, settings=settings, run_id=run, distance_factor=distance_factor)
+    typer.echo(report.summary_line())
+    for label, n in sorted(report.per_cluster.items(), key=lambda item: (item[0] == -1, -item[1])):
+        typer.echo(f"  {'novel' if label == -1 else f'cluster {label}'}: {n}")
 
 
 @app.command()
@@ -215,6 +237,34 @@ def summarize(
                            limit=n_clusters)
     for line in report.lines():
         typer.echo(line)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database schema to the newest migration (every lens command also does this on start)."""
+    from lens_core.storage.engine import init_db, make_engine, redact_url
+
+    settings = get_settings()
+    configure_logging(settings)
+    done = init_db(make_engine(settings.database_url))
+    typer.echo(f"{redact_url(settings.database_url)}: " + (f"migrated {done}" if done else "already current"))
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """The migration the database is at, and the newest this lens knows."""
+    from lens_core.storage.engine import make_engine, redact_url, schema_revision
+    from lens_core.storage.migrate import head
+
+    settings = get_settings()
+    revision, newest = schema_revision(make_engine(settings.database_url)), head()
+    if revision is None:
+        state = f"no lens schema yet (the newest revision is {newest})"
+    elif revision == newest:
+        state = f"revision {revision} (current)"
+    else:
+        state = f"revision {revision} (`lens db upgrade` brings it to {newest})"
+    typer.echo(f"{redact_url(settings.database_url)}: {state}")
 
 
 def _write(out: Path, text: str) -> None:

@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Collection
 from dataclasses import asdict
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
@@ -29,26 +29,17 @@ from sqlmodel import Session
 
 from lens_core.config import Settings
 from lens_core.errors import LensError, NotFoundError
+from lens_core.liveness import HEARTBEAT_S, STALE_AFTER_S, owner_id
+from lens_core.liveness import aware as _aware
+from lens_core.liveness import pid_alive as _pid_alive
 from lens_core.pipeline import STAGES, ProcessOptions, process
 from lens_core.storage.models import PipelineJob, utcnow
 
 log = logging.getLogger(__name__)
 
 ACTIVE = ("queued", "running")
-HEARTBEAT_S = 10.0
-# Several missed heartbeats: long enough that a busy (GIL-bound) process is not declared dead.
-STALE_AFTER_S = 120.0
 # Progress callbacks can fire per embedding batch; the row is written at most this often per stage.
 PROGRESS_WRITE_S = 0.5
-
-
-def owner_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _aware(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every time lens stores is UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 # -- rows ---------------------------------------------------------------------------------------------
@@ -138,16 +129,6 @@ def _death_reason(job: PipelineJob, *, host: str, me: int, live: Collection[int]
     if pid != me and not _pid_alive(pid):
         return f"abandoned: the API process {job.owner} that owned it has stopped"
     return None
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # exists, owned by another user
-    return True
 
 
 # -- running ------------------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ UMAP and HDBSCAN scale with the distinct failures, not with the traffic. `min_cl
 events, because HDBSCAN receives each point's event count as its weight.
 
 Re-running with other clustering parameters reuses the stored embeddings and reductions; a run killed
-midway stays marked "running"/"failed" and the previous completed run is still what surfaces show.
+midway is failed by the next reader (its owner and heartbeat tell, see queries.fail_stale_runs) and the
+previous completed run is still what surfaces show.
 """
 
 from __future__ import annotations
@@ -26,10 +27,12 @@ from lens_core.clustering.registry import make_clusterer
 from lens_core.config import Settings
 from lens_core.embeddings import Embedder, get_embedder
 from lens_core.errors import ConfigError, InputError, LensError
+from lens_core.liveness import beating, owner_id
 from lens_core.reductions import reduce_cached
 from lens_core.results import RunOutcome, build_results, versions
+from lens_core.sampled_fit import extend_to_all, sample_indices
 from lens_core.storage import queries
-from lens_core.storage.models import PipelineRun
+from lens_core.storage.models import PipelineRun, utcnow
 from lens_core.vectors import embed_cached
 from lens_core.views import VIEWS, build_view, text_hash
 
@@ -54,6 +57,9 @@ class ProcessOptions:
     scale_min_cluster_size: bool = True
     # HDBSCAN: give noise points to their nearest cluster instead of leaving them unclustered.
     assign_noise: bool = False
+    # Reduce and cluster at most this many distinct texts (a weighted sample); assign the rest to the
+    # nearest cluster centre within its radius (lens_core.sampled_fit). None: fit on all of them.
+    fit_sample: int | None = None
     k: int | None = None
     umap_neighbors: int = 15
     umap_components: int = 5
@@ -83,6 +89,8 @@ class ProcessOptions:
             raise ConfigError("min_cluster_size must be at least 2")
         if self.min_samples < 1:
             raise ConfigError("min_samples must be at least 1")
+        if self.fit_sample is not None and self.fit_sample < 100:
+            raise ConfigError("fit_sample must be at least 100 distinct texts (or left out to fit on all)")
         if self.k is not None and self.k < 2:
             raise ConfigError("k must be at least 2 (or left out to choose it automatically)")
         if self.umap_neighbors < 2 or self.umap_components < 2:
@@ -96,9 +104,12 @@ class Clock:
     """Per-stage wall-clock seconds, in the order the stages ran."""
 
     timings: dict[str, float] = field(default_factory=dict)
+    on_start: Callable[[str], None] | None = None  # told each stage's name as it starts
 
     @contextmanager
     def stage(self, name: str, progress: ProgressCallback | None) -> Iterator[None]:
+        if self.on_start:
+            self.on_start(name)
         if progress:
             progress(name, 0.0)
         started = time.perf_counter()
@@ -125,11 +136,13 @@ def process(
     """
     options = options or ProcessOptions.from_settings(settings)
     options.validate()
+    queries.fail_stale_runs(engine=engine)
     embedder = embedder or get_embedder(options.embedder, settings)
     run = queries.create_run(engine=engine, run=_new_run(options, embedder))
     assert run.id is not None
     try:
-        outcome = _run(run.id, engine=engine, options=options, embedder=embedder, progress=progress)
+        with beating(lambda: queries.beat_run(engine=engine, run_id=run.id)):
+            outcome = _run(run.id, engine=engine, options=options, embedder=embedder, progress=progress)
     except LensError as exc:
         queries.mark_finished(engine=engine, run_id=run.id, status="failed", error=str(exc))
         raise
@@ -165,13 +178,15 @@ def _new_run(options: ProcessOptions, embedder: Embedder) -> PipelineRun:
         embedding_model=embedder.model,
         parameters=asdict(options),
         versions=versions(),
+        owner=owner_id(),
+        heartbeat_at=utcnow(),
     )
 
 
 def _run(
     run_id: int, *, engine: Engine, options: ProcessOptions, embedder: Embedder, progress: ProgressCallback | None
 ) -> RunOutcome:
-    clock, counts, notes = Clock(), {}, []
+    clock, counts, notes = Clock(on_start=_beat(engine, run_id)), {}, []
     with clock.stage("load", progress):
         events = queries.load_events_frame(engine=engine)
         if events.empty:
@@ -194,25 +209,32 @@ def _run(
     counts.update(embedded=embedded_now, embeddings_cached=len(unique_hashes) - embedded_now)
 
     model_key = f"{embedder.model}|{options.view}"
+    fit = sample_indices(weights, options.fit_sample or len(weights), options.random_state)
+    fit_hashes = list(unique_hashes[fit])
     with clock.stage("reduce", progress):
         cluster_params = {
             "n_neighbors": options.umap_neighbors, "n_components": options.umap_components,
             "min_dist": options.umap_min_dist, "metric": "cosine", "random_state": options.random_state,
         }
-        points, reduction, reused = reduce_cached(
-            vectors, list(unique_hashes), model=model_key, params=cluster_params, engine=engine
+        fit_points, reduction, reused = reduce_cached(
+            vectors[fit], fit_hashes, model=model_key, params=cluster_params, engine=engine
         )
     counts["reduction_reused"] = reused
     _note_fallback(notes, "reduction", reduction.fallback)
 
     with clock.stage("cluster", progress):
-        clusterer = _fit_clusterer(options, points, weights)
+        clusterer = _fit_clusterer(options, fit_points, weights[fit])
+        if len(fit) < len(weights):
+            clusterer = extend_to_all(clusterer, fit, vectors, weights)
+            counts.update(fitted_texts=len(fit), assigned_texts=len(weights) - len(fit))
+    points = _spread(fit_points, fit, len(weights))
 
     with clock.stage("map", progress):
         map_params = {**cluster_params, "n_components": 2, "min_dist": options.map_min_dist}
-        map_points, map_reduction, map_reused = reduce_cached(
-            vectors, list(unique_hashes), model=model_key, params=map_params, engine=engine
+        fit_map, map_reduction, map_reused = reduce_cached(
+            vectors[fit], fit_hashes, model=model_key, params=map_params, engine=engine
         )
+        map_points = _spread(fit_map, fit, len(weights))
     counts["map_reused"] = map_reused
 
     with clock.stage("describe", progress):
@@ -239,6 +261,20 @@ def _run(
     log.info("run %d: %d events, %d clusters, noise %.1f%%, %s", run_id, len(events), outcome.n_clusters,
              100 * outcome.noise_share, clock.timings)
     return outcome
+
+
+def _beat(engine: Engine, run_id: int) -> Callable[[str], None]:
+    """At each stage's start: the run's heartbeat and the stage it is in (where it stopped, if it stops)."""
+    return lambda stage: queries.beat_run(engine=engine, run_id=run_id, stage=stage)
+
+
+def _spread(fitted: np.ndarray, fit: np.ndarray, n: int) -> np.ndarray:
+    """Rows of the fitted points at their indices among all n points; NaN where a point was not fitted."""
+    if len(fit) == n:
+        return fitted
+    out = np.full((n, fitted.shape[1]), np.nan, dtype=np.float32)
+    out[fit] = fitted
+    return out
 
 
 def _fit_clusterer(options: ProcessOptions, points: np.ndarray, weights: np.ndarray) -> Any:

@@ -91,7 +91,9 @@ def build_results(
         text=texts.values,
         message=events["error_message"],
     )
-    digests = build_digests(frame, points[point_of_event])
+    # Points assigned after a sampled fit have no reduced coordinates (NaN): zero vectors to the
+    # representatives' picker, which then prefers fitted points (their distances come first anyway).
+    digests = build_digests(frame, np.nan_to_num(points[point_of_event], nan=0.0))
     summaries = _summarise(digests, centroids)
     clusters = [_cluster_row(run_id, d, summaries[d.label], vectors, point_labels, weights) for d in digests.values()]
     summary_rows = {label: _summary_row(s, digests[label]) for label, s in summaries.items()}
@@ -193,8 +195,9 @@ def _summary_row(summary: Any, digest: ClusterDigest) -> ClusterSummaryRow:
 
 
 def _silhouette(points: np.ndarray, labels: np.ndarray, random_state: int) -> float | None:
-    """Silhouette of clustered events (noise left out) on a fixed sample; None when undefined."""
-    mask = labels != NOISE
+    """Silhouette of clustered events (noise and points without coordinates left out) on a fixed
+    sample; None when undefined."""
+    mask = (labels != NOISE) & np.isfinite(points).all(axis=1)
     if len(np.unique(labels[mask])) < 2 or mask.sum() < 3:
         return None
     sample = min(SILHOUETTE_SAMPLE, int(mask.sum()))

@@ -2,6 +2,7 @@
 
 SQLite gets WAL (readers never block the writer), foreign keys and a busy timeout on every connection,
 so several processes (CLI, API, dashboard) can share one file without "database is locked".
+The tables come from Alembic migrations (storage.migrate), applied by init_db() on every start.
 """
 
 from __future__ import annotations
@@ -9,13 +10,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from alembic.util import CommandError
 from sqlalchemy import event, insert
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
-from sqlmodel import SQLModel, create_engine
+from sqlmodel import create_engine
 
 from lens_core.errors import ConfigError, StorageError
-from lens_core.storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from lens_core.storage import (
+    migrate,
+    models,  # noqa: F401  (registers the tables on SQLModel.metadata)
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,17 +60,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def init_db(engine: Engine) -> None:
-    """Create missing tables. Safe to call on every start and from several processes at once."""
+def init_db(engine: Engine) -> str | None:
+    """Bring the schema to the newest migration (see storage.migrate); returns what was done, None when
+    it was current. Cheap then; safe to call on every start and from several processes at once."""
+    if schema_revision(engine) == migrate.head():
+        return None
     try:
-        SQLModel.metadata.create_all(engine)
+        return migrate.upgrade(engine)
+    except (SQLAlchemyError, CommandError) as exc:
+        raise StorageError(f"could not migrate the lens tables: {_first_line(exc)}") from None
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The migration the database is at (None: no lens schema yet), without changing anything."""
+    try:
+        return migrate.current_revision(engine)
     except OperationalError as exc:
         raise StorageError(f"database {redact_url(str(engine.url))} is not reachable: {_first_line(exc)}") from None
-    except SQLAlchemyError as exc:
-        # Two processes creating the same table at once: the loser sees "already exists"; the schema is there.
-        if "already exists" not in str(exc):
-            raise StorageError(f"could not create lens tables: {_first_line(exc)}") from None
-        log.debug("tables were created concurrently by another process")
 
 
 def open_engine(url: str) -> Engine:

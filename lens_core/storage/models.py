@@ -6,15 +6,27 @@ Vectors are float32 bytes (`np.ndarray.tobytes()`), decoded with `np.frombuffer(
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Integer, Column, DateTime, ForeignKey, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _when(**kw: Any) -> Any:
@@ -127,6 +139,11 @@ class PipelineRun(SQLModel, table=True):
     error: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = _when(default_factory=utcnow)
     finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    # "host:pid" of the process running it, its last sign of life and the stage it started last: a
+    # running run whose process is gone is failed by queries.fail_stale_runs (revision 0002).
+    owner: str = Field(default="", max_length=300, sa_column_kwargs={"server_default": text("''")})
+    heartbeat_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    stage: str | None = Field(default=None, max_length=32)
 
 
 class ClusterRow(SQLModel, table=True):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import socket
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -12,6 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from lens_core import liveness
 from lens_core.errors import NotFoundError
 from lens_core.storage.engine import insert_ignoring_conflicts
 from lens_core.storage.models import (
@@ -25,6 +29,8 @@ from lens_core.storage.models import (
     TelemetryEventRow,
     utcnow,
 )
+
+log = logging.getLogger(__name__)
 
 _IN_CHUNK = 900  # below SQLite's default limit on bound parameters per statement
 
@@ -134,6 +140,7 @@ def update_run(*, engine: Engine, run_id: int, **values: Any) -> None:
 
 
 def get_run(*, engine: Engine, run_id: int) -> PipelineRun:
+    fail_stale_runs(engine=engine)
     with Session(engine) as session:
         run = session.get(PipelineRun, run_id)
     if run is None:
@@ -158,9 +165,54 @@ def resolve_run(*, engine: Engine, run_id: int | None) -> PipelineRun:
 
 
 def list_runs(*, engine: Engine, limit: int = 100) -> list[PipelineRun]:
+    """Newest first; a "running" run whose process is gone is failed first (fail_stale_runs)."""
+    fail_stale_runs(engine=engine)
     with Session(engine) as session:
         stmt = select(PipelineRun).order_by(PipelineRun.id.desc()).limit(limit)
         return list(session.execute(stmt).scalars().all())
+
+
+def beat_run(*, engine: Engine, run_id: int, stage: str | None = None) -> None:
+    """A running run's sign of life (and, at a stage's start, that stage); a finished run is left alone."""
+    table = PipelineRun.__table__
+    values: dict[str, Any] = {"heartbeat_at": utcnow()}
+    if stage is not None:
+        values["stage"] = stage
+    with engine.begin() as conn:
+        conn.execute(update(table).where(table.c.id == run_id, table.c.status == "running").values(**values))
+
+
+def fail_stale_runs(*, engine: Engine) -> list[int]:
+    """Fail the "running" runs whose process is gone (killed, crashed); returns their ids.
+
+    Gone means what it means for jobs (lens_core.liveness): its pid no longer exists on this host, or no
+    heartbeat for STALE_AFTER_S. Cheap when nothing runs: one query over the running runs.
+    """
+    table = PipelineRun.__table__
+    columns = (table.c.id, table.c.owner, table.c.stage, table.c.heartbeat_at, table.c.created_at)
+    with engine.connect() as conn:
+        running = conn.execute(select(*columns).where(table.c.status == "running")).all()
+    host, me, now = socket.gethostname(), os.getpid(), utcnow()
+    failed = []
+    for run in running:
+        reason = _stopped_reason(run, host=host, me=me, now=now)
+        if reason is None:
+            continue
+        stmt = update(table).where(table.c.id == run.id, table.c.status == "running")
+        with engine.begin() as conn:  # only from "running": a run that finished meanwhile keeps its outcome
+            if conn.execute(stmt.values(status="failed", error=reason, finished_at=now)).rowcount:
+                log.warning("run %d failed: %s", run.id, reason)
+                failed.append(run.id)
+    return failed
+
+
+def _stopped_reason(run: Any, *, host: str, me: int, now: datetime) -> str | None:
+    reason = f"the process running it stopped (killed or crashed) during {run.stage or 'an unknown stage'}"
+    if liveness.stopped_here(run.owner or "", host=host, me=me):
+        return reason
+    if liveness.is_stale(run.heartbeat_at or run.created_at, now):
+        return f"{reason}: no sign of life from {run.owner or 'it'} for over {liveness.STALE_AFTER_S:.0f} s"
+    return None
 
 
 # -- clusters -----------------------------------------------------------------------------------------
