@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -27,6 +28,7 @@ from lens_core.storage.models import FailureFingerprint, TelemetryEventRow, utcn
 log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 2000
+_IN_CHUNK = 900  # ids per IN (...) lookup: under SQLite's oldest limit on bound parameters
 DEFAULT_MAX_CHARS = 1_000_000
 
 
@@ -107,12 +109,15 @@ def _ingest(
     try:
         with engine.begin() as conn:
             valid = _valid_chunks(rows, report, seen, source, max_chars)
-            for chunk, parsed in parse_chunks(valid, workers):
+            for chunk, parsed in parse_chunks(_not_stored(conn, valid, report), workers):
                 stored = _store_chunk(conn, chunk, parsed, source)
                 report.accepted += stored
                 report.duplicates += len(chunk) - stored
     except SQLAlchemyError as exc:
         raise StorageError(f"{source}: nothing was stored, the database refused the write: {_reason(exc)}") from None
+    except UnicodeError as exc:  # validation cleans text; a driver that still cannot encode a value says so here
+        raise StorageError(f"{source}: nothing was stored, a value could not be encoded for the database: "
+                           f"{exc.reason}") from None
     report.seconds = time.perf_counter() - started
     log.info(report.summary_line())
     return report
@@ -140,6 +145,24 @@ def _valid_chunks(
             chunk = []
     if chunk:
         yield chunk
+
+
+def _not_stored(
+    conn: Connection, chunks: Iterable[list[TelemetryEvent]], report: IngestReport
+) -> Iterator[list[TelemetryEvent]]:
+    """Chunks without the events already stored, counted as duplicates: re-running a file parses nothing
+    again. (A row another process stores meanwhile is still caught by the insert's ON CONFLICT.)"""
+    ids_column = TelemetryEventRow.__table__.c.evaluation_id
+    for chunk in chunks:
+        ids = [event.evaluation_id for event in chunk]
+        stored: set[str] = set()
+        for start in range(0, len(ids), _IN_CHUNK):
+            part = ids[start : start + _IN_CHUNK]
+            stored.update(conn.execute(select(ids_column).where(ids_column.in_(part))).scalars())
+        report.duplicates += len(stored)
+        new = [event for event in chunk if event.evaluation_id not in stored]
+        if new:
+            yield new
 
 
 def _store_chunk(conn: Connection, events: list[TelemetryEvent], parsed: Parsed, source: str) -> int:
