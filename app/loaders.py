@@ -35,8 +35,11 @@ def cluster_name(label: int, analyst_label: str | None) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def clusters_table(_engine: Engine, url: str, run_id: int) -> pd.DataFrame:
-    """The run's clusters ranked by size (noise last), one row each, with the analyst's label."""
+def clusters_table(_engine: Engine, url: str, run_id: int, run_events: int = 0) -> pd.DataFrame:
+    """The run's clusters ranked by size (noise last), one row each, with the analyst's label.
+
+    run_events (the run's n_events) is only part of the cache key: `lens assign` grows a run's clusters.
+    """
     rows = []
     for c in queries.clusters_of_run(engine=_engine, run_id=run_id, include_noise=True):
         ev = c.evidence or {}
@@ -50,8 +53,11 @@ def clusters_table(_engine: Engine, url: str, run_id: int) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def map_frame(_engine: Engine, url: str, run_id: int) -> pd.DataFrame:
-    """Every event of the run with its map position, cluster, prompt and parsed error (for hover and tables)."""
+def map_frame(_engine: Engine, url: str, run_id: int, run_events: int = 0) -> pd.DataFrame:
+    """Every event of the run with its map position, cluster, prompt and parsed error (for hover and tables).
+
+    Events assigned after the run (or past a sampled fit) have no map position and are left off the map.
+    """
     placed = queries.assignments_frame(engine=_engine, run_id=run_id)
     events = queries.load_events_frame(
         engine=_engine,

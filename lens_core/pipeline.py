@@ -210,6 +210,8 @@ def _run(
 
     model_key = f"{embedder.model}|{options.view}"
     fit = sample_indices(weights, options.fit_sample or len(weights), options.random_state)
+    sampled = len(fit) < len(weights)
+    fit_vectors = vectors[fit] if sampled else vectors  # no copy of a million vectors when fitting all
     fit_hashes = list(unique_hashes[fit])
     with clock.stage("reduce", progress):
         cluster_params = {
@@ -217,14 +219,14 @@ def _run(
             "min_dist": options.umap_min_dist, "metric": "cosine", "random_state": options.random_state,
         }
         fit_points, reduction, reused = reduce_cached(
-            vectors[fit], fit_hashes, model=model_key, params=cluster_params, engine=engine
+            fit_vectors, fit_hashes, model=model_key, params=cluster_params, engine=engine
         )
     counts["reduction_reused"] = reused
     _note_fallback(notes, "reduction", reduction.fallback)
 
     with clock.stage("cluster", progress):
         clusterer = _fit_clusterer(options, fit_points, weights[fit])
-        if len(fit) < len(weights):
+        if sampled:
             clusterer = extend_to_all(clusterer, fit, vectors, weights)
             counts.update(fitted_texts=len(fit), assigned_texts=len(weights) - len(fit))
     points = _spread(fit_points, fit, len(weights))
@@ -232,7 +234,7 @@ def _run(
     with clock.stage("map", progress):
         map_params = {**cluster_params, "n_components": 2, "min_dist": options.map_min_dist}
         fit_map, map_reduction, map_reused = reduce_cached(
-            vectors[fit], fit_hashes, model=model_key, params=map_params, engine=engine
+            fit_vectors, fit_hashes, model=model_key, params=map_params, engine=engine
         )
         map_points = _spread(fit_map, fit, len(weights))
     counts["map_reused"] = map_reused

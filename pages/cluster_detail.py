@@ -28,7 +28,7 @@ with lens_errors():
     need_events(queries.count_events(engine=ctx.engine))
     run = context.chosen_run(ctx)
 need_run(run)
-table = loaders.clusters_table(ctx.engine, ctx.url, run.id)
+table = loaders.clusters_table(ctx.engine, ctx.url, run.id, run.n_events)
 names = dict(zip(table["cluster"].tolist(), table["name"]))
 
 # A new key after each saved label: a browser keeps showing a kept selectbox's old option text.

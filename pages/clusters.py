@@ -73,7 +73,7 @@ if run is None:
     st.info("No completed run yet: choose the parameters above and press Run.")
     st.stop()
 
-table = loaders.clusters_table(ctx.engine, ctx.url, run.id)
+table = loaders.clusters_table(ctx.engine, ctx.url, run.id, run.n_events)
 if run.n_clusters == 0:
     st.warning("This run put every event in noise. Lower min_cluster_size or min_samples, or try K-Means.")
 
@@ -81,7 +81,7 @@ st.subheader("Map of the failures")
 st.caption("Each point is an event, placed by a 2-D UMAP of its embedded text; grey is noise. "
            "Drag a box (or pick lasso in the chart's toolbar) to list the events under it.")
 with lens_errors():
-    frame = loaders.map_frame(ctx.engine, ctx.url, run.id)
+    frame = loaders.map_frame(ctx.engine, ctx.url, run.id, run.n_events)
 names = dict(zip(table["cluster"], table["name"]))
 event = st.plotly_chart(charts.cluster_map(frame, names), on_select="rerun", selection_mode=("box", "lasso"),
                         key=f"clusters_map_{run.id}")

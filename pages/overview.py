@@ -41,5 +41,5 @@ else:
     st.plotly_chart(over_time, key="overview_timeline")
 
 if run is not None:
-    table = loaders.clusters_table(ctx.engine, ctx.url, run.id)
+    table = loaders.clusters_table(ctx.engine, ctx.url, run.id, run.n_events)
     st.plotly_chart(charts.cluster_sizes(table), key="overview_cluster_sizes")
