@@ -5,7 +5,8 @@ Content-Length is checked before a byte is read; a body streamed without one (ch
 arrives and cut off at the limit, so neither way can make the server buffer more.
 
 Strict JSON: Python's json module accepts NaN, Infinity and 1e999 (which becomes infinity); none is JSON,
-and PostgreSQL's JSON columns refuse them, so they are refused here as malformed JSON (422).
+and PostgreSQL's JSON columns refuse them, so they are refused here as malformed JSON (422), as is a
+body nested deeper than the decoder can go.
 """
 
 from __future__ import annotations
@@ -92,7 +93,11 @@ class StrictJSONRequest(Request):
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
             # A ValueError here reaches lens_api.errors as FastAPI's 400 "error parsing the body": 422 there.
-            self._json = json.loads(await self.body(), parse_constant=_no_constant, parse_float=_finite)
+            body = await self.body()
+            try:
+                self._json = json.loads(body, parse_constant=_no_constant, parse_float=_finite)
+            except RecursionError:  # nested deeper than Python's decoder goes: malformed for us too
+                raise ValueError("nested too deeply (lens reads JSON up to several hundred levels deep)") from None
         return self._json
 
 

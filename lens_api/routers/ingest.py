@@ -7,48 +7,24 @@ rejected row by its number and field. A file that cannot be read as a whole answ
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
-from starlette.responses import Response
 
 from lens_api.deps import get_engine, get_settings_dep
 from lens_api.errors import error_responses
-from lens_api.limits import StrictJSONRequest, StrictJSONRoute
+from lens_api.limits import StrictJSONRoute
 from lens_api.schemas import BatchIn, BatchReport, EventAccepted, Rejected, TelemetryEventIn
 from lens_core.config import Settings
 from lens_core.errors import InputError, RowError
 from lens_core.ingest.ingestor import ingest_bytes, ingest_records
 from lens_core.ingest.readers import detect_format
 
-
-class _IngestRequest(StrictJSONRequest):
-    """Strict JSON, and a body nested deeper than Python's decoder goes is malformed JSON (422), not 400."""
-
-    async def json(self) -> Any:
-        try:
-            return await super().json()
-        except RecursionError:
-            raise ValueError("nested too deeply (lens reads JSON up to several hundred levels deep)") from None
-
-
-class _IngestRoute(StrictJSONRoute):
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = APIRoute.get_route_handler(self)
-
-        async def strict(request: Request) -> Response:
-            return await handler(_IngestRequest(request.scope, request.receive))
-
-        return strict
-
-
 router = APIRouter(
-    route_class=_IngestRoute, prefix="/ingest", tags=["ingest"], responses=error_responses(400, 413, 503)
+    route_class=StrictJSONRoute, prefix="/ingest", tags=["ingest"], responses=error_responses(400, 413, 503)
 )
 
 
