@@ -119,6 +119,13 @@ def test_malformed_json_gets_422_with_where(client: TestClient) -> None:
     assert isinstance(error["loc"][1], int)  # the character position of the fault
 
 
+@pytest.mark.parametrize("path", ["/ingest/event", "/ingest/batch", "/pipeline/process", "/pipeline/assign"])
+def test_a_body_nested_too_deeply_gets_422_on_every_json_route(client: TestClient, path: str) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    response = client.post(path, content=deep, headers={"Content-Type": "application/json"})
+    assert response.status_code == 422 and "nested too deeply" in response.text
+
+
 def test_a_batch_keeps_the_valid_events_and_reports_the_rest(client: TestClient) -> None:
     events, _ = generate(40, seed=5)
     batch = [*events[:20], {**EXAMPLE, "customer_prompt": ""}, "not an object", events[0], *events[20:]]
