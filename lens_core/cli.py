@@ -269,7 +269,7 @@ def db_current() -> None:
 
 def _write(out: Path, text: str) -> None:
     try:
-        out.write_text(text, encoding="utf-8")
+        out.write_text(text, encoding="utf-8", newline="")  # as written: CSV rows end in CRLF on every system
     except OSError as exc:
         raise InputError(f"{out}: cannot write: {exc.strerror}") from None
     typer.echo(f"wrote {out}")

@@ -144,7 +144,10 @@ def neutralise(value: Any) -> Any:
 
 
 def to_csv(frame: pd.DataFrame) -> str:
+    r"""RFC 4180 CSV: rows end in CRLF, so that every cell holding a CR or an LF is quoted. (With "\n" rows, a
+    lone CR inside a cell went unquoted, and readers, spreadsheets included, start a new row there: a value
+    such as "x\r=cmd|..." put an unneutralised formula at the start of a row.)"""
     buffer = io.StringIO()
     safe = frame.map(neutralise) if not frame.empty else frame
-    safe.to_csv(buffer, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+    safe.to_csv(buffer, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     return buffer.getvalue()

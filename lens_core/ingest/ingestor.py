@@ -22,7 +22,7 @@ from lens_core.ingest.parallel import Parsed, parse_chunks
 from lens_core.ingest.readers import RowItem, read_bytes, read_file
 from lens_core.ingest.validate import validate_record
 from lens_core.schema import TelemetryEvent
-from lens_core.storage.engine import insert_ignoring_conflicts
+from lens_core.storage.engine import insert_ignoring_conflicts, one_writer_at_a_time
 from lens_core.storage.models import FailureFingerprint, TelemetryEventRow, utcnow
 
 log = logging.getLogger(__name__)
@@ -109,7 +109,9 @@ def _ingest(
     try:
         with engine.begin() as conn:
             valid = _valid_chunks(rows, report, seen, source, max_chars)
-            for chunk, parsed in parse_chunks(_not_stored(conn, valid, report), workers):
+            for n, (chunk, parsed) in enumerate(parse_chunks(_not_stored(conn, valid, report), workers)):
+                if n == 0:  # before the first write; the first chunk was read and parsed in parallel
+                    one_writer_at_a_time(conn, "ingest")
                 stored = _store_chunk(conn, chunk, parsed, source)
                 report.accepted += stored
                 report.duplicates += len(chunk) - stored

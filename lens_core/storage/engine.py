@@ -8,12 +8,13 @@ The tables come from Alembic migrations (storage.migrate), applied by init_db() 
 from __future__ import annotations
 
 import logging
+import zlib
 from typing import Any
 
 from alembic.util import CommandError
-from sqlalchemy import event, insert
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy import event, insert, text
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlmodel import create_engine
 
 from lens_core.errors import ConfigError, StorageError
@@ -39,15 +40,18 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine for `url` with lens's per-dialect connection settings; tables are not created here."""
     try:
         parsed = make_url(normalise_url(url))
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise ConfigError(f"DATABASE_URL is not a database URL: {redact_url(url)!r}") from None
     backend = parsed.get_backend_name()
-    if backend == "sqlite":
-        engine = create_engine(parsed, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    if backend == "postgresql":
-        return create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    try:
+        if backend == "sqlite":
+            engine = create_engine(parsed, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+            event.listen(engine, "connect", _sqlite_pragmas)
+            return engine
+        if backend == "postgresql":
+            return create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    except NoSuchModuleError:  # postgresql+nodriver://
+        raise ConfigError(f"DATABASE_URL: unknown database driver {parsed.drivername!r}") from None
     raise ConfigError(f"DATABASE_URL: unsupported database {backend!r}; use sqlite:/// or postgresql://")
 
 
@@ -100,11 +104,26 @@ def insert_ignoring_conflicts(engine_or_dialect: Any, table: Any, index_elements
     return insert(table)
 
 
+def one_writer_at_a_time(conn: Connection, purpose: str) -> None:
+    """Wait for, then hold until the transaction ends, the lock of `purpose` in this schema (PostgreSQL).
+
+    Ingests insert shared rows (fingerprints, and evaluation_ids that two files both hold) in no common
+    order. Two PostgreSQL transactions that each hold uncommitted rows the other's ON CONFLICT DO NOTHING
+    must wait for deadlock, and PostgreSQL aborts one: concurrent ingests failed that way. A SQLite file
+    has one writer at a time anyway (the busy timeout waits for it).
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+    key = zlib.crc32(f"lens-{purpose}:{schema}".encode())
+    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
 def redact_url(url: str) -> str:
     """The URL without its password, for messages and logs."""
     try:
         return make_url(normalise_url(url)).render_as_string(hide_password=True)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         return "<invalid url>"
 
 
