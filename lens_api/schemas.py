@@ -96,7 +96,7 @@ class ProcessIn(BaseModel):
 
     algorithm: Literal["hdbscan", "kmeans"] = "hdbscan"
     view: Literal["error", "intent", "prompt_output", "input_output"] = "error"
-    embedder: Literal["minilm", "openai", "hashing"] | None = Field(None, description="Default: EMBEDDING_BACKEND")
+    embedder: Literal["minilm", "minilm-onnx", "openai", "hashing"] | None = Field(None, description="Default: EMBEDDING_BACKEND")
     min_cluster_size: int | None = Field(None, ge=2, le=1_000_000, description="HDBSCAN; default MIN_CLUSTER_SIZE")
     min_samples: int | None = Field(None, ge=1, le=1_000_000, description="HDBSCAN; default MIN_SAMPLES")
     k: int | None = Field(None, ge=2, le=1000, description="K-Means clusters; chosen by silhouette when left out")

@@ -46,6 +46,7 @@ class View(str, Enum):
 
 class EmbedderName(str, Enum):
     minilm = "minilm"
+    minilm_onnx = "minilm-onnx"
     openai = "openai"
     hashing = "hashing"
 

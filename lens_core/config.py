@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(
         None, description="Base URL of an OpenAI-compatible server (Azure OpenAI, vLLM, Ollama)"
     )
-    embedding_backend: Literal["minilm", "openai", "hashing"] = Field(
+    embedding_backend: Literal["minilm", "minilm-onnx", "openai", "hashing"] = Field(
         "minilm", description="Embedding backend by name: minilm (local), openai, hashing (no model)"
     )
     embedding_model: str = Field(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from lens_core.embeddings.base import Embedder
 from lens_core.embeddings.hashing import HashingEmbedder
 from lens_core.embeddings.minilm import MiniLMEmbedder
+from lens_core.embeddings.minilm_onnx import MiniLMOnnxEmbedder
 from lens_core.embeddings.openai_backend import OpenAIEmbedder
 from lens_core.errors import ConfigError
 
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 
 EMBEDDERS: dict[str, Callable[..., Embedder]] = {
     "minilm": MiniLMEmbedder,
+    "minilm-onnx": MiniLMOnnxEmbedder,
     "openai": OpenAIEmbedder,
     "hashing": HashingEmbedder,
 }

@@ -85,9 +85,9 @@ def test_hashing_reports_progress_and_model_id() -> None:
 
 
 def test_registry_names_and_unknown_name() -> None:
-    assert set(EMBEDDERS) == {"minilm", "openai", "hashing"}
+    assert set(EMBEDDERS) == {"minilm", "minilm-onnx", "openai", "hashing"}
     assert isinstance(get_embedder("hashing", dim=32), Embedder)
-    with pytest.raises(ConfigError, match="hashing, minilm, openai"):
+    with pytest.raises(ConfigError, match="hashing, minilm, minilm-onnx, openai"):
         get_embedder("word2vec")
 
 
