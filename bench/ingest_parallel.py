@@ -118,7 +118,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="lens-ingest-") as tmp:
         paths, expected = write_files(Path(tmp), args.files, args.events_per_file, args.overlap, args.seed)
         print(f"{args.files} files x {args.events_per_file} rows, overlap {args.overlap:.0%}: "
-              f"{expected} distinct evaluation_ids; LENS_INGEST_WORKERS={os.environ.get('LENS_INGEST_WORKERS', 'default')}")
+              f"{expected} distinct evaluation_ids; "
+              f"LENS_INGEST_WORKERS={os.environ.get('LENS_INGEST_WORKERS', 'default')}")
         for db in args.db.split(","):
             for n in map(int, args.procs.split(",")):
                 rows.append(measure(db, n, paths, expected, args))

@@ -1,7 +1,8 @@
 """lens end to end at scale, stage by stage, against BERTopic on the same events (issue 7).
 
     python bench/pipeline.py --events 100000 [--db sqlite|postgres] [--runs N] [--skip-bertopic]
-                             [--small 5000] [--seed 7] [--out bench/results/pipeline.json]
+                             [--skip-starts] [--small 5000] [--fit-sample 20000,500] [--seed 7]
+                             [--pg-url URL] [--out bench/results/pipeline.json]
 
 1. Writes sample telemetry of that size (lens_core.samples, with its true root causes) to a temp folder.
 2. lens into a fresh database (a temp SQLite file, or a new PostgreSQL schema that is dropped after):
@@ -11,8 +12,9 @@
    unchanged data (must embed nothing), a re-cluster with min_cluster_size 15 (must reuse the stored
    embeddings and reductions), and, where ProcessOptions has `fit_sample`, runs with fit_sample=N for each
    N in --fit-sample (default 20000 and 500: a sample only changes anything when the run has more
-   distinct texts than N), each compared with the full fit (ARI between the two runs' labels). ARI/NMI by root cause (noise as one group, as sample_quality.py scores)
-   at this size and at --small events of the same generator.
+   distinct texts than N), each compared with the full fit (ARI between the two runs' labels). ARI/NMI
+   by root cause (noise as one group, as sample_quality.py scores) at this size and at --small events
+   of the same generator and seed.
 3. BERTopic 0.17 with its defaults (its own UMAP and HDBSCAN, no seed) on the original design's text
    (lens's prompt_output view: customer_prompt + newline + skill_output) embedded by the same MiniLM
    weights, timed end to end in this process (model load and embedding of every event included).
@@ -117,7 +119,7 @@ def run_summary(outcome, seconds: float, engine, truth: pd.Series) -> dict[str, 
             "ARI": round(ari, 4), "NMI": round(nmi, 4), "counts": outcome.counts, "timings": outcome.timings}
 
 
-def stage_rows(meter: Meter, n_events: int, counts: dict[str, Any], timings: dict[str, float] | None = None) -> list[dict]:
+def stage_rows(meter: Meter, n_events: int, counts: dict[str, Any], timings: dict | None = None) -> list[dict]:
     rows = []
     for name, m in meter.stages.items():
         seconds = (timings or {}).get(name, m["seconds"])
@@ -193,12 +195,12 @@ def bertopic_run(texts: list[str], truth: np.ndarray) -> dict[str, Any]:
     with meter.stage("bertopic"):
         model = SentenceTransformer(str(bundled_model_path()), device="cpu")
         topics, _ = BERTopic(embedding_model=model).fit_transform(texts)
-    labels = np.asarray(topics)
-    return {"version": metadata.version("bertopic"), "texts": len(texts), "seconds": meter.stages["bertopic"]["seconds"],
+    labels, measured = np.asarray(topics), meter.stages["bertopic"]
+    return {"version": metadata.version("bertopic"), "texts": len(texts), "seconds": measured["seconds"],
             "clusters": len(set(labels.tolist()) - {-1}), "noise": round(float((labels == -1).mean()), 4),
             "ARI": round(float(adjusted_rand_score(truth, labels)), 4),
             "NMI": round(float(normalized_mutual_info_score(truth, labels)), 4),
-            "peak_increase_mb": meter.stages["bertopic"]["peak_increase_mb"], "peak_mb": meter.stages["bertopic"]["peak_mb"]}
+            "peak_increase_mb": measured["peak_increase_mb"], "peak_mb": measured["peak_mb"]}
 
 
 # ---- first and second start -----------------------------------------------------------------------------
@@ -273,7 +275,8 @@ def targets(big: dict[str, Any], small: dict[str, Any], bert: dict[str, Any] | N
          "ok": big["second"]["counts"]["embedded"] == 0},
         {"check": "re-cluster < 2 s", "value": big["recluster"]["seconds"], "ok": big["recluster"]["seconds"] < 2},
         {"check": f"ARI at {big['events']} >= ARI at {small['events']}",
-         "value": f"{big['first']['ARI']} vs {small['first']['ARI']}", "ok": big["first"]["ARI"] >= small["first"]["ARI"]},
+         "value": f"{big['first']['ARI']} vs {small['first']['ARI']}",
+         "ok": big["first"]["ARI"] >= small["first"]["ARI"]},
     ]
     if starts:
         first, second = starts
@@ -344,7 +347,8 @@ def main() -> None:
     result["lens"] = runs
     if not args.skip_bertopic:
         result["bertopic"] = bertopic_run(texts, bert_truth)
-        result["bertopic"]["ratio_to_lens_end_to_end"] = round(result["bertopic"]["seconds"] / runs[0]["end_to_end_s"], 2)
+        ratio = result["bertopic"]["seconds"] / runs[0]["end_to_end_s"]
+        result["bertopic"]["ratio_to_lens_end_to_end"] = round(ratio, 2)
     del texts
     result["targets"] = targets(runs[0], result["lens_small"], result.get("bertopic"), result["numba_starts"])
     result["machine"]["loadavg_at_end"] = os.getloadavg()
