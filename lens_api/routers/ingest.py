@@ -1,4 +1,5 @@
-"""POST /ingest/event, /ingest/batch and /ingest/file: lens_core's ingestor, one transaction per request.
+"""POST /ingest/event, /ingest/batch and /ingest/file: lens_core's ingestor (a transaction per
+2,000 events: a large batch or file commits as it goes, and sending it again is safe).
 
 /ingest/file takes a telemetry file as the raw request body (CSV, JSON or JSON Lines, as `lens ingest`
 and the dashboard's upload read it) and answers the same report: rows kept, duplicates, and each
@@ -48,7 +49,7 @@ def ingest_event(
 def ingest_batch(
     batch: BatchIn, engine: Engine = Depends(get_engine), settings: Settings = Depends(get_settings_dep)
 ) -> BatchReport:
-    """Store the valid events of a batch in one transaction; report each rejected one by its index."""
+    """Store the valid events of a batch; report each rejected one by its index."""
     report = ingest_records(batch.events, engine=engine, source="api-batch", max_chars=settings.max_field_chars)
     rejected = [
         Rejected(index=(issue.row or 1) - 1, field=issue.field, reason=issue.reason) for issue in report.rejected
@@ -102,7 +103,7 @@ def ingest_file_body(
     engine: Engine = Depends(get_engine),
     settings: Settings = Depends(get_settings_dep),
 ) -> FileReport:
-    """Store the valid rows of a telemetry file (the raw body) in one transaction; report each rejected row."""
+    """Store the valid rows of a telemetry file (the raw body); report each rejected row."""
     name = _file_name(name)
     fmt = fmt or detect_format(Path(name), data[:8192])
     report = ingest_bytes(data, name=name, fmt=fmt, engine=engine, max_chars=settings.max_field_chars)

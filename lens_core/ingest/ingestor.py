@@ -1,7 +1,14 @@
-"""Ingest: validate each row, parse its error, fingerprint it and store it; one file is one transaction.
+"""Ingest: validate each row, parse its error, fingerprint it and store it, a chunk per transaction.
 
 Re-running is safe: an evaluation_id already stored (or seen earlier in the same file) is counted as a
 duplicate and changes nothing. A bad row is reported with its number and reason and never stops the rest.
+
+Each chunk of CHUNK_SIZE events commits on its own, so a file of millions of rows never holds the
+database's write lock for minutes (the API and the dashboard keep writing beside it) and several ingests
+write side by side. An ingest that stops midway (killed, or the database refused a write) keeps the
+chunks it committed; running it again stores the rest, each event once. Rows are inserted sorted by key,
+so that two concurrent PostgreSQL transactions wait for each other's rows in one order, never in a cycle
+(a deadlock): concurrent ingests of overlapping files deadlocked before.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from lens_core.ingest.parallel import Parsed, parse_chunks
 from lens_core.ingest.readers import RowItem, read_bytes, read_file
 from lens_core.ingest.validate import validate_record
 from lens_core.schema import TelemetryEvent
-from lens_core.storage.engine import insert_ignoring_conflicts, one_writer_at_a_time
+from lens_core.storage.engine import insert_ignoring_conflicts
 from lens_core.storage.models import FailureFingerprint, TelemetryEventRow, utcnow
 
 log = logging.getLogger(__name__)
@@ -107,18 +114,16 @@ def _ingest(
     report = IngestReport(source=source)
     seen: dict[str, int] = {}
     try:
-        with engine.begin() as conn:
-            valid = _valid_chunks(rows, report, seen, source, max_chars)
-            for n, (chunk, parsed) in enumerate(parse_chunks(_not_stored(conn, valid, report), workers)):
-                if n == 0:  # before the first write; the first chunk was read and parsed in parallel
-                    one_writer_at_a_time(conn, "ingest")
+        valid = _valid_chunks(rows, report, seen, source, max_chars)
+        for chunk, parsed in parse_chunks(_not_stored(engine, valid, report), workers):
+            with engine.begin() as conn:
                 stored = _store_chunk(conn, chunk, parsed, source)
-                report.accepted += stored
-                report.duplicates += len(chunk) - stored
+            report.accepted += stored
+            report.duplicates += len(chunk) - stored
     except SQLAlchemyError as exc:
-        raise StorageError(f"{source}: nothing was stored, the database refused the write: {_reason(exc)}") from None
+        raise StorageError(f"{source}: {_kept(report)}the database refused the write: {_reason(exc)}") from None
     except UnicodeError as exc:  # validation cleans text; a driver that still cannot encode a value says so here
-        raise StorageError(f"{source}: nothing was stored, a value could not be encoded for the database: "
+        raise StorageError(f"{source}: {_kept(report)}a value could not be encoded for the database: "
                            f"{exc.reason}") from None
     report.seconds = time.perf_counter() - started
     log.info(report.summary_line())
@@ -149,18 +154,28 @@ def _valid_chunks(
         yield chunk
 
 
+def _kept(report: IngestReport) -> str:
+    """How a failed ingest left the database, for the start of its message."""
+    if not report.accepted:
+        return "nothing was stored, "
+    return (f"the first {report.accepted:,} new events were stored (run the ingest again to store the rest, "
+            "each event once), then ")
+
+
 def _not_stored(
-    conn: Connection, chunks: Iterable[list[TelemetryEvent]], report: IngestReport
+    engine: Engine, chunks: Iterable[list[TelemetryEvent]], report: IngestReport
 ) -> Iterator[list[TelemetryEvent]]:
     """Chunks without the events already stored, counted as duplicates: re-running a file parses nothing
-    again. (A row another process stores meanwhile is still caught by the insert's ON CONFLICT.)"""
+    again. (A row another process stores meanwhile is still caught by the insert's ON CONFLICT.) Each
+    lookup is its own short read, outside the chunk's write transaction."""
     ids_column = TelemetryEventRow.__table__.c.evaluation_id
     for chunk in chunks:
         ids = [event.evaluation_id for event in chunk]
         stored: set[str] = set()
-        for start in range(0, len(ids), _IN_CHUNK):
-            part = ids[start : start + _IN_CHUNK]
-            stored.update(conn.execute(select(ids_column).where(ids_column.in_(part))).scalars())
+        with engine.connect() as conn:
+            for start in range(0, len(ids), _IN_CHUNK):
+                part = ids[start : start + _IN_CHUNK]
+                stored.update(conn.execute(select(ids_column).where(ids_column.in_(part))).scalars())
         report.duplicates += len(stored)
         new = [event for event in chunk if event.evaluation_id not in stored]
         if new:
@@ -176,7 +191,8 @@ def _store_chunk(conn: Connection, events: list[TelemetryEvent], parsed: Parsed,
         fingerprints.setdefault(fp.hash, _fingerprint_row(fp, error, now))
         event_rows.append(_event_row(event, error, fp.hash, source, now))
     fp_insert = insert_ignoring_conflicts(conn, FailureFingerprint.__table__, ["hash"])
-    conn.execute(fp_insert, list(fingerprints.values()))
+    conn.execute(fp_insert, [fingerprints[key] for key in sorted(fingerprints)])  # sorted: see the module's note
+    event_rows.sort(key=lambda row: row["evaluation_id"])
     ev_table = TelemetryEventRow.__table__
     ev_insert = insert_ignoring_conflicts(conn, ev_table, ["evaluation_id"]).returning(ev_table.c.id)
     return len(conn.execute(ev_insert, event_rows).all())

@@ -8,12 +8,11 @@ The tables come from Alembic migrations (storage.migrate), applied by init_db() 
 from __future__ import annotations
 
 import logging
-import zlib
 from typing import Any
 
 from alembic.util import CommandError
-from sqlalchemy import event, insert, text
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy import event, insert
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlmodel import create_engine
 
@@ -102,21 +101,6 @@ def insert_ignoring_conflicts(engine_or_dialect: Any, table: Any, index_elements
 
         return sqlite_insert(table).on_conflict_do_nothing(index_elements=index_elements)
     return insert(table)
-
-
-def one_writer_at_a_time(conn: Connection, purpose: str) -> None:
-    """Wait for, then hold until the transaction ends, the lock of `purpose` in this schema (PostgreSQL).
-
-    Ingests insert shared rows (fingerprints, and evaluation_ids that two files both hold) in no common
-    order. Two PostgreSQL transactions that each hold uncommitted rows the other's ON CONFLICT DO NOTHING
-    must wait for deadlock, and PostgreSQL aborts one: concurrent ingests failed that way. A SQLite file
-    has one writer at a time anyway (the busy timeout waits for it).
-    """
-    if conn.dialect.name != "postgresql":
-        return
-    schema = conn.execute(text("SELECT current_schema()")).scalar_one()
-    key = zlib.crc32(f"lens-{purpose}:{schema}".encode())
-    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def redact_url(url: str) -> str:

@@ -7,7 +7,7 @@ interleaving, every process must end well, every evaluation_id must be stored ex
 reports must add up: the accepted rows of the four reports are the union, the rest are duplicates.
 
 One case leaves the parsing worker processes at their default (one per core), the other parses in the
-ingesting process (LENS_INGEST_WORKERS=1), which holds the write transaction open longer.
+ingesting process (LENS_INGEST_WORKERS=1), so that its chunks' transactions interleave differently.
 """
 
 from __future__ import annotations

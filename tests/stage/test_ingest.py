@@ -175,8 +175,8 @@ def test_events_document_and_invalid_utf8_in_csv(sqlite_engine) -> None:
     assert (report.rejected[0].row, report.rejected[0].field) == (2, "customer_prompt")
 
 
-def test_a_database_error_writes_nothing_of_the_file(sqlite_engine, monkeypatch) -> None:
-    """One file is one transaction: a failure on the last chunk rolls back the first."""
+def test_a_database_error_keeps_the_committed_chunks_and_a_rerun_stores_the_rest(sqlite_engine, monkeypatch) -> None:
+    """Each chunk is a transaction: a failure on the third keeps the first two, and says so."""
     from lens_core.errors import StorageError
     from lens_core.ingest import ingestor
 
@@ -193,6 +193,25 @@ def test_a_database_error_writes_nothing_of_the_file(sqlite_engine, monkeypatch)
         return real(conn, chunk, *args)
 
     monkeypatch.setattr(ingestor, "_store_chunk", failing)
-    with pytest.raises(StorageError, match="nothing was stored"):
+    with pytest.raises(StorageError, match=r"the first 4 new events were stored .*run the ingest again.*disk I/O"):
         ingest_records([good(i) for i in range(6)], engine=sqlite_engine)
+    assert queries.count_events(engine=sqlite_engine) == 4
+
+    monkeypatch.setattr(ingestor, "_store_chunk", real)
+    again = ingest_records([good(i) for i in range(6)], engine=sqlite_engine)
+    assert (again.accepted, again.duplicates) == (2, 4)
+    assert queries.count_events(engine=sqlite_engine) == 6
+
+
+def test_a_database_error_on_the_first_chunk_stores_nothing(sqlite_engine, monkeypatch) -> None:
+    from lens_core.errors import StorageError
+    from lens_core.ingest import ingestor
+    from sqlalchemy.exc import OperationalError
+
+    def failing(*_args):
+        raise OperationalError("INSERT", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(ingestor, "_store_chunk", failing)
+    with pytest.raises(StorageError, match="nothing was stored, the database refused the write: disk I/O error"):
+        ingest_records([good(i) for i in range(3)], engine=sqlite_engine)
     assert queries.count_events(engine=sqlite_engine) == 0
