@@ -27,6 +27,7 @@ from lens_core.embeddings import Embedder, get_embedder
 from lens_core.errors import ConfigError
 from lens_core.schema import ClusterDigest
 from lens_core.storage import queries
+from lens_core.storage.engine import insert_frame
 from lens_core.storage.models import ClusterAssignment, ClusterRow, PipelineRun
 from lens_core.vectors import embed_cached
 from lens_core.views import build_view, text_hash
@@ -130,15 +131,11 @@ def _store(
     report: AssignReport,
 ) -> None:
     """Assignments, cluster sizes and shares, and the run's counts, in one transaction."""
-    rows = [
-        {"run_id": run.id, "event_id": int(e), "label": int(lab),
-         "distance": None if np.isnan(d) else float(d), "probability": None, "map_x": None, "map_y": None}
-        for e, lab, d in zip(event_ids, labels, distances)
-    ]
+    rows = pd.DataFrame({"run_id": run.id, "event_id": event_ids.astype("int64"), "label": labels.astype("int64"),
+                         "distance": distances.astype(float)})  # NaN distance (novel): NULL; no map position
     clusters_table = ClusterRow.__table__
     with engine.begin() as conn:
-        for start in range(0, len(rows), 5000):
-            conn.execute(ClusterAssignment.__table__.insert(), rows[start : start + 5000])
+        insert_frame(conn, ClusterAssignment.__table__, rows)
         sizes = dict(conn.execute(
             select(clusters_table.c.label, clusters_table.c.size).where(clusters_table.c.run_id == run.id)
         ).all())

@@ -30,7 +30,7 @@ from lens_core.errors import ConfigError, InputError, LensError
 from lens_core.liveness import beating, owner_id
 from lens_core.reductions import reduce_cached
 from lens_core.results import RunOutcome, build_results, versions
-from lens_core.sampled_fit import extend_to_all, sample_indices
+from lens_core.sampled_fit import extend_to_all, represented_weights, sample_indices
 from lens_core.storage import queries
 from lens_core.storage.models import PipelineRun, utcnow
 from lens_core.vectors import embed_cached
@@ -192,12 +192,7 @@ def _run(
         if events.empty:
             raise InputError("no events stored yet: run `lens ingest FILE` (or `lens sample`) first")
         texts = build_view(options.view, events)
-        hashes = texts.map(text_hash)
-        # Canonical point order (sorted by hash) makes the run independent of ingestion order.
-        unique_hashes = np.sort(hashes.unique())
-        point_of_event = pd.Index(unique_hashes).get_indexer(hashes)
-        first_text = pd.Series(texts.values, index=hashes.values).groupby(level=0).first()
-        point_texts = first_text.loc[unique_hashes].tolist()
+        point_texts, unique_hashes, point_of_event = _points(texts)
         weights = np.bincount(point_of_event, minlength=len(unique_hashes)).astype(np.float32)
     counts.update(events=len(events), unique_texts=len(unique_hashes), fingerprints=int(events["fingerprint"].nunique()))
 
@@ -225,7 +220,8 @@ def _run(
     _note_fallback(notes, "reduction", reduction.fallback)
 
     with clock.stage("cluster", progress):
-        clusterer = _fit_clusterer(options, fit_points, weights[fit])
+        fit_weights = represented_weights(vectors, weights, fit) if sampled else weights
+        clusterer = _fit_clusterer(options, fit_points, fit_weights, len(weights) if sampled else None)
         if sampled:
             clusterer = extend_to_all(clusterer, fit, vectors, weights)
             counts.update(fitted_texts=len(fit), assigned_texts=len(weights) - len(fit))
@@ -265,6 +261,20 @@ def _run(
     return outcome
 
 
+def _points(texts: pd.Series) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The distinct texts (the points), their hashes, and each event's point.
+
+    Points are in the canonical order of their hashes, which makes a run independent of ingestion order.
+    Each distinct text is hashed once.
+    """
+    text_of_event, distinct = pd.factorize(texts)
+    distinct_hashes = np.array([text_hash(text) for text in distinct], dtype=object)
+    order = np.argsort(distinct_hashes)
+    point_of_distinct = np.empty_like(order)
+    point_of_distinct[order] = np.arange(len(order))
+    return [distinct[i] for i in order], distinct_hashes[order], point_of_distinct[text_of_event]
+
+
 def _beat(engine: Engine, run_id: int) -> Callable[[str], None]:
     """At each stage's start: the run's heartbeat and the stage it is in (where it stopped, if it stops)."""
     return lambda stage: queries.beat_run(engine=engine, run_id=run_id, stage=stage)
@@ -279,11 +289,15 @@ def _spread(fitted: np.ndarray, fit: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def _fit_clusterer(options: ProcessOptions, points: np.ndarray, weights: np.ndarray) -> Any:
+def _fit_clusterer(
+    options: ProcessOptions, points: np.ndarray, weights: np.ndarray, distinct_points: int | None
+) -> Any:
+    """distinct_points: after a sampled fit, how many distinct texts the sampled `points` stand for."""
     if options.algorithm == "hdbscan":
         clusterer = make_clusterer(
             "hdbscan", min_cluster_size=options.min_cluster_size, min_samples=options.min_samples,
             scale_min_cluster_size=options.scale_min_cluster_size, assign_noise=options.assign_noise,
+            distinct_points=distinct_points,
         )
     else:
         clusterer = make_clusterer("kmeans", n_clusters=options.k, random_state=options.random_state)

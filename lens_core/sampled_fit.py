@@ -3,9 +3,17 @@
 UMAP's cost grows with the distinct texts; beyond some tens of thousands it dominates a run. With
 `process --fit-sample N`, reduction and clustering see N distinct texts, drawn with probability
 growing with their event counts (weighted sampling without replacement, Efraimidis-Spirakis, seeded:
-the same data gives the same sample), so every frequent failure is in it. Every other text is then
-assigned in embedding space, as `lens assign` does for new events: to the nearest cluster centre
-when within that cluster's radius (95th percentile of its members' cosine distances), else to noise.
+the same data gives the same sample), so every frequent failure is in it.
+
+The sample stands for all the data: each sampled text carries, besides its own events, the events of
+every text left out whose nearest sampled text (cosine, in embedding space) it is. HDBSCAN then sees the
+masses the whole data has, so min_cluster_size (which counts events, and scales with the distinct
+texts of the whole data) means what it means in a full fit; unweighted, a sample of half the texts
+held half the events and lost every cluster that only the other half made big enough.
+
+Every other text is then assigned in embedding space, as `lens assign` does for new events: to the
+nearest cluster centre when within that cluster's radius (95th percentile of its members' cosine
+distances), else to noise.
 
 Texts assigned this way have no place in the reduced space or on the map (NaN there): the map shows
 the fitted sample, and the run's notes say how many texts were fitted and how many assigned.
@@ -32,6 +40,18 @@ def sample_indices(weights: np.ndarray, size: int, random_state: int) -> np.ndar
     # Key u^(1/w) per point, the largest `size` keys win; in logs to stay finite for large weights.
     keys = np.log(rng.random(n)) / np.maximum(weights.astype(float), 1e-12)
     return np.sort(np.argpartition(-keys, size - 1)[:size])
+
+
+def represented_weights(vectors: np.ndarray, weights: np.ndarray, sample: np.ndarray) -> np.ndarray:
+    """Events each sampled point stands for: its own, plus those of the left-out points nearest to it."""
+    out = weights[sample].astype(np.float64)
+    rest = np.setdiff1d(np.arange(len(vectors)), sample, assume_unique=True)
+    fitted = vectors[sample]
+    for start in range(0, len(rest), _CHUNK):
+        block = rest[start : start + _CHUNK]
+        nearest = (vectors[block] @ fitted.T).argmax(axis=1)  # rows are unit vectors: highest cosine
+        np.add.at(out, nearest, weights[block])
+    return out.astype(np.float32)
 
 
 @dataclass

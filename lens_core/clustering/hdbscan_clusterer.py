@@ -66,6 +66,8 @@ class HdbscanClusterer(PrototypeMixin, ClusterMixin, BaseEstimator):
     texts is not cut into hundreds of near-duplicate groups of ten; the size used is min_cluster_size_.
     Distinct points, not events: repeated texts are already one weighted point, and a few hundred
     distinct error signatures behind a million events should keep the fine resolution.
+    distinct_points: the distinct texts the data stands for, when X is a sample of them (a sampled fit,
+    whose weights carry the left-out texts' events): min_cluster_size is scaled for those. None: X's own.
     assign_noise: after clustering, give every noise point to its nearest cluster centroid (in the
     clustering space, `assign(X, distance_factor=None)`); such points keep probability 0, so they stay
     recognisable, and noise_share_ becomes 0. Off by default: noise stays visible.
@@ -83,6 +85,7 @@ class HdbscanClusterer(PrototypeMixin, ClusterMixin, BaseEstimator):
         cluster_selection_epsilon: float = 0.0,
         scale_min_cluster_size: bool = False,
         assign_noise: bool = False,
+        distinct_points: int | None = None,
     ) -> None:
         self.min_cluster_size = min_cluster_size
         self.min_samples = min_samples
@@ -90,13 +93,14 @@ class HdbscanClusterer(PrototypeMixin, ClusterMixin, BaseEstimator):
         self.cluster_selection_epsilon = cluster_selection_epsilon
         self.scale_min_cluster_size = scale_min_cluster_size
         self.assign_noise = assign_noise
+        self.distinct_points = distinct_points
 
     def fit(self, X: np.ndarray, y: None = None, sample_weight: np.ndarray | None = None) -> HdbscanClusterer:
         self._check_params()
         X, weights = validate_data(X, sample_weight)
         self.adjustments_: list[str] = []
         n_unique = len(np.unique(X, axis=0)) if len(X) else 0
-        self.min_cluster_size_ = self._scaled_min_cluster_size(n_unique)
+        self.min_cluster_size_ = self._scaled_min_cluster_size(max(n_unique, self.distinct_points or 0))
         self.min_samples_ = self._clamped_min_samples(n_unique)
         if weights.sum() < self.min_cluster_size_ or n_unique < 2:
             self._note(f"{weights.sum():g} events in {n_unique} distinct points: too few for HDBSCAN")

@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import pandas as pd
 from alembic.util import CommandError
 from sqlalchemy import event, insert
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlmodel import create_engine
 
@@ -101,6 +102,28 @@ def insert_ignoring_conflicts(engine_or_dialect: Any, table: Any, index_elements
 
         return sqlite_insert(table).on_conflict_do_nothing(index_elements=index_elements)
     return insert(table)
+
+
+def insert_frame(conn: Connection, table: Any, frame: pd.DataFrame, *, batch: int = 20_000) -> None:
+    """Insert every row of `frame` (its columns are the table's) as plain driver executemany calls.
+
+    For large numeric tables (a run's 100k assignments): SQLAlchemy's per-row parameter handling costs
+    more than the database's own work there. Values must be what the driver takes as they are (numbers,
+    text); NaN is stored as NULL, as in the other writes.
+    """
+    prepare = conn.dialect.identifier_preparer
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    columns = list(frame.columns)
+    sql = (f"INSERT INTO {prepare.format_table(table)} ({', '.join(prepare.quote(c) for c in columns)}) "
+           f"VALUES ({', '.join([marker] * len(columns))})")
+    values = list(zip(*(_plain(frame[column]) for column in columns), strict=True))
+    for start in range(0, len(values), batch):
+        conn.exec_driver_sql(sql, values[start : start + batch])
+
+
+def _plain(column: pd.Series) -> list[Any]:
+    """Python values for the driver: numpy numbers become int/float, NaN and NA become None."""
+    return column.astype(object).where(column.notna(), None).tolist()
 
 
 def redact_url(url: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import weakref
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -17,7 +18,7 @@ from sqlmodel import Session
 
 from lens_core import liveness
 from lens_core.errors import NotFoundError
-from lens_core.storage.engine import insert_ignoring_conflicts
+from lens_core.storage.engine import insert_frame, insert_ignoring_conflicts
 from lens_core.storage.models import (
     ClusterAssignment,
     ClusterRow,
@@ -45,20 +46,40 @@ EVENT_COLUMNS = (
 
 
 def load_events_frame(*, engine: Engine, columns: Sequence[str] = EVENT_COLUMNS) -> pd.DataFrame:
-    """All stored events with their fingerprint's template, ordered by id (stable across runs)."""
+    """All stored events with their fingerprint's template, ordered by id (stable across runs).
+
+    The frame is kept per engine and read again only when the events changed: re-clustering after a
+    parameter change (the dashboard's sliders, the API) must not spend seconds reading 100k unchanged
+    events back. Events are only ever inserted, never updated or deleted, so their count, highest id and
+    latest ingest time tell whether the kept frame still is the table. The caller gets its own shallow
+    copy (copy-on-write: changing it never changes the kept one).
+    """
     ev = TelemetryEventRow.__table__
     fp = FailureFingerprint.__table__
-    stmt = (
-        select(*[ev.c[name] for name in columns], fp.c.message_template)
-        .join(fp, fp.c.hash == ev.c.fingerprint)
-        .order_by(ev.c.id)
-    )
+    columns = tuple(columns)
     with engine.connect() as conn:
+        version = tuple(conn.execute(select(func.count(), func.max(ev.c.id), func.max(ev.c.ingested_at))).one())
+        kept = _frames.setdefault(engine, {}).get(columns)
+        if kept is not None and kept[0] == version:
+            return kept[1].copy(deep=False)
+        stmt = (
+            select(*[ev.c[name] for name in columns], fp.c.message_template)
+            .join(fp, fp.c.hash == ev.c.fingerprint)
+            .order_by(ev.c.id)
+        )
         frame = pd.read_sql(stmt, conn)
     frame["status_code"] = frame["status_code"].astype("Int64")
     if "timestamp" in frame:
         frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
-    return frame
+    _frames[engine][columns] = (version, frame)
+    return frame.copy(deep=False)
+
+
+# engine -> columns -> (events version, frame): see load_events_frame. Weak keys: a disposed engine's
+# frames go with it.
+_frames: weakref.WeakKeyDictionary[Engine, dict[tuple[str, ...], tuple[tuple[Any, ...], pd.DataFrame]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def count_events(*, engine: Engine) -> int:
@@ -239,9 +260,7 @@ def store_run_results(
             summary.cluster_id = by_label[label]
             session.add(summary)
         session.flush()
-        rows = assignments.assign(run_id=run_id).to_dict("records")
-        for start in range(0, len(rows), 5000):
-            session.execute(ClusterAssignment.__table__.insert(), rows[start : start + 5000])
+        insert_frame(session.connection(), ClusterAssignment.__table__, assignments.assign(run_id=run_id))
         session.commit()
 
 
