@@ -29,7 +29,7 @@ from lens_core.ingest.parallel import Parsed, parse_chunks
 from lens_core.ingest.readers import RowItem, read_bytes, read_file
 from lens_core.ingest.validate import validate_record
 from lens_core.schema import TelemetryEvent
-from lens_core.storage.engine import insert_ignoring_conflicts
+from lens_core.storage.engine import insert_rows
 from lens_core.storage.models import FailureFingerprint, TelemetryEventRow, utcnow
 
 log = logging.getLogger(__name__)
@@ -190,12 +190,16 @@ def _store_chunk(conn: Connection, events: list[TelemetryEvent], parsed: Parsed,
     for event, (error, fp) in zip(events, parsed, strict=True):
         fingerprints.setdefault(fp.hash, _fingerprint_row(fp, error, now))
         event_rows.append(_event_row(event, error, fp.hash, source, now))
-    fp_insert = insert_ignoring_conflicts(conn, FailureFingerprint.__table__, ["hash"])
-    conn.execute(fp_insert, [fingerprints[key] for key in sorted(fingerprints)])  # sorted: see the module's note
+    # Sorted by key: see the module's note.
+    _insert_dicts(conn, FailureFingerprint.__table__, [fingerprints[key] for key in sorted(fingerprints)], "hash")
     event_rows.sort(key=lambda row: row["evaluation_id"])
-    ev_table = TelemetryEventRow.__table__
-    ev_insert = insert_ignoring_conflicts(conn, ev_table, ["evaluation_id"]).returning(ev_table.c.id)
-    return len(conn.execute(ev_insert, event_rows).all())
+    return _insert_dicts(conn, TelemetryEventRow.__table__, event_rows, "evaluation_id")
+
+
+def _insert_dicts(conn: Connection, table: Any, rows: list[dict[str, Any]], key: str) -> int:
+    """New rows only (an existing key is skipped); how many went in."""
+    columns = list(rows[0])
+    return insert_rows(conn, table, columns, [tuple(row.values()) for row in rows], skip_conflicts_on=key)
 
 
 def _fingerprint_row(fp: Any, parsed: Any, now: Any) -> dict[str, Any]:

@@ -104,26 +104,43 @@ def insert_ignoring_conflicts(engine_or_dialect: Any, table: Any, index_elements
     return insert(table)
 
 
-def insert_frame(conn: Connection, table: Any, frame: pd.DataFrame, *, batch: int = 20_000) -> None:
-    """Insert every row of `frame` (its columns are the table's) as plain driver executemany calls.
-
-    For large numeric tables (a run's 100k assignments): SQLAlchemy's per-row parameter handling costs
-    more than the database's own work there. Values must be what the driver takes as they are (numbers,
-    text); NaN is stored as NULL, as in the other writes.
-    """
-    prepare = conn.dialect.identifier_preparer
-    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+def insert_frame(conn: Connection, table: Any, frame: pd.DataFrame) -> int:
+    """insert_rows for a frame whose columns are the table's; NaN and NA are stored as NULL."""
     columns = list(frame.columns)
+    values = zip(*(frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in columns), strict=True)
+    return insert_rows(conn, table, columns, list(values))
+
+
+def insert_rows(
+    conn: Connection, table: Any, columns: list[str], rows: list[tuple[Any, ...]], *,
+    skip_conflicts_on: str | None = None, batch: int = 20_000,
+) -> int:
+    """INSERT rows (tuples in `columns` order) as plain driver executemany calls; returns how many went in.
+
+    The bulk writes (an ingest's events, a run's assignments) go this way: SQLAlchemy's per-row
+    parameter handling, and psycopg parsing the multi-row statements SQLAlchemy renders, cost more than
+    the database's own work. Values pass through each column type's own bind processor (SQLite's
+    date-time text, JSON), so they are stored exactly as SQLAlchemy stores them elsewhere.
+    skip_conflicts_on: a unique column; rows whose value is already stored are skipped (ON CONFLICT DO
+    NOTHING, the same text on SQLite and PostgreSQL) and not counted.
+    """
+    if not rows:
+        return 0
+    dialect = conn.dialect
+    prepare = dialect.identifier_preparer
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = (f"INSERT INTO {prepare.format_table(table)} ({', '.join(prepare.quote(c) for c in columns)}) "
            f"VALUES ({', '.join([marker] * len(columns))})")
-    values = list(zip(*(_plain(frame[column]) for column in columns), strict=True))
-    for start in range(0, len(values), batch):
-        conn.exec_driver_sql(sql, values[start : start + batch])
-
-
-def _plain(column: pd.Series) -> list[Any]:
-    """Python values for the driver: numpy numbers become int/float, NaN and NA become None."""
-    return column.astype(object).where(column.notna(), None).tolist()
+    if skip_conflicts_on:
+        sql += f" ON CONFLICT ({prepare.quote(skip_conflicts_on)}) DO NOTHING"
+    processors = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+    if any(processors):
+        rows = [tuple(v if p is None or v is None else p(v) for p, v in zip(processors, row, strict=True))
+                for row in rows]
+    inserted = 0
+    for start in range(0, len(rows), batch):
+        inserted += conn.exec_driver_sql(sql, rows[start : start + batch]).rowcount
+    return inserted
 
 
 def redact_url(url: str) -> str:
