@@ -97,7 +97,16 @@ _TOKEN_CACHE: dict[str, str] = {}
 _MESSAGE_CACHE: dict[str, str] = {}
 _CACHE_MAX = 200_000  # each cache's entries: raw texts are keys, so bound the memory
 _ANY_HINT = frozenset().union(*(m.hints for m in MASKS))
-_SHAPE = str.maketrans("123456789", "555555555")
+_SHAPE = str.maketrans("0123456789", "5555555555")
+_SHAPE_KEEP_ZERO = str.maketrans("123456789", "555555555")
+
+
+def _shape(text: str) -> str:
+    """The text with every digit read as 5: masks see where digits are and how many, never which, but
+    for the 0 of a "0x" literal (then 0 stays 0)."""
+    if "0x" in text or "0X" in text:
+        return text.translate(_SHAPE_KEEP_ZERO)
+    return text.translate(_SHAPE)
 
 
 def mask_message(text: str) -> str:
@@ -105,9 +114,9 @@ def mask_message(text: str) -> str:
     if not text:
         return ""
     # Masks read where digits are and how many, never which (but for "0x"), so messages of one shape
-    # (digits 1-9 read as 5) mask alike: most lines of a log differ only there, and cost one lookup.
-    # When the shape's template keeps a digit ("Win32"), that digit is the message's own: mask it.
-    shape = text.translate(_SHAPE)
+    # (see _shape) mask alike: most lines of a log differ only there, and cost one lookup. When the
+    # shape's template keeps a digit ("Win32"), that digit is the message's own: mask it.
+    shape = _shape(text)
     masked = _MESSAGE_CACHE.get(shape)
     if masked is None:
         if len(_MESSAGE_CACHE) >= _CACHE_MAX:
@@ -135,7 +144,7 @@ def _mask_token(token: str) -> str:
     if token.isascii() and token.isdigit():
         return "<NUM>"  # a bare number: only the num mask matches it (hex and id masks need a letter)
     # As for messages (mask_message): tokens of one shape mask alike; ids and timestamps cost a lookup.
-    shape = token.translate(_SHAPE)
+    shape = _shape(token)
     masked = _cached(shape)
     if _DIGITS.isdisjoint(masked):
         return masked

@@ -111,6 +111,7 @@ TRICKY = [
     'say "hello world" twice', "Win32 error 0x1f at eth0, SOCKS5 proxy:1080", "v1.0 and 1.2.3.4:80",
     "x=1,y=22 uid=0 blk_-1608999687919862906 54fadb412c4e40cdbaed9335e4c35a9e",
     "'a 'b c' d'", "\"unbalanced quote and 12 numbers", "Mon, 12", "12 -34 5-67 8\u00a09",
+    "0x0 10x 0X1F 00 0.5 x0 500x0 blk_0 0000-00-00 00:00", "00000000-0000-0000-0000-000000000000 and 50x",
 ]
 
 
@@ -124,7 +125,7 @@ def test_token_by_token_masking_equals_whole_text_masking(text):
 @given(st.lists(st.one_of(
     st.sampled_from(["'", '"', " ", "  ", "\t", "\n", "5", "12", "0x", "AM", "pm", "Tue,", "May", "2024-05-01",
                      "10:00", "-", "/", "a/b", "=", "@", "x.com", "https://h/p", "Win32", "abc", "ABC123", "deadbeef42",
-                     "\u00a0", "\u2028", "_"]),
+                     "\u00a0", "\u2028", "_", "0", "10", "0X", "x", "00"]),
     st.text(max_size=6),
 ), max_size=14).map("".join))
 def test_token_by_token_masking_equals_whole_text_masking_on_arbitrary_text(text):
