@@ -19,7 +19,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score
