@@ -101,7 +101,6 @@ def main() -> None:
     write_json(args.out, {"machine": info, "args": {k: str(v) for k, v in vars(args).items()},
                           "ingest": report.summary_line(), "ingest_s": meter.stages["ingest"]["seconds"],
                           "runs": table})
-    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":
