@@ -68,7 +68,8 @@ def load_events_frame(*, engine: Engine, columns: Sequence[str] = EVENT_COLUMNS)
             .order_by(ev.c.id)
         )
         frame = pd.read_sql(stmt, conn)
-    frame["status_code"] = frame["status_code"].astype("Int64")
+    if "status_code" in frame:
+        frame["status_code"] = frame["status_code"].astype("Int64")
     if "timestamp" in frame:
         frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
     _frames[engine][columns] = (version, frame)

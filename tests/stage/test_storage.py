@@ -84,3 +84,35 @@ def test_passwords_never_appear_in_messages() -> None:
         open_engine("postgresql://lens:secret@127.0.0.1:1/nowhere")
     except StorageError as exc:
         assert "secret" not in str(exc)
+
+
+def _events(start: int, n: int) -> list[dict]:
+    return [{"evaluation_id": f"e-{i}", "customer_prompt": f"prompt {i}", "skill_output": "HTTP 503 Service Unavailable",
+             "timestamp": "2024-05-01T10:00:00+02:00", "region": "eu"} for i in range(start, start + n)]
+
+
+def test_the_events_frame_is_kept_until_the_events_change(engine) -> None:
+    from lens_core.ingest.ingestor import ingest_records
+
+    ingest_records(_events(0, 5), engine=engine)
+    first = queries.load_events_frame(engine=engine)
+    first["label"] = 1  # a caller's change stays in its own copy
+    first.loc[0, "customer_prompt"] = "changed"
+    again = queries.load_events_frame(engine=engine)
+    assert "label" not in again and again.loc[0, "customer_prompt"] == "prompt 0"
+    assert str(again.loc[0, "timestamp"]) == "2024-05-01 08:00:00+00:00"
+
+    ingest_records(_events(5, 3), engine=engine)  # new events: read again
+    assert queries.load_events_frame(engine=engine)["evaluation_id"].tolist() == [f"e-{i}" for i in range(8)]
+    light = queries.load_events_frame(engine=engine, columns=("id", "user_id"))  # kept per column set
+    assert list(light.columns) == ["id", "user_id", "message_template"] and len(light) == 8
+
+
+def test_bulk_inserts_store_what_sqlalchemy_stores_and_skip_existing_keys(engine) -> None:
+    from lens_core.ingest.ingestor import ingest_records
+
+    report = ingest_records(_events(0, 3) + _events(1, 1), engine=engine)
+    assert (report.accepted, report.duplicates) == (3, 1)
+    frame = queries.load_events_frame(engine=engine, columns=("evaluation_id", "timestamp", "attributes"))
+    assert frame["attributes"].tolist() == [{"region": "eu"}] * 3  # JSON through the column's own processor
+    assert frame["timestamp"].dt.tz is not None and frame["timestamp"].iloc[0].hour == 8
