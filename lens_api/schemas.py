@@ -66,7 +66,31 @@ class BatchIn(BaseModel):
                               "each is validated on its own and reported by its index when rejected")
 
 
-class EventAccepted(BaseModel):
+class AssignOut(BaseModel):
+    """What `lens assign` reports: new events, how many joined a cluster, how many are novel (noise)."""
+
+    run_id: int
+    events: int
+    assigned: int
+    novel: int
+    embedded: int
+    per_cluster: dict[str, int] = Field(description="cluster label -> events assigned now; -1 is the novel bucket")
+
+    @classmethod
+    def of(cls, report: Any) -> AssignOut:
+        """From lens_core.assign.AssignReport."""
+        return cls(run_id=report.run_id, events=report.events, assigned=report.assigned, novel=report.novel,
+                   embedded=report.embedded, per_cluster={str(k): v for k, v in report.per_cluster.items()})
+
+
+class Arrival(BaseModel):
+    """With ?assign=true: the new events given to the latest completed run's clusters (as `lens assign`)."""
+
+    assignment: AssignOut | None = Field(None, description="What assign did; null when not asked or not possible")
+    assignment_note: str | None = Field(None, description="Why nothing was assigned (no completed run yet, ...)")
+
+
+class EventAccepted(Arrival):
     evaluation_id: str
     status: Literal["accepted", "duplicate"] = Field(description="duplicate: this evaluation_id was stored before")
 
@@ -77,7 +101,7 @@ class Rejected(BaseModel):
     reason: str
 
 
-class BatchReport(BaseModel):
+class BatchReport(Arrival):
     accepted: int
     duplicates: int
     rejected_count: int
@@ -123,17 +147,6 @@ class AssignIn(BaseModel):
     distance_factor: float = Field(
         1.0, gt=0.0, le=100.0, description="How far beyond a cluster's radius an event may lie and still join it"
     )
-
-
-class AssignOut(BaseModel):
-    """What `lens assign` reports: new events, how many joined a cluster, how many are novel (noise)."""
-
-    run_id: int
-    events: int
-    assigned: int
-    novel: int
-    embedded: int
-    per_cluster: dict[str, int] = Field(description="cluster label -> events assigned now; -1 is the novel bucket")
 
 
 class JobAccepted(BaseModel):

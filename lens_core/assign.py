@@ -71,7 +71,7 @@ def assign_new_events(
             "would compare vectors of different models: use the run's embedder or process again"
         )
     report = AssignReport(run_id=run.id)
-    events = _unassigned_events(engine, run.id)
+    events = queries.unassigned_events_frame(engine=engine, run_id=run.id)
     if events.empty:
         return report
     clusters = [c for c in queries.clusters_of_run(engine=engine, run_id=run.id, include_noise=False)
@@ -117,13 +117,6 @@ def _empty_evidence() -> dict:
     return digest_to_dict(digest)
 
 
-def _unassigned_events(engine: Engine, run_id: int) -> pd.DataFrame:
-    events = queries.load_events_frame(engine=engine)
-    with engine.connect() as conn:
-        seen = conn.execute(
-            select(ClusterAssignment.__table__.c.event_id).where(ClusterAssignment.__table__.c.run_id == run_id)
-        ).scalars().all()
-    return events[~events["id"].isin(set(seen))].reset_index(drop=True)
 
 
 def _store(

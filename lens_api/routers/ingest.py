@@ -1,6 +1,12 @@
 """POST /ingest/event, /ingest/batch and /ingest/file: lens_core's ingestor (a transaction per
 2,000 events: a large batch or file commits as it goes, and sending it again is safe).
 
+With ?assign=true each route then gives the events stored since the latest completed run to that run's
+clusters, as `lens assign` and POST /pipeline/assign do (new events join the nearest cluster within its
+radius, the rest go to the novel bucket), and reports it under "assignment". The ingest itself is
+committed first: when nothing can be assigned (no completed run yet) the answer says why in
+"assignment_note" and is still a success.
+
 /ingest/file takes a telemetry file as the raw request body (CSV, JSON or JSON Lines, as `lens ingest`
 and the dashboard's upload read it) and answers the same report: rows kept, duplicates, and each
 rejected row by its number and field. A file that cannot be read as a whole answers 422 naming it.
@@ -18,20 +24,49 @@ from sqlalchemy.engine import Engine
 from lens_api.deps import get_engine, get_settings_dep
 from lens_api.errors import error_responses
 from lens_api.limits import StrictJSONRoute
-from lens_api.schemas import BatchIn, BatchReport, EventAccepted, Rejected, TelemetryEventIn
+from lens_api.schemas import Arrival, AssignOut, BatchIn, BatchReport, EventAccepted, Rejected, TelemetryEventIn
+from lens_core.assign import assign_new_events
 from lens_core.config import Settings
-from lens_core.errors import InputError, RowError
+from lens_core.embeddings import Embedder, get_embedder
+from lens_core.errors import InputError, LensError, RowError
 from lens_core.ingest.ingestor import ingest_bytes, ingest_records
 from lens_core.ingest.readers import detect_format
+from lens_core.storage import queries
 
 router = APIRouter(
     route_class=StrictJSONRoute, prefix="/ingest", tags=["ingest"], responses=error_responses(400, 413, 503)
 )
+AssignOnArrival = Query(False, alias="assign", description="Also give the new events to the latest completed "
+                        "run's clusters (as POST /pipeline/assign) and report it under `assignment`")
 
 
-@router.post("/event", response_model=EventAccepted)
+def _arrival(request: Request, engine: Engine, settings: Settings, wanted: bool) -> Arrival:
+    """Assign on arrival when asked; the events are stored already, so a reason not to is a note."""
+    if not wanted:
+        return Arrival()
+    run = queries.latest_run(engine=engine)
+    if run is None:
+        return Arrival(assignment_note="no completed run yet: the events are stored; process them first")
+    try:
+        report = assign_new_events(engine=engine, settings=settings, run_id=run.id,
+                                   embedder=_embedder(request, run.embedder, settings))
+    except LensError as exc:
+        return Arrival(assignment_note=f"not assigned: {exc}")
+    return Arrival(assignment=AssignOut.of(report))
+
+
+def _embedder(request: Request, name: str, settings: Settings) -> Embedder:
+    """One embedder per backend for the server's life: its model loads once, not on every request."""
+    kept: dict[str, Embedder] = request.app.state.__dict__.setdefault("arrival_embedders", {})
+    if name not in kept:
+        kept[name] = get_embedder(name, settings)
+    return kept[name]
+
+
+@router.post("/event", response_model=EventAccepted, response_model_exclude_none=True)
 def ingest_event(
-    event: TelemetryEventIn, engine: Engine = Depends(get_engine), settings: Settings = Depends(get_settings_dep)
+    event: TelemetryEventIn, request: Request, assign: bool = AssignOnArrival,
+    engine: Engine = Depends(get_engine), settings: Settings = Depends(get_settings_dep),
 ) -> EventAccepted:
     """Store one Telemetry Event. A rejected event answers 422 naming the field and the reason."""
     record = event.record()
@@ -42,12 +77,14 @@ def ingest_event(
     return EventAccepted(
         evaluation_id=str(record["evaluation_id"]).strip(),  # valid once accepted: text or a whole number
         status="accepted" if report.accepted else "duplicate",
+        **_arrival(request, engine, settings, assign).model_dump(),
     )
 
 
 @router.post("/batch", response_model=BatchReport)
 def ingest_batch(
-    batch: BatchIn, engine: Engine = Depends(get_engine), settings: Settings = Depends(get_settings_dep)
+    batch: BatchIn, request: Request, assign: bool = AssignOnArrival,
+    engine: Engine = Depends(get_engine), settings: Settings = Depends(get_settings_dep),
 ) -> BatchReport:
     """Store the valid events of a batch; report each rejected one by its index."""
     report = ingest_records(batch.events, engine=engine, source="api-batch", max_chars=settings.max_field_chars)
@@ -56,7 +93,7 @@ def ingest_batch(
     ]
     return BatchReport(
         accepted=report.accepted, duplicates=report.duplicates, rejected_count=len(rejected), rejected=rejected,
-        seconds=round(report.seconds, 4),
+        seconds=round(report.seconds, 4), **_arrival(request, engine, settings, assign).model_dump(),
     )
 
 
@@ -72,7 +109,7 @@ class RejectedRow(BaseModel):
     message: str = Field(description="The whole line: file, row, field and reason")
 
 
-class FileReport(BaseModel):
+class FileReport(Arrival):
     file: str
     accepted: int
     duplicates: int = Field(description="Rows whose evaluation_id was stored before or seen earlier in the file")
@@ -95,11 +132,13 @@ async def _file_body(request: Request) -> bytes:
 @router.post("/file", response_model=FileReport, openapi_extra={"requestBody": _BODY},
              responses=error_responses(400, 413, 503))
 def ingest_file_body(
+    request: Request,
     data: bytes = Depends(_file_body),
     name: str = Query(..., min_length=1, max_length=255,
                       description="The file's name: named in every message, and its extension gives the format"),
     fmt: Literal["csv", "json", "jsonl"] | None = Query(
         None, alias="format", description="csv, json or jsonl; by default from the name's extension"),
+    assign: bool = AssignOnArrival,
     engine: Engine = Depends(get_engine),
     settings: Settings = Depends(get_settings_dep),
 ) -> FileReport:
@@ -112,7 +151,8 @@ def ingest_file_body(
         for issue, line in zip(report.rejected, report.issue_lines())
     ]
     return FileReport(file=name, accepted=report.accepted, duplicates=report.duplicates,
-                      rejected_count=len(rows), rejected=rows, seconds=round(report.seconds, 4))
+                      rejected_count=len(rows), rejected=rows, seconds=round(report.seconds, 4),
+                      **_arrival(request, engine, settings, assign).model_dump())
 
 
 def _file_name(raw: str) -> str:

@@ -48,10 +48,7 @@ def assign_new(
     report = assign_new_events(
         engine=engine, settings=settings, run_id=chosen.run_id, distance_factor=chosen.distance_factor
     )
-    return AssignOut(
-        run_id=report.run_id, events=report.events, assigned=report.assigned, novel=report.novel,
-        embedded=report.embedded, per_cluster={str(k): v for k, v in report.per_cluster.items()},
-    )
+    return AssignOut.of(report)
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut, responses=error_responses(404))

@@ -55,25 +55,40 @@ def load_events_frame(*, engine: Engine, columns: Sequence[str] = EVENT_COLUMNS)
     copy (copy-on-write: changing it never changes the kept one).
     """
     ev = TelemetryEventRow.__table__
-    fp = FailureFingerprint.__table__
     columns = tuple(columns)
     with engine.connect() as conn:
         version = tuple(conn.execute(select(func.count(), func.max(ev.c.id), func.max(ev.c.ingested_at))).one())
         kept = _frames.setdefault(engine, {}).get(columns)
         if kept is not None and kept[0] == version:
             return kept[1].copy(deep=False)
-        stmt = (
-            select(*[ev.c[name] for name in columns], fp.c.message_template)
-            .join(fp, fp.c.hash == ev.c.fingerprint)
-            .order_by(ev.c.id)
-        )
-        frame = pd.read_sql(stmt, conn)
+        frame = _typed(pd.read_sql(_events_select(columns), conn))
+    _frames[engine][columns] = (version, frame)
+    return frame.copy(deep=False)
+
+
+def unassigned_events_frame(*, engine: Engine, run_id: int, columns: Sequence[str] = EVENT_COLUMNS) -> pd.DataFrame:
+    """The events that run `run_id` has no assignment for (those stored after it), as load_events_frame."""
+    ev, ca = TelemetryEventRow.__table__, ClusterAssignment.__table__
+    assigned = select(ca.c.event_id).where(ca.c.run_id == run_id, ca.c.event_id == ev.c.id).exists()
+    with engine.connect() as conn:
+        return _typed(pd.read_sql(_events_select(tuple(columns)).where(~assigned), conn))
+
+
+def _events_select(columns: tuple[str, ...]) -> Any:
+    ev, fp = TelemetryEventRow.__table__, FailureFingerprint.__table__
+    return (
+        select(*[ev.c[name] for name in columns], fp.c.message_template)
+        .join(fp, fp.c.hash == ev.c.fingerprint)
+        .order_by(ev.c.id)
+    )
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     if "status_code" in frame:
         frame["status_code"] = frame["status_code"].astype("Int64")
     if "timestamp" in frame:
         frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
-    _frames[engine][columns] = (version, frame)
-    return frame.copy(deep=False)
+    return frame
 
 
 # engine -> columns -> (events version, frame): see load_events_frame. Weak keys: a disposed engine's

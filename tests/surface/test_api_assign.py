@@ -45,3 +45,27 @@ def test_assign_options_are_checked(client: TestClient) -> None:
     for bad in ({"distance_factor": 0}, {"distance_factor": "1"}, {"run": 1}, {"run_id": -1}):
         assert client.post("/pipeline/assign", json=bad).status_code == 422, bad
     assert client.post("/pipeline/assign", json={"run_id": 999}).status_code == 404
+
+
+def test_ingest_can_assign_on_arrival(client: TestClient) -> None:
+    events, _ = generate(640, seed=10)
+    early = client.post("/ingest/batch?assign=true", json={"events": events[:600]}).json()
+    assert early["accepted"] == 600 and early["assignment"] is None
+    assert "no completed run yet" in early["assignment_note"]  # stored anyway: a note, not an error
+    job = wait_for_job(client, client.post("/pipeline/process", json={"embedder": "hashing"}).json()["job_id"])
+    assert job["state"] == "completed", job
+
+    plain = client.post("/ingest/batch", json={"events": events[600:610]}).json()
+    assert plain["assignment"] is None and plain["assignment_note"] is None  # not asked: nothing done
+    batch = client.post("/ingest/batch?assign=true", json={"events": events[610:630]}).json()
+    assert batch["assignment"]["run_id"] == job["run_id"]
+    assert batch["assignment"]["events"] == 30  # the ten stored before without assign, and these twenty
+    one = client.post("/ingest/event?assign=true", json=events[630]).json()
+    assert one["status"] == "accepted" and one["assignment"]["events"] == 1
+    lines = ["evaluation_id,customer_prompt,skill_output"] + [
+        f"{e['evaluation_id']},{e['customer_prompt'].replace(',', ' ')},HTTP 429 Too Many Requests" for e in events[631:]
+    ]
+    file = client.post("/ingest/file?name=late.csv&assign=true", content="\n".join(lines).encode()).json()
+    assert file["accepted"] == 9 and file["assignment"]["events"] == 9
+    assert sum(file["assignment"]["per_cluster"].values()) == 9
+    assert client.post("/pipeline/assign").json()["events"] == 0  # every new event is in the run now
