@@ -8,6 +8,7 @@ The tables come from Alembic migrations (storage.migrate), applied by init_db() 
 from __future__ import annotations
 
 import logging
+import zlib
 from typing import Any
 
 import pandas as pd
@@ -137,10 +138,43 @@ def insert_rows(
     if any(processors):
         rows = [tuple(v if p is None or v is None else p(v) for p, v in zip(processors, row, strict=True))
                 for row in rows]
+    if dialect.name == "postgresql":
+        return _copy_rows(conn, table, columns, rows, skip_conflicts_on)
     inserted = 0
     for start in range(0, len(rows), batch):
         inserted += conn.exec_driver_sql(sql, rows[start : start + batch]).rowcount
     return inserted
+
+
+def _copy_rows(
+    conn: Connection, table: Any, columns: list[str], rows: list[tuple[Any, ...]], skip_conflicts_on: str | None
+) -> int:
+    """PostgreSQL: COPY, several times faster than any INSERT. COPY cannot skip existing keys, so then
+    the rows go to a session-private staging table first and on with one INSERT ... SELECT, in key
+    order (concurrent writers meet shared keys in one order, never in a deadlock)."""
+    prepare = conn.dialect.identifier_preparer
+    target = prepare.format_table(table)
+    names = ", ".join(prepare.quote(c) for c in columns)
+    with conn.connection.driver_connection.cursor() as cursor:
+        if skip_conflicts_on is None:
+            _copy(cursor, f"{target} ({names})", rows)
+            return len(rows)
+        staging = prepare.quote(f"lens_staging_{table.name}_{zlib.crc32(names.encode()):08x}")  # per column set
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS "
+                       f"AS SELECT {names} FROM {target} WITH NO DATA")
+        _copy(cursor, f"{staging} ({names})", rows)
+        key = prepare.quote(skip_conflicts_on)
+        cursor.execute(f"INSERT INTO {target} ({names}) SELECT {names} FROM {staging} ORDER BY {key} "
+                       f"ON CONFLICT ({key}) DO NOTHING")
+        inserted = cursor.rowcount
+        cursor.execute(f"TRUNCATE {staging}")  # emptied at commit too; this keeps a second call apart
+        return inserted
+
+
+def _copy(cursor: Any, into: str, rows: list[tuple[Any, ...]]) -> None:
+    with cursor.copy(f"COPY {into} FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def redact_url(url: str) -> str:
