@@ -117,8 +117,6 @@ def _empty_evidence() -> dict:
     return digest_to_dict(digest)
 
 
-
-
 def _store(
     engine: Engine, run: PipelineRun, event_ids: np.ndarray, labels: np.ndarray, distances: np.ndarray,
     report: AssignReport,

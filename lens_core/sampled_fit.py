@@ -8,8 +8,8 @@ the same data gives the same sample), so every frequent failure is in it.
 The sample stands for all the data: each sampled text carries, besides its own events, the events of
 every text left out whose nearest sampled text (cosine, in embedding space) it is. HDBSCAN then sees the
 masses the whole data has, so min_cluster_size (which counts events, and scales with the distinct
-texts of the whole data) means what it means in a full fit; unweighted, a sample of half the texts
-held half the events and lost every cluster that only the other half made big enough.
+texts of the whole data) means what it means in a full fit. Unweighted, a sample of half the texts holds
+about half the events, and a group that reaches min_cluster_size only with its left-out half is lost.
 
 Every other text is then assigned in embedding space, as `lens assign` does for new events: to the
 nearest cluster centre when within that cluster's radius (95th percentile of its members' cosine

@@ -116,30 +116,30 @@ def insert_rows(
     conn: Connection, table: Any, columns: list[str], rows: list[tuple[Any, ...]], *,
     skip_conflicts_on: str | None = None, batch: int = 20_000,
 ) -> int:
-    """INSERT rows (tuples in `columns` order) as plain driver executemany calls; returns how many went in.
+    """INSERT rows (tuples in `columns` order) in bulk; returns how many went in.
 
-    The bulk writes (an ingest's events, a run's assignments) go this way: SQLAlchemy's per-row
-    parameter handling, and psycopg parsing the multi-row statements SQLAlchemy renders, cost more than
-    the database's own work. Values pass through each column type's own bind processor (SQLite's
-    date-time text, JSON), so they are stored exactly as SQLAlchemy stores them elsewhere.
+    The bulk writes (an ingest's events, a run's assignments) go this way, as plain driver executemany
+    (SQLite) or COPY (PostgreSQL): SQLAlchemy's per-row parameter handling, and psycopg parsing the
+    multi-row statements SQLAlchemy renders, cost more than the database's own work. Values pass through
+    each column type's own bind processor (SQLite's date-time text, JSON), so they are stored exactly as
+    SQLAlchemy stores them elsewhere.
     skip_conflicts_on: a unique column; rows whose value is already stored are skipped (ON CONFLICT DO
-    NOTHING, the same text on SQLite and PostgreSQL) and not counted.
+    NOTHING) and not counted.
     """
     if not rows:
         return 0
     dialect = conn.dialect
-    prepare = dialect.identifier_preparer
-    marker = "?" if dialect.paramstyle == "qmark" else "%s"
-    sql = (f"INSERT INTO {prepare.format_table(table)} ({', '.join(prepare.quote(c) for c in columns)}) "
-           f"VALUES ({', '.join([marker] * len(columns))})")
-    if skip_conflicts_on:
-        sql += f" ON CONFLICT ({prepare.quote(skip_conflicts_on)}) DO NOTHING"
     processors = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
     if any(processors):
         rows = [tuple(v if p is None or v is None else p(v) for p, v in zip(processors, row, strict=True))
                 for row in rows]
     if dialect.name == "postgresql":
         return _copy_rows(conn, table, columns, rows, skip_conflicts_on)
+    prepare = dialect.identifier_preparer
+    sql = (f"INSERT INTO {prepare.format_table(table)} ({', '.join(prepare.quote(c) for c in columns)}) "
+           f"VALUES ({', '.join('?' * len(columns))})")
+    if skip_conflicts_on:
+        sql += f" ON CONFLICT ({prepare.quote(skip_conflicts_on)}) DO NOTHING"
     inserted = 0
     for start in range(0, len(rows), batch):
         inserted += conn.exec_driver_sql(sql, rows[start : start + batch]).rowcount
