@@ -57,7 +57,10 @@ def _arrival(request: Request, engine: Engine, settings: Settings, wanted: bool)
 
 def _embedder(request: Request, name: str, settings: Settings) -> Embedder:
     """One embedder per backend for the server's life: its model loads once, not on every request."""
-    kept: dict[str, Embedder] = request.app.state.__dict__.setdefault("arrival_embedders", {})
+    state = request.app.state
+    kept: dict[str, Embedder] | None = getattr(state, "arrival_embedders", None)
+    if kept is None:
+        kept = state.arrival_embedders = {}
     if name not in kept:
         kept[name] = get_embedder(name, settings)
     return kept[name]
