@@ -204,9 +204,10 @@ def test_a_database_error_keeps_the_committed_chunks_and_a_rerun_stores_the_rest
 
 
 def test_a_database_error_on_the_first_chunk_stores_nothing(sqlite_engine, monkeypatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
     from lens_core.errors import StorageError
     from lens_core.ingest import ingestor
-    from sqlalchemy.exc import OperationalError
 
     def failing(*_args):
         raise OperationalError("INSERT", {}, Exception("disk I/O error"))

@@ -10,7 +10,6 @@ from lens_core.config import Settings
 from lens_core.errors import ConfigError
 from lens_core.ingest.ingestor import ingest_records
 from lens_core.pipeline import ProcessOptions, process
-from lens_core.samples import generate
 from lens_core.sampled_fit import represented_weights, sample_indices
 from lens_core.storage import queries
 
