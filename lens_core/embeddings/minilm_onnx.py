@@ -28,7 +28,9 @@ from lens_core.errors import DependencyError, EmbeddingError
 
 log = logging.getLogger(__name__)
 
-MODEL_SUFFIX = ":onnx-int8"
+# The stored vectors' model name: a new quantisation recipe gets a new name, so that the embedding cache
+# never mixes vectors of two recipes.
+MODEL_SUFFIX = ":onnx-int8-v2"
 DEFAULT_MAX_LENGTH = 256  # sentence-transformers' max_seq_length for this model
 _FEATURE = "the minilm-onnx embedder"
 PROGRESS_EVERY = 64  # texts between progress calls, however small the batches
