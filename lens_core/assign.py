@@ -30,7 +30,7 @@ from lens_core.storage import queries
 from lens_core.storage.engine import insert_frame
 from lens_core.storage.models import ClusterAssignment, ClusterRow, PipelineRun
 from lens_core.vectors import embed_cached
-from lens_core.views import build_view, text_hash
+from lens_core.views import build_view, distinct_texts
 
 log = logging.getLogger(__name__)
 
@@ -76,15 +76,10 @@ def assign_new_events(
         return report
     clusters = [c for c in queries.clusters_of_run(engine=engine, run_id=run.id, include_noise=False)
                 if c.centroid is not None]
-    texts = build_view(run.view, events)
-    hashes = texts.map(text_hash)
-    unique = hashes.drop_duplicates()
-    vectors, report.embedded = embed_cached(
-        texts.loc[unique.index].tolist(), unique.tolist(), embedder=embedder, engine=engine
-    )
+    texts, hashes, text_of_event = distinct_texts(build_view(run.view, events))
+    vectors, report.embedded = embed_cached(texts, list(hashes), embedder=embedder, engine=engine)
     labels_of_text, distance_of_text = nearest_clusters(vectors, clusters, distance_factor)
-    position = pd.Index(unique.tolist()).get_indexer(hashes)
-    labels, distances = labels_of_text[position], distance_of_text[position]
+    labels, distances = labels_of_text[text_of_event], distance_of_text[text_of_event]
 
     report.events = len(events)
     report.novel = int((labels == NOVEL).sum())

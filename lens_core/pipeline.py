@@ -20,7 +20,6 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from sqlalchemy.engine import Engine
 
 from lens_core.clustering.registry import make_clusterer
@@ -34,7 +33,7 @@ from lens_core.sampled_fit import extend_to_all, represented_weights, sample_ind
 from lens_core.storage import queries
 from lens_core.storage.models import PipelineRun, utcnow
 from lens_core.vectors import embed_cached
-from lens_core.views import VIEWS, build_view, text_hash
+from lens_core.views import VIEWS, build_view, distinct_texts
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +191,7 @@ def _run(
         if events.empty:
             raise InputError("no events stored yet: run `lens ingest FILE` (or `lens sample`) first")
         texts = build_view(options.view, events)
-        point_texts, unique_hashes, point_of_event = _points(texts)
+        point_texts, unique_hashes, point_of_event = distinct_texts(texts)
         weights = np.bincount(point_of_event, minlength=len(unique_hashes)).astype(np.float32)
     counts.update(events=len(events), unique_texts=len(unique_hashes), fingerprints=int(events["fingerprint"].nunique()))
 
@@ -259,20 +258,6 @@ def _run(
     log.info("run %d: %d events, %d clusters, noise %.1f%%, %s", run_id, len(events), outcome.n_clusters,
              100 * outcome.noise_share, clock.timings)
     return outcome
-
-
-def _points(texts: pd.Series) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """The distinct texts (the points), their hashes, and each event's point.
-
-    Points are in the canonical order of their hashes, which makes a run independent of ingestion order.
-    Each distinct text is hashed once.
-    """
-    text_of_event, distinct = pd.factorize(texts)
-    distinct_hashes = np.array([text_hash(text) for text in distinct], dtype=object)
-    order = np.argsort(distinct_hashes)
-    point_of_distinct = np.empty_like(order)
-    point_of_distinct[order] = np.arange(len(order))
-    return [distinct[i] for i in order], distinct_hashes[order], point_of_distinct[text_of_event]
 
 
 def _beat(engine: Engine, run_id: int) -> Callable[[str], None]:

@@ -15,6 +15,7 @@ import hashlib
 import re
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
 from lens_core.errors import ConfigError
@@ -106,3 +107,17 @@ def build_view(name: str, events: pd.DataFrame) -> pd.Series:
 
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()
+
+
+def distinct_texts(texts: pd.Series) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The distinct texts (the points), their hashes, and each event's point.
+
+    Points are in the canonical order of their hashes, which makes a run independent of ingestion order.
+    Each distinct text is hashed once.
+    """
+    text_of_event, distinct = pd.factorize(texts)
+    distinct_hashes = np.array([text_hash(text) for text in distinct], dtype=object)
+    order = np.argsort(distinct_hashes)
+    point_of_distinct = np.empty_like(order)
+    point_of_distinct[order] = np.arange(len(order))
+    return [distinct[i] for i in order], distinct_hashes[order], point_of_distinct[text_of_event]
