@@ -186,37 +186,47 @@ def _is_variable_part(part: str) -> bool:
 
 def _root_groups(family: list[Sequence_], counts: Counter[Sequence_]) -> list[list[Sequence_]]:
     """Brain's longest common pattern: each message's largest set of words sharing one frequency."""
-    freq: Counter[tuple[int, str]] = Counter()
+    # Plain dicts and get(): this runs for every word of every distinct message, where Counter's
+    # per-item overhead showed.
+    freq: dict[tuple[int, str], int] = {}
     for seq in family:
+        weight = counts[seq]
         for pair in enumerate(seq):
-            freq[pair] += counts[seq]
+            freq[pair] = freq.get(pair, 0) + weight
     roots: dict[tuple[tuple[int, str], ...], list[Sequence_]] = defaultdict(list)
     for seq in family:
         per_position = [freq[pair] for pair in enumerate(seq)]
-        tally = Counter(per_position)
-        root_freq = max(tally, key=lambda f: (tally[f], f), default=0)  # most words; ties: more frequent
+        tally: dict[int, int] = {}
+        for f in per_position:
+            tally[f] = tally.get(f, 0) + 1
+        root_freq = max(((n, f) for f, n in tally.items()), default=(0, 0))[1]  # most words; ties: more frequent
         key = tuple((p, t) for p, t in enumerate(seq) if per_position[p] == root_freq)
         roots[key].append(seq)
     return [roots[key] for key in sorted(roots)]
 
 
-_PATTERNS: dict[str, re.Pattern[str]] = {}
-
-
 def _fits_masked(values: set[str]) -> bool:
     """True when every value fits one of the masked values there: the position is a variable slot."""
-    masked = [v for v in values if WILDCARD in v]
+    masked = [v.split(WILDCARD) for v in values if WILDCARD in v]
     if not masked:
         return False
-    patterns = [_pattern(v) for v in masked]
-    return all(any(p.fullmatch(v) for p in patterns) for v in values if WILDCARD not in v)
+    return all(any(_fits(v, pieces) for pieces in masked) for v in values if WILDCARD not in v)
 
 
-def _pattern(masked: str) -> re.Pattern[str]:
-    pattern = _PATTERNS.get(masked)
-    if pattern is None:
-        pattern = _PATTERNS[masked] = re.compile(".*?".join(map(re.escape, masked.split(WILDCARD))))
-    return pattern
+def _fits(value: str, pieces: list[str]) -> bool:
+    """Whether value matches the masked value whose constant pieces (around its <*>) these are, each <*>
+    standing for any text. The first and last piece anchor the ends; taking each middle piece at its
+    earliest place leaves the most room for the rest, so it finds a match whenever there is one."""
+    first, last = pieces[0], pieces[-1]
+    if len(value) < len(first) + len(last) or not value.startswith(first) or not value.endswith(last):
+        return False
+    position, end = len(first), len(value) - len(last)
+    for piece in pieces[1:-1]:
+        found = value.find(piece, position, end)
+        if found < 0:
+            return False
+        position = found + len(piece)
+    return True
 
 
 def _template(group: Sequence[Sequence_]) -> str:

@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -130,6 +129,21 @@ def test_token_by_token_masking_equals_whole_text_masking(text):
 ), max_size=14).map("".join))
 def test_token_by_token_masking_equals_whole_text_masking_on_arbitrary_text(text):
     assert mask_message(text) == _apply(text, None)
+
+
+_OTHER_DIGITS = str.maketrans("0123456789", "1234567890")
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(st.lists(st.sampled_from(
+    ["Win32", "jk2_init()", "eth0", "proxy.ex1.com:80", "x1.dsl.ksc2mo.net", "v1.0", "12", "0x1f", "'a 1'", "10:30",
+     "AM", "at", " ", "=", "uid=0", "2024-05-01", "SOCKS5", "blk_-16089", "/a/b1/c", "ab12cd34ef", "\t"]),
+    max_size=10).map(" ".join))
+def test_messages_of_one_shape_each_keep_their_own_digits(text):
+    # The second text has the first one's shape but other digits: it is masked from the first one's plan.
+    other = text.translate(_OTHER_DIGITS)
+    assert mask_message(text) == _apply(text, None)
+    assert mask_message(other) == _apply(other, None)
 
 
 # --- fingerprints ------------------------------------------------------------------------------------

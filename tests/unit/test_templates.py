@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import random
+import re
 import time
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
-from lens_core.templates import WILDCARD, TemplateMiner
+from lens_core.templates import WILDCARD, TemplateMiner, _fits
 
 
 def _partition(labels: list[int]) -> set[frozenset[int]]:
@@ -138,3 +141,13 @@ def test_distinct_messages_with_their_counts_mine_like_the_messages_themselves()
     assert [weighted[m] for m in messages] == mine_templates(messages)
     with pytest.raises(ValueError, match="sample_weight"):
         TemplateMiner().fit(["a", "b"], [1])
+
+
+@settings(max_examples=400, derandomize=True, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "ab", "=", ":", "<*>"]), min_size=1, max_size=6).map("".join),
+       st.text(alphabet="ab=:", max_size=8))
+def test_a_value_fits_a_masked_value_as_a_wildcard_pattern_says(masked, value):
+    # <*> stands for any text (empty included), the rest is literal: what a regex with .* says
+    assume("<*>" in masked)
+    pattern = ".*".join(map(re.escape, masked.split("<*>")))
+    assert _fits(value, masked.split("<*>")) == bool(re.fullmatch(pattern, value))
