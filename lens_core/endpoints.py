@@ -79,6 +79,20 @@ def normalize_plugin(name: Any) -> str | None:
     """ "calendar", "CalendarPlugin", "calendar_plugin" -> "Calendar"; "todo" -> "To Do"."""
     if not isinstance(name, str):
         return None
+    # A few plugin names fill millions of events: each spelling is worked out once.
+    known = _PLUGIN_NAMES.get(name, _UNSEEN)
+    if known is _UNSEEN:
+        if len(_PLUGIN_NAMES) >= 10_000:
+            _PLUGIN_NAMES.clear()
+        known = _PLUGIN_NAMES[name] = _normalize_plugin(name)
+    return known  # type: ignore[return-value]
+
+
+_PLUGIN_NAMES: dict[str, str | None] = {}
+_UNSEEN = object()
+
+
+def _normalize_plugin(name: str) -> str | None:
     name = name.strip()[:80]
     call = DOTTED_CALL.match(name)
     if call:  # "Calendar.create_event" names the plugin and the action

@@ -161,9 +161,10 @@ def _token_template(part: str | object, token: str) -> str:
 
 
 def clear_caches() -> None:
-    """Forget every memoised template (a cold start, as benchmarks measure one)."""
+    """Forget every memoised template and hash (a cold start, as benchmarks measure one)."""
     _MESSAGE_CACHE.clear()
     _TOKEN_CACHE.clear()
+    _HASHES.clear()
 
 
 def _needs_whole_text(text: str, tokens: list[str]) -> bool:
@@ -230,7 +231,7 @@ class Fingerprinter:
     def fingerprint(self, parsed: ParsedError) -> Fingerprint:
         template = mask_message(parsed.message or "")
         fields = self.fields(parsed, template)
-        return Fingerprint(hash=fingerprint_hash(fields), version=self.version,
+        return Fingerprint(hash=_memoised_hash(fields), version=self.version,
                            message_template=template, fields=fields)
 
     def fields(self, parsed: ParsedError, template: str | None = None) -> dict[str, Any]:
@@ -255,3 +256,21 @@ def fingerprint_hash(fields: dict[str, Any], version: str = FINGERPRINT_VERSION)
     canonical = json.dumps({"version": version, "fields": fields}, sort_keys=True,
                            separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha1(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+_HASHES: dict[tuple[Any, ...], str] = {}
+
+
+def _memoised_hash(fields: dict[str, Any]) -> str:
+    """fingerprint_hash of Fingerprinter.fields, memoised: a fingerprint exists because many events
+    share its fields. Its values are text, None and an int status, so equal keys mean equal JSON (a float
+    or a bool status would not: 1.0 == 1 == True, but their JSON differs), hence the type test."""
+    if type(fields["status_code"]) not in (int, type(None)):
+        return fingerprint_hash(fields)
+    key = tuple(fields.values())
+    known = _HASHES.get(key)
+    if known is None:
+        if len(_HASHES) >= _CACHE_MAX:
+            _HASHES.clear()
+        known = _HASHES[key] = fingerprint_hash(fields)
+    return known

@@ -106,10 +106,14 @@ def _find_plugin(text: str) -> str | None:
 
 def _scan_text(text: str) -> dict[str, Any]:
     """Fields any text may state outright: status, endpoint, method, plugin."""
+    return {"status_code": find_status(text[:SCAN]), **_scan_call(text)}
+
+
+def _scan_call(text: str) -> dict[str, Any]:
+    """What a text says about the call: endpoint, method, plugin."""
     head = text[:SCAN]
     endpoint, method = _find_endpoint(head)
-    return {"status_code": find_status(head), "endpoint": endpoint, "http_method": method,
-            "plugin": _find_plugin(head)}
+    return {"endpoint": endpoint, "http_method": method, "plugin": _find_plugin(head)}
 
 
 def _leading_name(text: str) -> tuple[dict[str, Any], str] | None:
@@ -307,7 +311,7 @@ class _Walk:
         if not isinstance(node, dict):
             return
         for raw_key, value in list(node.items())[:200]:
-            key = _KEY_CHARS.sub("", str(raw_key)).lower()
+            key = _normal_key(raw_key)
             if isinstance(value, dict):
                 if key in ("message", "msg") and isinstance(value.get("value"), str):
                     self.offer("message", key, value["value"], depth + 1)  # OData: {"lang", "value"}
@@ -337,6 +341,21 @@ class _Walk:
 
     def fields(self) -> dict[str, Any]:
         return {name: value for name, (_, value, _) in self.best.items()}
+
+
+def _normal_key(raw_key: Any) -> str:
+    """ "Status_Code", "status-code" -> "statuscode"; memoised, as a few keys fill every blob."""
+    if not isinstance(raw_key, str):  # JSON's keys are text; a Python caller's 1 and True must not meet
+        return _KEY_CHARS.sub("", str(raw_key)).lower()
+    key = _NORMAL_KEYS.get(raw_key)
+    if key is None:
+        if len(_NORMAL_KEYS) >= 10_000:
+            _NORMAL_KEYS.clear()
+        key = _NORMAL_KEYS[raw_key] = _KEY_CHARS.sub("", str(raw_key)).lower()
+    return key
+
+
+_NORMAL_KEYS: dict[str, str] = {}
 
 
 def _fields_from_json(obj: Any) -> dict[str, Any]:
@@ -397,7 +416,7 @@ def _input_hints(skill_input: Any) -> dict[str, Any]:
         if "endpoint" in walk.best and walk.best["endpoint"][2] == "path":
             hints.pop("endpoint")  # an input's "path" is as likely a file as an endpoint
         return hints
-    hints = _scan_text(text)
+    hints = _scan_call(text)  # a status the input mentions is not the call's outcome
     call = DOTTED_CALL.match(text)
     if call and hints.get("plugin") is None:
         hints["plugin"] = normalize_plugin(call.group(1))

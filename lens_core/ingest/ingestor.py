@@ -188,7 +188,8 @@ def _store_chunk(conn: Connection, events: list[TelemetryEvent], parsed: Parsed,
     event_rows = []
     now = utcnow()
     for event, (error, fp) in zip(events, parsed, strict=True):
-        fingerprints.setdefault(fp.hash, _fingerprint_row(fp, error, now))
+        if fp.hash not in fingerprints:
+            fingerprints[fp.hash] = _fingerprint_row(fp, error, now)
         event_rows.append(_event_row(event, error, fp.hash, source, now))
     # Sorted by key: see the module's note.
     _insert_dicts(conn, FailureFingerprint.__table__, [fingerprints[key] for key in sorted(fingerprints)], "hash")

@@ -119,6 +119,8 @@ def text_problem(value: str) -> str | None:
     nul = value.find("\x00")
     if nul >= 0:
         return f"contains a NUL character (\\x00) at character {nul}; PostgreSQL cannot store it, so the row is refused"
+    if value.isascii():  # O(1) in CPython: ASCII text is valid UTF-8, with no copy made to find out
+        return None
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:

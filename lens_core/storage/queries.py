@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from lens_core import liveness
 from lens_core.errors import NotFoundError
-from lens_core.storage.engine import insert_frame, insert_ignoring_conflicts
+from lens_core.storage.engine import insert_frame, insert_rows
 from lens_core.storage.models import (
     ClusterAssignment,
     ClusterRow,
@@ -132,14 +132,10 @@ def store_vectors(*, engine: Engine, model: str, vectors: dict[str, np.ndarray])
         return
     table = EmbeddingRow.__table__
     now = utcnow()
-    rows = [
-        {"model": model, "text_hash": h, "dim": int(v.shape[0]), "vector": v.astype(np.float32).tobytes(),
-         "created_at": now}
-        for h, v in vectors.items()
-    ]
-    stmt = insert_ignoring_conflicts(engine, table, ["model", "text_hash"])
+    columns = ["model", "text_hash", "dim", "vector", "created_at"]
+    rows = [(model, h, int(v.shape[0]), v.astype(np.float32).tobytes(), now) for h, v in vectors.items()]
     with engine.begin() as conn:
-        conn.execute(stmt, rows)
+        insert_rows(conn, table, columns, rows, skip_conflicts_on=("model", "text_hash"))
 
 
 # -- reductions ---------------------------------------------------------------------------------------
@@ -154,7 +150,7 @@ def store_reduction(*, engine: Engine, reduction: Reduction) -> Reduction:
     table = Reduction.__table__
     values = reduction.model_dump(exclude={"id"})
     with engine.begin() as conn:
-        conn.execute(insert_ignoring_conflicts(engine, table, ["key"]), [values])
+        insert_rows(conn, table, list(values), [tuple(values.values())], skip_conflicts_on="key")
     stored = find_reduction(engine=engine, key=reduction.key)
     assert stored is not None  # just inserted, or inserted by a concurrent run with the same key
     return stored

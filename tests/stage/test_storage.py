@@ -11,7 +11,7 @@ from sqlalchemy import text
 from lens_core.errors import ConfigError, NotFoundError, StorageError
 from lens_core.storage import queries
 from lens_core.storage.engine import make_engine, open_engine, redact_url
-from lens_core.storage.models import PipelineRun
+from lens_core.storage.models import PipelineRun, Reduction
 from lens_core.vectors import embed_cached
 
 
@@ -116,3 +116,26 @@ def test_bulk_inserts_store_what_sqlalchemy_stores_and_skip_existing_keys(engine
     frame = queries.load_events_frame(engine=engine, columns=("evaluation_id", "timestamp", "attributes"))
     assert frame["attributes"].tolist() == [{"region": "eu"}] * 3  # JSON through the column's own processor
     assert frame["timestamp"].dt.tz is not None and frame["timestamp"].iloc[0].hour == 8
+
+
+def test_a_vector_stored_meanwhile_is_kept_and_a_reduction_stored_twice_is_one_row(engine) -> None:
+    # Another process may store the same (model, text_hash) or the same reduction key between our read
+    # and our write: the first write stands, the second skips it without an error.
+    first = {"a" * 64: np.ones(4, dtype=np.float32)}
+    queries.store_vectors(engine=engine, model="m", vectors=first)
+    queries.store_vectors(engine=engine, model="m", vectors={"a" * 64: np.zeros(4, dtype=np.float32),
+                                                             "b" * 64: np.full(4, 2, dtype=np.float32)})
+    queries.store_vectors(engine=engine, model="other", vectors={"a" * 64: np.zeros(4, dtype=np.float32)})
+    found = queries.cached_vectors(engine=engine, model="m", hashes=["a" * 64, "b" * 64])
+    np.testing.assert_array_equal(found["a" * 64], np.ones(4, dtype=np.float32))
+    np.testing.assert_array_equal(found["b" * 64], np.full(4, 2, dtype=np.float32))
+    assert queries.cached_vectors(engine=engine, model="other", hashes=["a" * 64])["a" * 64].sum() == 0
+
+    def reduction(first_value: float) -> Reduction:
+        vectors = np.full((1, 2), first_value, dtype=np.float32).tobytes()
+        return Reduction(key="k" * 64, n_components=2, params={"n_neighbors": 15}, n_points=1,
+                         text_hashes=b"\x01" * 32, vectors=vectors)
+
+    stored = queries.store_reduction(engine=engine, reduction=reduction(1.0))
+    again = queries.store_reduction(engine=engine, reduction=reduction(5.0))
+    assert again.id == stored.id and again.vectors == stored.vectors and again.params == {"n_neighbors": 15}

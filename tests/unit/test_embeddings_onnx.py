@@ -229,14 +229,20 @@ def test_second_construction_loads_the_cached_file(onnx_cache: Path, monkeypatch
     assert model_file.stat().st_mtime_ns == written
 
 
-def test_corrupt_cache_file_is_rebuilt_with_a_warning(
-    onnx_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    # A copy of the session cache, so that the other tests keep a good one.
+@pytest.fixture
+def cache_copy(onnx_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The model folder of a copy of the session cache, in use: a test may damage it, the others keep a
+    good one."""
     copy = tmp_path / "cache"
     shutil.copytree(onnx_cache, copy)
     monkeypatch.setenv(onnx_export.CACHE_ENV, str(copy))
-    folder = _model_folder(copy)
+    return _model_folder(copy)
+
+
+def test_corrupt_cache_file_is_rebuilt_with_a_warning(
+    onnx_cache: Path, cache_copy: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = cache_copy
     model_file = folder / onnx_export.MODEL_FILE
     model_file.write_bytes(model_file.read_bytes()[: 1 << 20])  # a half-written file
     rebuilt = MiniLMOnnxEmbedder()
@@ -251,13 +257,10 @@ def test_corrupt_cache_file_is_rebuilt_with_a_warning(
 
 
 def test_a_file_onnxruntime_refuses_is_rebuilt(
-    onnx_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    cache_copy: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Garbage whose checksum the manifest vouches for: only onnxruntime can tell. No real export here.
-    copy = tmp_path / "cache"
-    shutil.copytree(onnx_cache, copy)
-    monkeypatch.setenv(onnx_export.CACHE_ENV, str(copy))
-    folder = _model_folder(copy)
+    folder = cache_copy
     good = (folder / onnx_export.MODEL_FILE).read_bytes()
     _write_with_manifest(folder, b"garbage, not protobuf")
     monkeypatch.setattr(onnx_export, "export", lambda _model_dir, target: _write_with_manifest(target, good))

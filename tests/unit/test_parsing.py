@@ -322,6 +322,12 @@ def test_skill_input_free_text_call(parse):
     assert (got.plugin, got.endpoint, got.message) == ("Calendar", None, "boom")
 
 
+def test_a_status_the_skill_input_mentions_is_not_the_calls_status(parse):
+    # the input is what the assistant asked for; only the output says how the call ended
+    got = parse("boom", skill_input="Mail.send_mail(subject='HTTP 500 postmortem', body='error code 404 again')")
+    assert (got.plugin, got.status_code) == ("Mail", None)
+
+
 def test_skill_input_path_is_not_an_endpoint(parse):
     got = parse("boom", skill_input='{"plugin": "onedrive", "path": "/Documents/report.docx"}')
     assert (got.plugin, got.endpoint) == ("OneDrive", None)
