@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from lens_core.clustering.jit_cache import import_with_numba_cache
 from lens_core.errors import ClusteringError
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,9 @@ class UmapReducer(BaseEstimator):
         return X
 
     def _umap(self, unique: np.ndarray) -> np.ndarray:
-        import umap  # numba-compiled: imported here, after lens_core.clustering set the cache folder
+        # numba-compiled: imported here, after lens_core.clustering set the cache folder, with its kernels
+        # cached on disk (jit_cache): the first process compiles them, the next ones load them
+        umap = import_with_numba_cache("umap")
 
         m = unique.shape[0]
         if m < self.n_neighbors + 2:
