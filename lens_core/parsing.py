@@ -13,6 +13,7 @@ import json
 import logging
 import re
 from http import HTTPStatus
+from itertools import islice
 from typing import Any
 
 from lens_core.endpoints import (  # noqa: F401  (endpoint_template and friends are re-exported)
@@ -56,6 +57,7 @@ _STATUS_PATTERNS = tuple(re.compile(p) for p in (  # case-insensitive parts mark
     r"(?:\b(?:[A-Z][a-z]+){2,}|(?i:\b(?:error|status|code|failed|failure)))\s*\(([1-5]\d\d)\)",
     r"(?i:\b(?:returned|responded with|error code|error|code))\s*:?\s*([1-5]\d\d)\b",  # returned 500
 ))
+_STATUS_LIKE = re.compile(r"[1-5]\d\d")
 _NOT_PLUGINS = frozenset({"graph", "rest", "web", "http", "https", "microsoft", "the", "this", "copilot",
                           "client", "server", "remote", "upstream", "backend", "azure", "openai",
                           "public", "internal", "external", "admin", "beta", "batch", "plugin", "an", "a"})
@@ -75,6 +77,8 @@ _CODE_NAME = re.compile(r"^(?:[A-Z][a-z0-9]+){2,}$|^[a-z]+(?:_[a-z]+)+$")  # Ser
 
 def find_status(text: str) -> int | None:
     """The HTTP status a text states ("HTTP 429", "status code 403", "503 Service Unavailable")."""
+    if not _STATUS_LIKE.search(text):
+        return None  # every pattern needs one: one cheap scan instead of six
     for pattern in _STATUS_PATTERNS:
         match = pattern.search(text)
         if match:
@@ -84,6 +88,8 @@ def find_status(text: str) -> int | None:
 
 def _find_endpoint(text: str) -> tuple[str | None, str | None]:
     """(endpoint, method): "POST /me/sendMail" or the first URL in the text."""
+    if "/" not in text:
+        return None, None  # both patterns need one
     call = _METHOD_PATH.search(text)
     if call:
         return _trim_url(call.group(2) + call.group(3)), call.group(1)
@@ -97,6 +103,8 @@ def _trim_url(url: str) -> str:
 
 
 def _find_plugin(text: str) -> str | None:
+    if "[" not in text and "API" not in text and "plugin" not in text.lower():
+        return None  # what each pattern needs: "[Calendar]", "Teams API", "plugin=", "CalendarPlugin"
     for pattern in (_PLUGIN_BRACKET, _PLUGIN_KV, _PLUGIN_CAMEL, _PLUGIN_API):
         for match in pattern.finditer(text):
             if match.group(1).lower() not in _NOT_PLUGINS:
@@ -229,6 +237,7 @@ _KEYS_BY_RANK = {
 }
 _FIELD_KEYS = {key: (field, rank) for field, ranks in _KEYS_BY_RANK.items()
                for rank, keys in enumerate(ranks) for key in keys.split()}
+_CALL_KEYS = {key: spec for key, spec in _FIELD_KEYS.items() if spec[0] in ("plugin", "endpoint", "http_method")}
 _LIST_KEYS = frozenset({"error", "errors", "detail", "details"})  # lists worth opening (not Graph's "value" pages)
 _KEY_CHARS = re.compile(r"[\s_.\-]")
 _STATUS_STR = re.compile(r"^\s*([1-5]\d\d)(?:\s|$)")
@@ -296,7 +305,8 @@ def _interpret_type(value: str) -> list[tuple[str, Any, int]]:
 class _Walk:
     """Depth- and size-bounded walk over a decoded object, keeping the best statement per field."""
 
-    def __init__(self) -> None:
+    def __init__(self, keys: dict[str, tuple[str, int]] | None = None) -> None:
+        self.keys = _FIELD_KEYS if keys is None else keys  # what it reads: normalised key -> (field, rank)
         self.best: dict[str, tuple[tuple[int, int], Any, str]] = {}
         self.budget = MAX_NODES
 
@@ -310,7 +320,7 @@ class _Walk:
             return
         if not isinstance(node, dict):
             return
-        for raw_key, value in list(node.items())[:200]:
+        for raw_key, value in islice(node.items(), 200):
             key = _normal_key(raw_key)
             if isinstance(value, dict):
                 if key in ("message", "msg") and isinstance(value.get("value"), str):
@@ -319,17 +329,17 @@ class _Walk:
             elif isinstance(value, list):
                 if key in _LIST_KEYS:
                     self.visit(value, depth)
-            elif isinstance(value, str) and value.lstrip()[:1] in ("{", "["):
+            elif isinstance(value, str) and _may_be_json(value):
                 inner = _loads(value)  # a body that is itself a JSON string
                 if isinstance(inner, (dict, list)):
                     self.visit(inner, depth + 1)
                 else:
                     self.offer(None, key, value, depth)
-            else:
+            elif key in self.keys:  # the rest name nothing this walk reads: no call for them
                 self.offer(None, key, value, depth)
 
     def offer(self, field: str | None, key: str, value: Any, depth: int) -> None:
-        spec = _FIELD_KEYS.get(key)
+        spec = self.keys.get(key)
         if spec is None:
             return
         for name, found, bump in _interpret(field or spec[0], key, value):
@@ -341,6 +351,14 @@ class _Walk:
 
     def fields(self) -> dict[str, Any]:
         return {name: value for name, (_, value, _) in self.best.items()}
+
+
+def _may_be_json(text: str) -> bool:
+    """Whether a text starts like a JSON object or array; a copy of it is made only after leading space."""
+    first = text[:1]
+    if first.isspace():
+        first = text.lstrip()[:1]
+    return first in ("{", "[")
 
 
 def _normal_key(raw_key: Any) -> str:
@@ -410,7 +428,7 @@ def _input_hints(skill_input: Any) -> dict[str, Any]:
     if text[:1] in ("{", "["):
         obj = _loads(text)
     if isinstance(obj, (dict, list)):
-        walk = _Walk()
+        walk = _Walk(_CALL_KEYS)
         walk.visit(obj, 0)
         hints = {k: walk.best[k][1] for k in ("plugin", "endpoint", "http_method") if k in walk.best}
         if "endpoint" in walk.best and walk.best["endpoint"][2] == "path":
@@ -428,7 +446,10 @@ def _storable(value: Any) -> Any:
     an unpaired surrogate (not encodable as UTF-8); the parsed fields drop the one and mark the other."""
     if not isinstance(value, str):
         return value
-    value = value.replace("\x00", "")
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    if value.isascii():  # O(1): ASCII is valid UTF-8
+        return value
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:

@@ -194,13 +194,15 @@ def _store_chunk(conn: Connection, events: list[TelemetryEvent], parsed: Parsed,
     # Sorted by key: see the module's note.
     _insert_dicts(conn, FailureFingerprint.__table__, [fingerprints[key] for key in sorted(fingerprints)], "hash")
     event_rows.sort(key=lambda row: row["evaluation_id"])
-    return _insert_dicts(conn, TelemetryEventRow.__table__, event_rows, "evaluation_id")
+    # likely_new: _not_stored has just left out the stored events
+    return _insert_dicts(conn, TelemetryEventRow.__table__, event_rows, "evaluation_id", likely_new=True)
 
 
-def _insert_dicts(conn: Connection, table: Any, rows: list[dict[str, Any]], key: str) -> int:
+def _insert_dicts(conn: Connection, table: Any, rows: list[dict[str, Any]], key: str, likely_new: bool = False) -> int:
     """New rows only (an existing key is skipped); how many went in."""
     columns = list(rows[0])
-    return insert_rows(conn, table, columns, [tuple(row.values()) for row in rows], skip_conflicts_on=key)
+    return insert_rows(conn, table, columns, [tuple(row.values()) for row in rows], skip_conflicts_on=key,
+                       likely_new=likely_new)
 
 
 def _fingerprint_row(fp: Any, parsed: Any, now: Any) -> dict[str, Any]:

@@ -100,7 +100,7 @@ def insert_frame(conn: Connection, table: Any, frame: pd.DataFrame) -> int:
 
 def insert_rows(
     conn: Connection, table: Any, columns: list[str], rows: list[tuple[Any, ...]], *,
-    skip_conflicts_on: str | tuple[str, ...] | None = None, batch: int = 20_000,
+    skip_conflicts_on: str | tuple[str, ...] | None = None, likely_new: bool = False, batch: int = 20_000,
 ) -> int:
     """INSERT rows (tuples in `columns` order) in bulk; returns how many went in.
 
@@ -111,6 +111,9 @@ def insert_rows(
     SQLAlchemy stores them elsewhere.
     skip_conflicts_on: a unique column (or the columns of a unique key); rows whose key is already stored
     are skipped (ON CONFLICT DO NOTHING) and not counted.
+    likely_new: the caller has just looked the keys up and kept only new ones (ingest does). PostgreSQL
+    then COPYs the rows straight into the table, and only if another writer stored one of the keys
+    meanwhile does it take the slower way that skips them.
     """
     if not rows:
         return 0
@@ -124,7 +127,7 @@ def insert_rows(
         names = (skip_conflicts_on,) if isinstance(skip_conflicts_on, str) else skip_conflicts_on
         key = ", ".join(map(prepare.quote, names))
     if dialect.name == "postgresql":
-        return _copy_rows(conn, table, columns, rows, key)
+        return _copy_rows(conn, table, columns, rows, key, likely_new)
     sql = (f"INSERT INTO {prepare.format_table(table)} ({', '.join(prepare.quote(c) for c in columns)}) "
            f"VALUES ({', '.join('?' * len(columns))})")
     if key:
@@ -150,17 +153,30 @@ def _processed(rows: list[tuple[Any, ...]], processors: list[Any]) -> list[tuple
     return list(zip(*columns, strict=True))
 
 
-def _copy_rows(conn: Connection, table: Any, columns: list[str], rows: list[tuple[Any, ...]], key: str | None) -> int:
+def _copy_rows(
+    conn: Connection, table: Any, columns: list[str], rows: list[tuple[Any, ...]], key: str | None, likely_new: bool
+) -> int:
     """PostgreSQL: COPY, several times faster than any INSERT. COPY cannot skip existing keys, so with a
     key (its quoted column names) the rows go to a session-private staging table first and on with one
-    INSERT ... SELECT, in key order (concurrent writers meet shared keys in one order, never in a deadlock)."""
+    INSERT ... SELECT, in key order (concurrent writers meet shared keys in one order, never in a deadlock).
+    Rows likely new are first COPYed straight in, under a savepoint that a stored key rolls back."""
+    import psycopg
+
     prepare = conn.dialect.identifier_preparer
     target = prepare.format_table(table)
     names = ", ".join(prepare.quote(c) for c in columns)
-    with conn.connection.driver_connection.cursor() as cursor:
+    driver = conn.connection.driver_connection
+    with driver.cursor() as cursor:
         if key is None:
             _copy(cursor, f"{target} ({names})", rows)
             return len(rows)
+        if likely_new:
+            try:
+                with driver.transaction():  # inside the caller's transaction: a savepoint
+                    _copy(cursor, f"{target} ({names})", rows)
+                return len(rows)
+            except psycopg.errors.UniqueViolation:
+                pass  # another writer stored some of these keys meanwhile: skip them the slower way
         staging = prepare.quote(f"lens_staging_{table.name}_{zlib.crc32(names.encode()):08x}")  # per column set
         cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS "
                        f"AS SELECT {names} FROM {target} WITH NO DATA")

@@ -139,3 +139,24 @@ def test_a_vector_stored_meanwhile_is_kept_and_a_reduction_stored_twice_is_one_r
     stored = queries.store_reduction(engine=engine, reduction=reduction(1.0))
     again = queries.store_reduction(engine=engine, reduction=reduction(5.0))
     assert again.id == stored.id and again.vectors == stored.vectors and again.params == {"n_neighbors": 15}
+
+
+def test_rows_thought_new_still_skip_a_key_another_writer_stored_meanwhile(engine) -> None:
+    # Ingest looks keys up, then inserts with likely_new: PostgreSQL COPYs straight in, and a key stored
+    # in between (another ingest) must make it fall back to skipping that key, not fail the chunk.
+    from lens_core.storage.engine import insert_rows
+    from lens_core.storage.models import FailureFingerprint, utcnow
+
+    table = FailureFingerprint.__table__
+    columns = ["hash", "version", "message_template", "created_at"]
+    now = utcnow()
+    with engine.begin() as conn:
+        assert insert_rows(conn, table, columns, [("b", "fp2", "stored meanwhile", now)], skip_conflicts_on="hash",
+                           likely_new=True) == 1
+    rows = [("a", "fp2", "new", now), ("b", "fp2", "would replace", now), ("c", "fp2", "new", now)]
+    with engine.begin() as conn:
+        assert insert_rows(conn, table, columns, rows, skip_conflicts_on="hash", likely_new=True) == 2
+        assert conn.execute(text("SELECT 1")).scalar() == 1  # the transaction is still usable
+    with engine.connect() as conn:
+        stored = dict(conn.execute(text("SELECT hash, message_template FROM failure_fingerprints")).all())
+    assert stored == {"a": "new", "b": "stored meanwhile", "c": "new"}
