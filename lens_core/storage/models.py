@@ -170,19 +170,18 @@ class ClusterRow(SQLModel, table=True):
 
 
 class ClusterAssignment(SQLModel, table=True):
-    """Which cluster each event of a run fell in, how firmly, and where it sits on the 2-D map."""
+    """Which cluster each event of a run fell in, how firmly, and where it sits on the 2-D map.
+
+    A row per event per run, written in bulk at every re-clustering: no foreign keys, whose row-by-row
+    checks cost more than the write (migration 0003 says why that is safe). run_id is a pipeline_runs
+    id and event_id a telemetry_events id.
+    """
 
     __tablename__ = "cluster_assignments"
     __table_args__ = (Index("ix_cluster_assignments_run_label", "run_id", "label"),)
 
-    run_id: int = Field(sa_column=Column(ForeignKey("pipeline_runs.id", ondelete="CASCADE"), primary_key=True))
-    event_id: int = Field(
-        sa_column=Column(
-            BigInteger().with_variant(Integer, "sqlite"),
-            ForeignKey("telemetry_events.id", ondelete="CASCADE"),
-            primary_key=True,
-        )
-    )
+    run_id: int = Field(sa_column=Column(Integer, primary_key=True))
+    event_id: int = Field(sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True))
     label: int
     probability: float | None = None
     distance: float | None = None

@@ -13,7 +13,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import MetaData, inspect, text
+from sqlalchemy import ForeignKeyConstraint, MetaData, inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
@@ -126,17 +126,22 @@ def test_a_0001_database_is_upgraded_with_every_row_kept(engine_0001: Engine) ->
     # New rows get ids after the old ones (PostgreSQL sequences were kept) and the schema is the models'.
     queries.create_run(engine=engine_0001, run=PipelineRun(algorithm="kmeans", view="error", embedder="x"))
     assert drift(engine_0001) == []
+    assert inspect(engine_0001).get_foreign_keys("cluster_assignments") == []  # 0003: written in bulk, unchecked
     assert init_db(engine_0001) is None  # current: nothing to do
 
 
 def legacy_metadata() -> MetaData:
-    """The tables as the lens before migrations made them with create_all: today's models less revision 0002."""
+    """The tables as the lens before migrations made them with create_all: today's models less revisions
+    0002 (run columns) and 0003 (assignments without foreign keys)."""
     legacy = MetaData()
     for table in SQLModel.metadata.sorted_tables:
         table.to_metadata(legacy)
     runs = legacy.tables["pipeline_runs"]
     for name in NEW_RUN_COLUMNS:
         runs._columns.remove(runs.c[name])
+    assignments = legacy.tables["cluster_assignments"]
+    for column, referred in (("event_id", "telemetry_events"), ("run_id", "pipeline_runs")):
+        assignments.append_constraint(ForeignKeyConstraint([column], [f"{referred}.id"], ondelete="CASCADE"))
     return legacy
 
 
@@ -156,6 +161,7 @@ def test_a_database_made_before_migrations_is_adopted(db_url: str, older: bool) 
     expected = {table: 1 for table in dict(ROWS_0001)} | {"pipeline_runs": 2}
     assert counts(engine) == expected | ({"pipeline_jobs": 0} if older else {})
     assert NEW_RUN_COLUMNS <= {c["name"] for c in inspect(engine).get_columns("pipeline_runs")}
+    assert inspect(engine).get_foreign_keys("cluster_assignments") == []
     assert drift(engine) == []
     engine.dispose()
 
