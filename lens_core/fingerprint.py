@@ -174,7 +174,7 @@ def _needs_whole_text(text: str, tokens: list[str]) -> bool:
 
 
 def _mask_token(token: str) -> str:
-    """One token's template; memoised, as tokens of one shape (ids, timestamps) repeat."""
+    """The template of one token of a shape (see _plan); memoised, as tokens repeat."""
     if _ANY_HINT.isdisjoint(token):
         return token  # most words: no mask can fire without a digit, "/", ":", "@", "-" or "="
     if token.isascii() and token.isdigit():

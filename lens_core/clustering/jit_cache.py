@@ -22,11 +22,17 @@ from typing import Any
 _LOCK = threading.Lock()  # the decorators are module state: one patched import at a time
 
 
-def import_with_numba_cache(name: str) -> ModuleType:
-    """`import name`, with numba kernels cached on disk by default (see the module docstring)."""
+def import_with_numba_cache(name: str, *, as_declared: tuple[str, ...] = ()) -> ModuleType:
+    """`import name`, with numba kernels cached on disk by default (see the module docstring).
+
+    as_declared: modules imported first, with their kernels as their authors declared them (a package
+    that already caches what numba can; numba warns at each first call of a kernel it cannot cache).
+    """
     module = sys.modules.get(name)
     if module is not None:
         return module
+    for dependency in as_declared:
+        importlib.import_module(dependency)
     with _LOCK, numba_cache_by_default():
         return importlib.import_module(name)
 

@@ -81,8 +81,10 @@ class UmapReducer(BaseEstimator):
 
     def _umap(self, unique: np.ndarray) -> np.ndarray:
         # numba-compiled: imported here, after lens_core.clustering set the cache folder, with its kernels
-        # cached on disk (jit_cache): the first process compiles them, the next ones load them
-        umap = import_with_numba_cache("umap")
+        # cached on disk (jit_cache): the first process compiles them, the next ones load them.
+        # pynndescent caches what numba can itself; two of its kernels use dynamic globals, which numba
+        # cannot cache (and would say so at every start).
+        umap = import_with_numba_cache("umap", as_declared=("pynndescent",))
 
         m = unique.shape[0]
         if m < self.n_neighbors + 2:
