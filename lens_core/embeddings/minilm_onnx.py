@@ -28,9 +28,6 @@ from lens_core.errors import DependencyError, EmbeddingError
 
 log = logging.getLogger(__name__)
 
-# The stored vectors' model name: a new quantisation recipe gets a new name, so that the embedding cache
-# never mixes vectors of two recipes.
-MODEL_SUFFIX = ":onnx-int8-v2"
 DEFAULT_MAX_LENGTH = 256  # sentence-transformers' max_seq_length for this model
 _FEATURE = "the minilm-onnx embedder"
 PROGRESS_EVERY = 64  # texts between progress calls, however small the batches
@@ -54,7 +51,9 @@ class MiniLMOnnxEmbedder:
         self.model_path = model_path
         self.batch_size = batch_size
         self.threads = threads
-        self.model = (MODEL_ID if model_path is None else str(model_path)) + MODEL_SUFFIX
+        # The stored vectors' model name: each quantisation recipe has its own (onnx_export.Recipe), so
+        # the embedding cache never mixes vectors of two recipes.
+        self.model = (MODEL_ID if model_path is None else str(model_path)) + onnx_export.recipe().model_suffix
         self.export_seconds: float | None = None
         self._runtime: _Runtime | None = None
         self._lock = threading.Lock()

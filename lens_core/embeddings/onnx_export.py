@@ -1,8 +1,8 @@
 """all-MiniLM-L6-v2 as an int8 ONNX file: exported once from the bundled weights, then cached on disk.
 
 The cache lives in `$LENS_ONNX_CACHE_DIR` (default `~/.cache/lens/onnx`), one folder per key; the key hashes
-the model's files, the versions of the exporting and running packages and RECIPE, so a new model or
-package version never reads an old file. Files are written to a temporary name and moved into place
+the model's files, the versions of the exporting and running packages and the recipe (which follows the
+CPU: see `recipe`), so a new model, package version or recipe never reads an old file. Files are written to a temporary name and moved into place
 with os.replace, so a reader sees a whole file or none and concurrent exports are safe (the last wins;
 both are valid). A manifest beside the model holds its SHA-256: a file that does not match (truncated,
 overwritten, half-copied) is rebuilt with a warning instead of failing or, worse, loading.
@@ -12,6 +12,7 @@ Only exporting needs torch, transformers and onnx; loading a cached file needs o
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -33,8 +34,29 @@ log = logging.getLogger(__name__)
 CACHE_ENV = "LENS_ONNX_CACHE_DIR"
 MODEL_FILE = "model.int8.onnx"
 MANIFEST_FILE = "manifest.json"
-# Bump when the graph or the quantisation below changes: old cache entries are then never read.
-RECIPE = "minilm-mean-pool-opset17-dynamic-uint8-per-channel-v2"
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How the int8 file is made. Bump `name` when the graph or the quantisation changes: old cache
+    entries are then never read; `model_suffix` names the vectors, so the embedding cache never mixes
+    vectors of two recipes."""
+
+    name: str
+    model_suffix: str
+    signed_weights: bool
+
+
+# The weights' sign follows the CPU's int8 kernels in onnxruntime. With VNNI, its u8s8 kernels sum in
+# 32 bits and ran twice as fast as its u8u8 ones, which do not use VNNI (on an AVX-512 Xeon, 2,000 sample
+# texts: 274 vs 140 texts/s, torch fp32 110; bench/embed_onnx.py).
+# Without VNNI (AVX2 only), u8s8 adds pairs of products in saturating 16-bit arithmetic, which cost
+# accuracy (mean cosine to fp32 0.9913 vs 0.9931 unsigned on 400 sample texts; share under 0.99: 22% vs
+# 8%), so weights are unsigned there.
+UNSIGNED = Recipe("minilm-mean-pool-opset17-dynamic-uint8-per-channel-v2", ":onnx-int8-v2", signed_weights=False)
+SIGNED_VNNI = Recipe("minilm-mean-pool-opset17-dynamic-int8-per-channel-vnni-v3", ":onnx-int8-vnni-v3",
+                     signed_weights=True)
+_VNNI_FLAGS = frozenset({"avx512_vnni", "avx_vnni", "amx_int8"})
 _VERSIONED = ("torch", "transformers", "onnx", "onnxruntime")
 _OPSET = 17
 _FEATURE = "the minilm-onnx embedder"
@@ -48,14 +70,36 @@ class CachedModel:
     """Seconds this process spent exporting it; None when it came from the cache."""
 
 
+def recipe() -> Recipe:
+    """The recipe for this machine's CPU (see UNSIGNED and SIGNED_VNNI)."""
+    return recipe_for(_cpu_flags())
+
+
+def recipe_for(cpu_flags: frozenset[str]) -> Recipe:
+    return SIGNED_VNNI if cpu_flags & _VNNI_FLAGS else UNSIGNED
+
+
+@functools.cache
+def _cpu_flags() -> frozenset[str]:
+    """The x86 feature flags Linux reports; none elsewhere (then the unsigned recipe, safe everywhere)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("flags"):
+                    return frozenset(line.partition(":")[2].split())
+    except OSError:
+        pass
+    return frozenset()
+
+
 def cache_root() -> Path:
     configured = os.environ.get(CACHE_ENV)
     return Path(configured).expanduser() if configured else Path.home() / ".cache" / "lens" / "onnx"
 
 
 def cache_key(model_dir: Path) -> str:
-    """SHA-256 (first 16 hex digits) of the model's files, the package versions and RECIPE."""
-    digest = hashlib.sha256(RECIPE.encode())
+    """SHA-256 (first 16 hex digits) of the model's files, the package versions and the recipe."""
+    digest = hashlib.sha256(recipe().name.encode())
     for name in _VERSIONED:
         digest.update(f"{name}={_version(name)}\n".encode())
     for file in sorted(p for p in model_dir.rglob("*") if p.is_file()):
@@ -108,10 +152,10 @@ def export(model_dir: Path, folder: Path) -> None:
         fp32 = scratch / "model.fp32.onnx"
         _export_fp32(model_dir, fp32)
         int8 = scratch / MODEL_FILE
-        _quantise(fp32, int8)
+        _quantise(fp32, int8, signed_weights=recipe().signed_weights)
         manifest = {
             "sha256": _file_sha256(int8),
-            "recipe": RECIPE,
+            "recipe": recipe().name,
             "source": str(model_dir),
             "versions": {name: _version(name) for name in _VERSIONED},
         }
@@ -155,15 +199,12 @@ def _export_fp32(model_dir: Path, out: Path) -> None:
         )
 
 
-def _quantise(fp32: Path, int8: Path) -> None:
+def _quantise(fp32: Path, int8: Path, *, signed_weights: bool) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    # Weights 8-bit per output channel (per-tensor costs ~0.03 cosine on MiniLM), activations uint8 per
-    # batch at run time. Unsigned weights: with signed ones, onnxruntime's u8s8 kernels on x86 CPUs without
-    # VNNI (AVX2 only) add pairs of products in saturating 16-bit arithmetic, and the same model lost
-    # accuracy on such a machine (mean cosine to fp32 0.9913 vs 0.9931 unsigned on 400 sample texts;
-    # share under 0.99: 22% vs 8%). Only MatMuls with a constant weight: the embedding tables stay fp32 (a Gather
-    # is no cost to run, and quantising the word table costs accuracy).
+    # Weights 8-bit per output channel (per-tensor costs ~0.03 cosine on MiniLM), signed or not by the
+    # recipe, activations uint8 per batch at run time. Only MatMuls with a constant weight: the embedding
+    # tables stay fp32 (a Gather is no cost to run, and quantising the word table costs accuracy).
     root = logging.getLogger()
     quiet = _QuantiserNotes()
     root.addFilter(quiet)
@@ -171,7 +212,7 @@ def _quantise(fp32: Path, int8: Path) -> None:
         quantize_dynamic(
             str(fp32),
             str(int8),
-            weight_type=QuantType.QUInt8,
+            weight_type=QuantType.QInt8 if signed_weights else QuantType.QUInt8,
             per_channel=True,
             op_types_to_quantize=["MatMul"],
             extra_options={"MatMulConstBOnly": True},

@@ -38,9 +38,10 @@ def validate_record(raw: dict[str, Any], *, source: str, row: int, max_chars: in
     def fail(reason: str, field: str | None = None) -> RowError:
         return RowError(reason, source=source, row=row, field=field)
 
-    if not any(_present(value) for value in raw.values()):
-        raise fail("empty row")
-    evaluation_id = _evaluation_id(raw.get("evaluation_id"), fail)
+    raw_id = raw.get("evaluation_id")
+    if not _present(raw_id) and not any(_present(value) for value in raw.values()):
+        raise fail("empty row")  # (a row with an id is not empty: no need to look at the rest)
+    evaluation_id = _evaluation_id(raw_id, fail)
     texts = {name: _text(raw.get(name), name, fail, required=True) for name in REQUIRED_TEXT}
     texts.update({name: _text(raw.get(name), name, fail, required=False) for name in OPTIONAL_TEXT})
     for name, value in texts.items():
@@ -197,17 +198,17 @@ def _check_attribute(key: str, value: Any, fail: Any) -> None:
     problem = text_problem(key)
     if problem:
         raise fail(f"an extra column's name {_clip(ascii(key))}: {problem}", "attributes")
-    column = f"extra column {_clip(key)!r}"
-    try:
-        # allow_nan=False: Python reads NaN/Infinity in JSON files, but PostgreSQL's JSON refuses them.
-        json.dumps(value, ensure_ascii=False, allow_nan=False)
-    except (ValueError, TypeError, RecursionError):
-        raise fail(f"{column}: the value cannot be stored as JSON (NaN/Infinity, or nested too deeply)",
-                   "attributes") from None
+    if not isinstance(value, str):  # text (every CSV cell) is always JSON; a JSON file's value may not be
+        try:
+            # allow_nan=False: Python reads NaN/Infinity in JSON files, but PostgreSQL's JSON refuses them.
+            json.dumps(value, ensure_ascii=False, allow_nan=False)
+        except (ValueError, TypeError, RecursionError):
+            raise fail(f"extra column {_clip(key)!r}: the value cannot be stored as JSON (NaN/Infinity, or "
+                       "nested too deeply)", "attributes") from None
     for text in _strings(value):
         problem = text_problem(text)
         if problem:
-            raise fail(f"{column}: {problem}", "attributes")
+            raise fail(f"extra column {_clip(key)!r}: {problem}", "attributes")
 
 
 def _strings(value: Any) -> Iterator[str]:

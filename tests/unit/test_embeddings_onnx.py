@@ -114,8 +114,20 @@ def test_registry_builds_it_by_name_without_loading() -> None:
     assert built.name == "minilm-onnx" and built.dim == 384 and built.batch_size == 8
     assert built._runtime is None  # rule 2: nothing exported or loaded in __init__
     # The embedding cache keys vectors by model id: int8 vectors must never be served as fp32 ones.
-    assert built.model == "sentence-transformers/all-MiniLM-L6-v2:onnx-int8-v2"
+    assert built.model == "sentence-transformers/all-MiniLM-L6-v2" + onnx_export.recipe().model_suffix
     assert built.model != MiniLMEmbedder().model
+
+
+def test_the_recipe_follows_the_cpus_int8_kernels() -> None:
+    # Signed weights only where onnxruntime's u8s8 kernels sum in 32 bits (VNNI); each recipe has its own
+    # cache name and vector name, so a database shared by two machines never mixes their vectors.
+    assert onnx_export.recipe_for(frozenset({"avx2", "avx512_vnni"})) is onnx_export.SIGNED_VNNI
+    assert onnx_export.recipe_for(frozenset({"avx2", "avx_vnni"})) is onnx_export.SIGNED_VNNI
+    assert onnx_export.recipe_for(frozenset({"avx2", "fma"})) is onnx_export.UNSIGNED
+    assert onnx_export.recipe_for(frozenset()) is onnx_export.UNSIGNED  # not x86 Linux: the safe one
+    signed, unsigned = onnx_export.SIGNED_VNNI, onnx_export.UNSIGNED
+    assert signed.signed_weights and not unsigned.signed_weights
+    assert signed.name != unsigned.name and signed.model_suffix != unsigned.model_suffix
 
 
 def test_empty_input_loads_nothing() -> None:
