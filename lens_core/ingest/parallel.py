@@ -3,8 +3,11 @@
 Parsing an error blob and masking its message is pure CPU work in Python, the largest part of ingest;
 one process keeps one core busy. Chunks go to a pool of worker processes and come back in order, a
 few at a time (memory stays bounded on a file of millions of rows), while the calling process reads,
-validates and writes to the database. Small inputs never start a pool: the first chunk is parsed in
-the calling process and a pool starts only when a second chunk arrives.
+validates and writes to the database. That is a full-time job too (reading, validating and storing
+cost about as much as parsing), so by default the pool has one worker per core but one: on 2 cores one
+worker ingested 100k events 4 to 8% faster than two, which left three busy processes on two cores.
+Small inputs never start a pool: the first chunk is parsed in the calling process and a pool starts
+only when a second chunk arrives.
 
 Workers are started with "spawn", never "fork": the API and the dashboard call ingest from threads,
 and forking a threaded process can copy a held lock into the child. A broken pool (a worker killed)
@@ -34,14 +37,15 @@ Chunk = TypeVar("Chunk", bound=list[TelemetryEvent])
 
 
 def default_workers() -> int:
-    """One worker per core, at most MAX_WORKERS; LENS_INGEST_WORKERS overrides (0 or 1: no pool)."""
+    """Worker processes: one per core but one (the calling process's), at most MAX_WORKERS; on one core
+    none. LENS_INGEST_WORKERS overrides (0: no pool, parse in the calling process)."""
     configured = os.environ.get("LENS_INGEST_WORKERS", "").strip()
     if configured:
         try:
             return max(0, int(configured))
         except ValueError:
-            log.warning("LENS_INGEST_WORKERS=%r is not a number; using one per core", configured)
-    return min(os.cpu_count() or 1, MAX_WORKERS)
+            log.warning("LENS_INGEST_WORKERS=%r is not a number; using the default", configured)
+    return min(max((os.cpu_count() or 1) - 1, 0), MAX_WORKERS)
 
 
 def parse_pairs(pairs: list[tuple[str, str]]) -> Parsed:
@@ -66,7 +70,7 @@ def parse_chunks(chunks: Iterable[Chunk], workers: int | None = None) -> Iterato
     if first is None:
         return
     second = next(iterator, None)
-    if workers <= 1 or second is None:
+    if workers <= 0 or second is None:
         yield first, parse_pairs(_pairs(first))
         if second is not None:
             yield second, parse_pairs(_pairs(second))
