@@ -2,9 +2,9 @@
 
 The cache lives in `$LENS_ONNX_CACHE_DIR` (default `~/.cache/lens/onnx`), one folder per key; the key hashes
 the model's files, the versions of the exporting and running packages and the recipe (which follows the
-CPU: see `recipe`), so a new model, package version or recipe never reads an old file. Files are written to a temporary name and moved into place
-with os.replace, so a reader sees a whole file or none and concurrent exports are safe (the last wins;
-both are valid). A manifest beside the model holds its SHA-256: a file that does not match (truncated,
+CPU: see `recipe`), so a new model, package version or recipe never reads an old file. Files are written
+to a temporary name and moved into place with os.replace, so a reader sees a whole file or none and
+concurrent exports are safe (the last wins; both are valid). A manifest beside the model holds its SHA-256: a file that does not match (truncated,
 overwritten, half-copied) is rebuilt with a warning instead of failing or, worse, loading.
 
 Only exporting needs torch, transformers and onnx; loading a cached file needs onnxruntime alone.
