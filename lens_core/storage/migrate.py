@@ -20,6 +20,8 @@ alembic.ini is read, and the working directory does not matter.
 from __future__ import annotations
 
 import logging
+import sqlite3
+import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -198,6 +200,27 @@ def _sqlite_file(url: URL) -> bool:
     return bool(url.database) and url.database != ":memory:" and url.query.get("mode") != "memory"
 
 
+def use_wal(cursor: Any) -> None:
+    """PRAGMA journal_mode=WAL on a new SQLite connection, tried again while the database is locked.
+
+    Processes that start together on a new database (in rollback-journal mode) all switch it to WAL:
+    each holds a shared lock and wants the write lock, and SQLite answers one of them "database is
+    locked" at once instead of calling its busy handler, which could wait forever (a deadlock). The
+    other one completes the switch, so the next try finds WAL already set.
+    """
+    for attempt in range(_WAL_TRIES):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == _WAL_TRIES - 1:
+                raise
+            time.sleep(min(0.01 * 2**attempt, 0.5))
+
+
+_WAL_TRIES = 12  # about 3 s in all
+
+
 def _sqlite_locking_engine(url: URL) -> Engine:
     """Connections that begin with BEGIN IMMEDIATE (the write lock, waited for) and foreign keys off."""
     locking = create_engine(url, poolclass=NullPool, connect_args={"timeout": MIGRATION_WAIT_S})
@@ -207,7 +230,7 @@ def _sqlite_locking_engine(url: URL) -> Engine:
         dbapi_connection.isolation_level = None  # the driver issues no BEGIN of its own; _begin does
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout={MIGRATION_WAIT_S * 1000}")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        use_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=OFF")
         cursor.close()
 

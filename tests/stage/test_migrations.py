@@ -4,6 +4,7 @@ made before migrations are adopted, concurrent starts migrate once, and models c
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -222,3 +223,29 @@ def test_the_migrations_are_configured_in_code() -> None:
     assert Path(config.get_main_option("script_location")).is_absolute()  # any working directory
     assert migrate.scripts().get_heads() == [migrate.head()]  # one line of revisions
     assert migrate.scripts().get_revision("0002").down_revision == "0001"
+
+
+def test_switching_a_new_database_to_wal_tries_again_while_sqlite_answers_locked(monkeypatch) -> None:
+    # Two processes switching one new database to WAL: SQLite answers one "database is locked" at once
+    # (its busy handler could deadlock); the other completes the switch, so trying again succeeds.
+    monkeypatch.setattr(migrate.time, "sleep", lambda _s: None)
+
+    class Cursor:
+        def __init__(self, failures: int, message: str = "database is locked") -> None:
+            self.failures, self.message, self.calls = failures, message, 0
+
+        def execute(self, sql: str) -> None:
+            assert sql == "PRAGMA journal_mode=WAL"
+            self.calls += 1
+            if self.calls <= self.failures:
+                raise sqlite3.OperationalError(self.message)
+
+    twice_locked = Cursor(failures=2)
+    migrate.use_wal(twice_locked)
+    assert twice_locked.calls == 3
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        migrate.use_wal(Cursor(failures=100))  # a lock that stays is still reported, after a few seconds
+    other = Cursor(failures=1, message="disk I/O error")
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+        migrate.use_wal(other)
+    assert other.calls == 1  # any other error at once
