@@ -4,6 +4,7 @@ segments as {id}, plugin names in one canonical spelling. Shared by the parser a
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -79,19 +80,10 @@ def normalize_plugin(name: Any) -> str | None:
     """ "calendar", "CalendarPlugin", "calendar_plugin" -> "Calendar"; "todo" -> "To Do"."""
     if not isinstance(name, str):
         return None
-    # A few plugin names fill millions of events: each spelling is worked out once.
-    known = _PLUGIN_NAMES.get(name, _UNSEEN)
-    if known is _UNSEEN:
-        if len(_PLUGIN_NAMES) >= 10_000:
-            _PLUGIN_NAMES.clear()
-        known = _PLUGIN_NAMES[name] = _normalize_plugin(name)
-    return known  # type: ignore[return-value]
+    return _normalize_plugin(name)
 
 
-_PLUGIN_NAMES: dict[str, str | None] = {}
-_UNSEEN = object()
-
-
+@functools.lru_cache(maxsize=10_000)  # a few plugin names fill millions of events: each spelling once
 def _normalize_plugin(name: str) -> str | None:
     name = name.strip()[:80]
     call = DOTTED_CALL.match(name)

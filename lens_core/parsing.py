@@ -8,6 +8,7 @@ it never guesses. It never raises either: one odd row must not stop an ingest of
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import logging
@@ -237,7 +238,6 @@ _KEYS_BY_RANK = {
 }
 _FIELD_KEYS = {key: (field, rank) for field, ranks in _KEYS_BY_RANK.items()
                for rank, keys in enumerate(ranks) for key in keys.split()}
-_CALL_KEYS = {key: spec for key, spec in _FIELD_KEYS.items() if spec[0] in ("plugin", "endpoint", "http_method")}
 _LIST_KEYS = frozenset({"error", "errors", "detail", "details"})  # lists worth opening (not Graph's "value" pages)
 _KEY_CHARS = re.compile(r"[\s_.\-]")
 _STATUS_STR = re.compile(r"^\s*([1-5]\d\d)(?:\s|$)")
@@ -305,8 +305,7 @@ def _interpret_type(value: str) -> list[tuple[str, Any, int]]:
 class _Walk:
     """Depth- and size-bounded walk over a decoded object, keeping the best statement per field."""
 
-    def __init__(self, keys: dict[str, tuple[str, int]] | None = None) -> None:
-        self.keys = _FIELD_KEYS if keys is None else keys  # what it reads: normalised key -> (field, rank)
+    def __init__(self) -> None:
         self.best: dict[str, tuple[tuple[int, int], Any, str]] = {}
         self.budget = MAX_NODES
 
@@ -335,11 +334,11 @@ class _Walk:
                     self.visit(inner, depth + 1)
                 else:
                     self.offer(None, key, value, depth)
-            elif key in self.keys:  # the rest name nothing this walk reads: no call for them
+            elif key in _FIELD_KEYS:  # the rest name nothing lens reads: no call for them
                 self.offer(None, key, value, depth)
 
     def offer(self, field: str | None, key: str, value: Any, depth: int) -> None:
-        spec = self.keys.get(key)
+        spec = _FIELD_KEYS.get(key)
         if spec is None:
             return
         for name, found, bump in _interpret(field or spec[0], key, value):
@@ -362,18 +361,15 @@ def _may_be_json(text: str) -> bool:
 
 
 def _normal_key(raw_key: Any) -> str:
-    """ "Status_Code", "status-code" -> "statuscode"; memoised, as a few keys fill every blob."""
+    """ "Status_Code", "status-code" -> "statuscode"."""
     if not isinstance(raw_key, str):  # JSON's keys are text; a Python caller's 1 and True must not meet
         return _KEY_CHARS.sub("", str(raw_key)).lower()
-    key = _NORMAL_KEYS.get(raw_key)
-    if key is None:
-        if len(_NORMAL_KEYS) >= 10_000:
-            _NORMAL_KEYS.clear()
-        key = _NORMAL_KEYS[raw_key] = _KEY_CHARS.sub("", str(raw_key)).lower()
-    return key
+    return _normal_text_key(raw_key)
 
 
-_NORMAL_KEYS: dict[str, str] = {}
+@functools.lru_cache(maxsize=10_000)  # a few keys fill every blob
+def _normal_text_key(raw_key: str) -> str:
+    return _KEY_CHARS.sub("", raw_key).lower()
 
 
 def _fields_from_json(obj: Any) -> dict[str, Any]:
@@ -428,7 +424,7 @@ def _input_hints(skill_input: Any) -> dict[str, Any]:
     if text[:1] in ("{", "["):
         obj = _loads(text)
     if isinstance(obj, (dict, list)):
-        walk = _Walk(_CALL_KEYS)
+        walk = _Walk()
         walk.visit(obj, 0)
         hints = {k: walk.best[k][1] for k in ("plugin", "endpoint", "http_method") if k in walk.best}
         if "endpoint" in walk.best and walk.best["endpoint"][2] == "path":
