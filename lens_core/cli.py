@@ -89,8 +89,8 @@ def ingest(
     files: Annotated[list[Path], typer.Argument(help="CSV, JSON or JSON Lines files")],
     show: Annotated[int, typer.Option("--show", help="How many rejected rows to list per file")] = 50,
     workers: Annotated[Optional[int], typer.Option(
-        min=0, help="Worker processes that parse and fingerprint beside this one (default: one per core "
-                    "but one, at most 4; 0: parse in this process)")] = None,
+        min=0, help="Worker processes that validate, parse and fingerprint beside this one (default: one "
+                    "per core, at most 4; 0: all in this process)")] = None,
 ) -> None:
     """Validate and store telemetry; prints accepted, duplicates and rejected rows with reasons."""
     from lens_core.ingest.ingestor import ingest_file

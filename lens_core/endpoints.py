@@ -43,6 +43,11 @@ def endpoint_template(path: str) -> str:
     """Replace the variable parts of an endpoint path with "{id}" ("{path}" for drive paths)."""
     if not isinstance(path, str) or not path:
         return ""
+    return _template(path)
+
+
+@functools.lru_cache(maxsize=50_000)  # an endpoint recurs (the same user, the same site): templated once
+def _template(path: str) -> str:
     path = _DRIVE_PATH.sub(":{path}", _FUNC_ARGS.sub("({id})", path))
     out = []
     for token in _TOKEN_SPLIT.split(path):

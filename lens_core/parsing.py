@@ -42,7 +42,7 @@ def _clean(text: Any) -> str | None:
     """Collapse whitespace and cap the length; empty -> None."""
     if not isinstance(text, str):
         return None
-    text = _WS.sub(" ", text[: MAX_MESSAGE * 4]).strip()
+    text = " ".join(text[: MAX_MESSAGE * 4].split())  # what _WS.sub(" ", ...).strip() gives, faster
     return text[:MAX_MESSAGE] or None
 
 
@@ -457,7 +457,9 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _build(fields: dict[str, Any]) -> ParsedError:
-    fields = {name: _storable(value) for name, value in fields.items()}
+    for name, value in fields.items():
+        if type(value) is str and (not value.isascii() or "\x00" in value):  # the rest are storable as they are
+            fields[name] = _storable(value)
     endpoint = normalize_endpoint(fields.get("endpoint"))
     status = fields.get("status_code")
     return ParsedError(

@@ -13,10 +13,12 @@ so that two concurrent PostgreSQL transactions wait for each other's rows in one
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -25,25 +27,28 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from lens_core.errors import RowError, StorageError
-from lens_core.ingest.parallel import Parsed, parse_chunks
+from lens_core.ingest.parallel import map_chunks
+from lens_core.ingest.prepare import (
+    EVENT_COLUMNS,
+    EVENT_ID,
+    FINGERPRINT_COLUMNS,
+    Chunk,
+    Prepared,
+    RawItem,
+    RowIssue,
+    fingerprints_of,
+    prepare_chunk,
+)
 from lens_core.ingest.readers import RowItem, read_bytes, read_file
-from lens_core.ingest.validate import validate_record
-from lens_core.schema import TelemetryEvent
+from lens_core.ingest.validate import candidate_id
 from lens_core.storage.engine import insert_rows
-from lens_core.storage.models import FailureFingerprint, TelemetryEventRow, utcnow
+from lens_core.storage.models import FailureFingerprint, TelemetryEventRow
 
 log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 2000
 _IN_CHUNK = 900  # ids per IN (...) lookup: under SQLite's oldest limit on bound parameters
 DEFAULT_MAX_CHARS = 1_000_000
-
-
-@dataclass(frozen=True)
-class RowIssue:
-    row: int | None
-    field: str | None
-    reason: str
 
 
 @dataclass
@@ -112,14 +117,19 @@ def _ingest(
 ) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport(source=source)
-    seen: dict[str, int] = {}
+    seen: set[str] = set()
+    prepare = functools.partial(prepare_chunk, source=source, max_chars=max_chars, driver=_driver(engine))
     try:
-        valid = _valid_chunks(rows, report, seen, source, max_chars)
-        for chunk, parsed in parse_chunks(_not_stored(engine, valid, report), workers):
-            with engine.begin() as conn:
-                stored = _store_chunk(conn, chunk, parsed, source)
-            report.accepted += stored
-            report.duplicates += len(chunk) - stored
+        for prepared in map_chunks(prepare, _chunks(engine, rows), workers):
+            report.rejected.extend(prepared.issues)
+            report.duplicates += prepared.already_stored
+            events = _first_seen(prepared.events, seen)
+            report.duplicates += len(prepared.events) - len(events)
+            if events:
+                with engine.begin() as conn:
+                    stored = _store_chunk(conn, events, prepared)
+                report.accepted += stored
+                report.duplicates += len(events) - stored  # stored by another writer meanwhile
     except SQLAlchemyError as exc:
         raise StorageError(f"{source}: {_kept(report)}the database refused the write: {_reason(exc)}") from None
     except UnicodeError as exc:  # validation cleans text; a driver that still cannot encode a value says so here
@@ -130,28 +140,51 @@ def _ingest(
     return report
 
 
-def _valid_chunks(
-    rows: Iterable[RowItem], report: IngestReport, seen: dict[str, int], source: str, max_chars: int
-) -> Iterator[list[TelemetryEvent]]:
-    chunk: list[TelemetryEvent] = []
+def _driver(engine: Engine) -> str:
+    dialect = engine.dialect
+    return f"{dialect.name}+{dialect.driver}"
+
+
+def _chunks(engine: Engine, rows: Iterable[RowItem]) -> Iterator[Chunk]:
+    """The input in chunks of CHUNK_SIZE rows, each with the evaluation_ids among them that the database
+    already holds: re-running a file parses nothing again. (A row another process stores meanwhile is
+    still caught by the insert's ON CONFLICT.) A row the reader could not read travels as its issue."""
+    items: list[RawItem] = []
     for row_number, record in rows:
-        try:
-            if isinstance(record, RowError):
-                raise record
-            event = validate_record(record, source=source, row=row_number, max_chars=max_chars)
-        except RowError as err:
-            report.rejected.append(RowIssue(row=err.row, field=err.field, reason=err.reason))
-            continue
-        if event.evaluation_id in seen:
-            report.duplicates += 1  # repeated inside this file: the first occurrence wins
-            continue
-        seen[event.evaluation_id] = row_number
-        chunk.append(event)
-        if len(chunk) >= CHUNK_SIZE:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+        if isinstance(record, RowError):
+            items.append((row_number, RowIssue(row=record.row, field=record.field, reason=record.reason)))
+        else:
+            items.append((row_number, record))
+        if len(items) >= CHUNK_SIZE:
+            yield Chunk(items, _stored_ids(engine, items))
+            items = []
+    if items:
+        yield Chunk(items, _stored_ids(engine, items))
+
+
+def _stored_ids(engine: Engine, items: list[RawItem]) -> frozenset[str]:
+    """Which of the rows' ids are stored: one short read per _IN_CHUNK ids, outside any write transaction.
+    Ids are taken as validation will write them (candidate_id); an invalid one matches nothing."""
+    ids = [candidate_id(record.get("evaluation_id")) for _, record in items if isinstance(record, dict)]
+    ids = [i for i in ids if i]
+    ids_column = TelemetryEventRow.__table__.c.evaluation_id
+    stored: set[str] = set()
+    with engine.connect() as conn:
+        for start in range(0, len(ids), _IN_CHUNK):
+            part = ids[start : start + _IN_CHUNK]
+            stored.update(conn.execute(select(ids_column).where(ids_column.in_(part))).scalars())
+    return frozenset(stored)
+
+
+def _first_seen(events: list[tuple[Any, ...]], seen: set[str]) -> list[tuple[Any, ...]]:
+    """The events whose evaluation_id this ingest has not met before: in a file, the first occurrence wins."""
+    kept = []
+    for event in events:
+        key = event[EVENT_ID]
+        if key not in seen:
+            seen.add(key)
+            kept.append(event)
+    return kept
 
 
 def _kept(report: IngestReport) -> str:
@@ -162,95 +195,15 @@ def _kept(report: IngestReport) -> str:
             "each event once), then ")
 
 
-def _not_stored(
-    engine: Engine, chunks: Iterable[list[TelemetryEvent]], report: IngestReport
-) -> Iterator[list[TelemetryEvent]]:
-    """Chunks without the events already stored, counted as duplicates: re-running a file parses nothing
-    again. (A row another process stores meanwhile is still caught by the insert's ON CONFLICT.) Each
-    lookup is its own short read, outside the chunk's write transaction."""
-    ids_column = TelemetryEventRow.__table__.c.evaluation_id
-    for chunk in chunks:
-        ids = [event.evaluation_id for event in chunk]
-        stored: set[str] = set()
-        with engine.connect() as conn:
-            for start in range(0, len(ids), _IN_CHUNK):
-                part = ids[start : start + _IN_CHUNK]
-                stored.update(conn.execute(select(ids_column).where(ids_column.in_(part))).scalars())
-        report.duplicates += len(stored)
-        new = [event for event in chunk if event.evaluation_id not in stored]
-        if new:
-            yield new
-
-
-def _store_chunk(conn: Connection, events: list[TelemetryEvent], parsed: Parsed, source: str) -> int:
-    """Insert the chunk's fingerprints and events; returns how many events were new."""
-    fingerprints: dict[str, dict[str, Any]] = {}
-    event_rows = []
-    now = utcnow()
-    for event, (error, fp) in zip(events, parsed, strict=True):
-        if fp.hash not in fingerprints:
-            fingerprints[fp.hash] = _fingerprint_row(fp, error, now)
-        event_rows.append(_event_row(event, error, fp.hash, source, now))
-    # Sorted by key: see the module's note.
-    _insert_dicts(conn, FailureFingerprint.__table__, [fingerprints[key] for key in sorted(fingerprints)], "hash")
-    event_rows.sort(key=lambda row: row["evaluation_id"])
-    # likely_new: _not_stored has just left out the stored events
-    return _insert_dicts(conn, TelemetryEventRow.__table__, event_rows, "evaluation_id", likely_new=True)
-
-
-def _insert_dicts(conn: Connection, table: Any, rows: list[dict[str, Any]], key: str, likely_new: bool = False) -> int:
-    """New rows only (an existing key is skipped); how many went in."""
-    columns = list(rows[0])
-    return insert_rows(conn, table, columns, [tuple(row.values()) for row in rows], skip_conflicts_on=key,
-                       likely_new=likely_new)
-
-
-def _fingerprint_row(fp: Any, parsed: Any, now: Any) -> dict[str, Any]:
-    return {
-        "hash": fp.hash,
-        "version": fp.version,
-        "plugin": _clip(parsed.plugin, 200),
-        "endpoint_template": parsed.endpoint_template,
-        "status_code": _http_status(parsed.status_code),
-        "error_code": _clip(fp.fields.get("error_code"), 300),
-        "message_template": fp.message_template,
-        "created_at": now,
-    }
-
-
-def _event_row(event: TelemetryEvent, parsed: Any, fingerprint: str, source: str, now: Any) -> dict[str, Any]:
-    return {
-        "evaluation_id": event.evaluation_id,
-        "customer_prompt": event.customer_prompt,
-        "skill_input": event.skill_input,
-        "skill_output": event.skill_output,
-        "ai_output": event.ai_output,
-        "timestamp": event.timestamp,
-        "user_id": event.user_id,
-        "tenant_id": event.tenant_id,
-        "attributes": event.attributes,
-        "plugin": _clip(parsed.plugin, 200),
-        "endpoint": parsed.endpoint,
-        "endpoint_template": parsed.endpoint_template,
-        "http_method": _clip(parsed.http_method, 16),
-        "status_code": _http_status(parsed.status_code),
-        "error_code": _clip(parsed.error_code, 300),
-        "error_type": _clip(parsed.error_type, 300),
-        "error_message": parsed.message,
-        "error_form": parsed.form,
-        "fingerprint": fingerprint,
-        "source": source[:500],
-        "ingested_at": now,
-    }
-
-
-def _clip(value: str | None, limit: int) -> str | None:
-    """Parsed labels go into bounded columns; a longer one is cut rather than failing the whole file."""
-    return value[:limit] if value is not None else None
-
-
-def _http_status(code: int | None) -> int | None:
-    return code if code is not None and 100 <= code <= 599 else None
+def _store_chunk(conn: Connection, events: list[tuple[Any, ...]], prepared: Prepared) -> int:
+    """Insert the events' fingerprints and the events; returns how many events were new.
+    Sorted by key: see the module's note."""
+    insert_rows(conn, FailureFingerprint.__table__, list(FINGERPRINT_COLUMNS), fingerprints_of(events, prepared),
+                skip_conflicts_on="hash", bound=True)
+    events = sorted(events, key=itemgetter(EVENT_ID))
+    # likely_new: the chunk's stored ids were left out when it was prepared
+    return insert_rows(conn, TelemetryEventRow.__table__, list(EVENT_COLUMNS), events,
+                       skip_conflicts_on="evaluation_id", likely_new=True, bound=True)
 
 
 def _reason(exc: SQLAlchemyError) -> str:

@@ -1,17 +1,14 @@
-"""Parse and fingerprint chunks of events in worker processes while the caller validates and stores.
+"""Run ingest's CPU work (lens_core.ingest.prepare) on chunks in worker processes, results in order.
 
-Parsing an error blob and masking its message is pure CPU work in Python, the largest part of ingest;
+Validating, parsing an error blob and masking its message is pure CPU work in Python, most of ingest;
 one process keeps one core busy. Chunks go to a pool of worker processes and come back in order, a
-few at a time (memory stays bounded on a file of millions of rows), while the calling process reads,
-validates and writes to the database. That is a full-time job too (reading, validating and storing
-cost about as much as parsing), so by default the pool has one worker per core but one: on 2 cores one
-worker ingested 100k events 4 to 8% faster than two, which left three busy processes on two cores.
-Small inputs never start a pool: the first chunk is parsed in the calling process and a pool starts
-only when a second chunk arrives.
+few at a time (memory stays bounded on a file of millions of rows), while the calling process reads
+the file and writes to the database. Small inputs never start a pool: the first chunk is prepared in
+the calling process and a pool starts only when a second chunk arrives.
 
 Workers are started with "spawn", never "fork": the API and the dashboard call ingest from threads,
 and forking a threaded process can copy a held lock into the child. A broken pool (a worker killed)
-makes the rest of the input parse in the calling process, with a warning: slower, never lost.
+makes the rest of the input run in the calling process, with a warning: slower, never lost.
 """
 
 from __future__ import annotations
@@ -20,50 +17,34 @@ import logging
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
-from lens_core.fingerprint import Fingerprinter
-from lens_core.parsing import ErrorParser
-from lens_core.schema import Fingerprint, ParsedError, TelemetryEvent
-
 log = logging.getLogger(__name__)
 
 MAX_WORKERS = 4
-Parsed = list[tuple[ParsedError, Fingerprint]]
-Chunk = TypeVar("Chunk", bound=list[TelemetryEvent])
+In = TypeVar("In")
+Out = TypeVar("Out")
 
 
 def default_workers() -> int:
-    """Worker processes: one per core but one (the calling process's), at most MAX_WORKERS; on one core
-    none. LENS_INGEST_WORKERS overrides (0: no pool, parse in the calling process)."""
+    """Worker processes: one per core, at most MAX_WORKERS; on one core none (the work runs in the
+    calling process). LENS_INGEST_WORKERS overrides (0: no pool)."""
     configured = os.environ.get("LENS_INGEST_WORKERS", "").strip()
     if configured:
         try:
             return max(0, int(configured))
         except ValueError:
             log.warning("LENS_INGEST_WORKERS=%r is not a number; using the default", configured)
-    return min(max((os.cpu_count() or 1) - 1, 0), MAX_WORKERS)
+    cores = os.cpu_count() or 1
+    return 0 if cores <= 1 else min(cores, MAX_WORKERS)
 
 
-def parse_pairs(pairs: list[tuple[str, str]]) -> Parsed:
-    """(skill_output, skill_input) -> (parsed error, fingerprint); what each worker runs."""
-    parser, fingerprinter = ErrorParser(), Fingerprinter()
-    out: Parsed = []
-    for skill_output, skill_input in pairs:
-        parsed = parser.parse(skill_output, skill_input=skill_input)
-        out.append((parsed, fingerprinter.fingerprint(parsed)))
-    return out
-
-
-def _pairs(events: list[TelemetryEvent]) -> list[tuple[str, str]]:
-    return [(event.skill_output, event.skill_input) for event in events]
-
-
-def parse_chunks(chunks: Iterable[Chunk], workers: int | None = None) -> Iterator[tuple[Chunk, Parsed]]:
-    """Each chunk with its parsed errors and fingerprints, in input order."""
+def map_chunks(function: Callable[[In], Out], chunks: Iterable[In], workers: int | None = None) -> Iterator[Out]:
+    """function(chunk) for each chunk, in input order; `function` must pickle (a module-level function,
+    or a functools.partial of one)."""
     workers = default_workers() if workers is None else workers
     iterator = iter(chunks)
     first = next(iterator, None)
@@ -71,47 +52,49 @@ def parse_chunks(chunks: Iterable[Chunk], workers: int | None = None) -> Iterato
         return
     second = next(iterator, None)
     if workers <= 0 or second is None:
-        yield first, parse_pairs(_pairs(first))
+        yield function(first)
         if second is not None:
-            yield second, parse_pairs(_pairs(second))
+            yield function(second)
         for chunk in iterator:
-            yield chunk, parse_pairs(_pairs(chunk))
+            yield function(chunk)
         return
-    yield from _in_pool(_chain(first, second, iterator), workers)
+    yield from _in_pool(function, _chain(first, second, iterator), workers)
 
 
-def _chain(first: Chunk, second: Chunk, rest: Iterator[Chunk]) -> Iterator[Chunk]:
+def _chain(first: In, second: In, rest: Iterator[In]) -> Iterator[In]:
     yield first
     yield second
     yield from rest
 
 
-def _in_pool(chunks: Iterator[Chunk], workers: int) -> Iterator[tuple[Chunk, Parsed]]:
-    window: deque[tuple[Chunk, Future[Parsed] | None]] = deque()
+def _in_pool(function: Callable[[In], Out], chunks: Iterator[In], workers: int) -> Iterator[Out]:
+    window: deque[tuple[In, Future[Out] | None]] = deque()
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
     try:
         for chunk in chunks:
-            window.append((chunk, _submit(pool, chunk)))
+            window.append((chunk, _submit(pool, function, chunk)))
             if len(window) > 2 * workers:  # enough queued to keep every worker busy; no more in memory
-                yield _result(window.popleft())
+                yield _result(function, window.popleft())
         while window:
-            yield _result(window.popleft())
+            yield _result(function, window.popleft())
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _submit(pool: ProcessPoolExecutor, chunk: Chunk) -> Future[Parsed] | None:
+def _submit(pool: ProcessPoolExecutor, function: Callable[[In], Out], chunk: In) -> Future[Out] | None:
     try:
-        return pool.submit(parse_pairs, _pairs(chunk))
+        return pool.submit(function, chunk)
     except (BrokenProcessPool, RuntimeError):
-        return None  # parsed in this process when its turn comes
+        return None  # run in this process when its turn comes
 
 
-def _result(item: tuple[Chunk, Future[Parsed] | None]) -> tuple[Chunk, Parsed]:
+def _result(function: Callable[[In], Out], item: tuple[In, Future[Out] | None]) -> Out:
     chunk, future = item
     if future is not None:
         try:
-            return chunk, future.result()
+            return future.result()
         except BrokenProcessPool:
-            log.warning("an ingest worker process stopped; parsing the rest in this process")
-    return chunk, parse_pairs(_pairs(chunk))
+            log.warning("an ingest worker process stopped; doing the rest in this process")
+        except Exception:  # e.g. a Python caller's value that does not pickle: this chunk runs here
+            log.debug("a chunk could not go through a worker; running it in this process", exc_info=True)
+    return function(chunk)

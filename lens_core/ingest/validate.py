@@ -29,6 +29,8 @@ from lens_core.schema import KNOWN_FIELDS, TelemetryEvent
 
 REQUIRED_TEXT = ("customer_prompt", "skill_output")
 OPTIONAL_TEXT = ("skill_input", "ai_output")
+_TEXT_FIELDS = tuple((name, True) for name in REQUIRED_TEXT) + tuple((name, False) for name in OPTIONAL_TEXT)
+_KNOWN = frozenset(KNOWN_FIELDS)
 MAX_ID_CHARS = 256
 # 1e11 s is the year 5138: larger numbers are milliseconds, which some pipelines emit.
 _EPOCH_MS_THRESHOLD = 1e11
@@ -42,11 +44,14 @@ def validate_record(raw: dict[str, Any], *, source: str, row: int, max_chars: in
     if not _present(raw_id) and not any(_present(value) for value in raw.values()):
         raise fail("empty row")  # (a row with an id is not empty: no need to look at the rest)
     evaluation_id = _evaluation_id(raw_id, fail)
-    texts = {name: _text(raw.get(name), name, fail, required=True) for name in REQUIRED_TEXT}
-    texts.update({name: _text(raw.get(name), name, fail, required=False) for name in OPTIONAL_TEXT})
-    for name, value in texts.items():
-        _check_text(value, name, fail, max_chars)
-    optional_ids = {name: _optional_id(raw.get(name), name, fail) for name in ("user_id", "tenant_id")}
+    texts = {}
+    for name, required in _TEXT_FIELDS:
+        value = raw.get(name)
+        if type(value) is not str or not value:
+            value = _text(value, name, fail, required=required)
+        if len(value) > max_chars or not value.isascii() or "\x00" in value:  # isascii: O(1)
+            _check_text(value, name, fail, max_chars)
+        texts[name] = value
     return TelemetryEvent(
         evaluation_id=evaluation_id,
         customer_prompt=texts["customer_prompt"],
@@ -54,8 +59,8 @@ def validate_record(raw: dict[str, Any], *, source: str, row: int, max_chars: in
         skill_output=texts["skill_output"],
         ai_output=texts["ai_output"],
         timestamp=_timestamp(raw.get("timestamp"), fail),
-        user_id=optional_ids["user_id"],
-        tenant_id=optional_ids["tenant_id"],
+        user_id=_optional_id(raw.get("user_id"), "user_id", fail),
+        tenant_id=_optional_id(raw.get("tenant_id"), "tenant_id", fail),
         attributes=_attributes(raw, fail, max_chars),
     )
 
@@ -76,14 +81,22 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
+def candidate_id(value: Any) -> str | None:
+    """The evaluation_id a raw value becomes if it is valid (None where it cannot be one): what ingest
+    looks up before validating."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
 def _evaluation_id(value: Any, fail: Any) -> str:
     if not _present(value):
         raise fail("evaluation_id is missing or empty", "evaluation_id")
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str):
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
         raise fail(f"expected text, got {_kind(value)}", "evaluation_id")
-    value = value.strip()
+    value = candidate_id(value)
     if len(value) > MAX_ID_CHARS:
         raise fail(f"{len(value):,} characters, over the limit of {MAX_ID_CHARS}", "evaluation_id")
     _check_text(value, "evaluation_id", fail, MAX_ID_CHARS)
@@ -152,6 +165,12 @@ def _timestamp(value: Any, fail: Any) -> datetime | None:
         raise fail(f"expected an ISO 8601 date-time, got {_kind(value)}", "timestamp")
     text = value.strip()
     try:
+        parsed = datetime.fromisoformat(text)  # Python 3.11 reads a "Z" suffix itself
+    except ValueError:
+        parsed = None
+    if parsed is not None and parsed.tzinfo is UTC:
+        return parsed  # already in UTC, within years 1-9999
+    try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         try:
@@ -181,16 +200,29 @@ def _from_epoch(seconds: float, fail: Any) -> datetime:
 
 
 def _attributes(raw: dict[str, Any], fail: Any, max_chars: int) -> dict[str, Any]:
-    extra = {str(k): v for k, v in raw.items() if k not in KNOWN_FIELDS and _present(v)}
-    for key, value in extra.items():
-        _check_attribute(key, value, fail)
+    extra = {str(k): v for k, v in raw.items() if k not in _KNOWN and _present(v)}
     if not extra:
         return {}
+    for key, value in extra.items():
+        _check_attribute(key, value, fail)
+    if _json_chars_at_most(extra) <= max_chars:
+        return extra  # short text only (a CSV's cells): no need to write the JSON to measure it
     encoded = json.dumps(extra, ensure_ascii=False)
     if len(encoded) > max_chars:
         raise fail(f"extra columns hold {len(encoded):,} characters as JSON, over the limit of {max_chars:,} "
                    "(MAX_FIELD_CHARS)", "attributes")
     return extra
+
+
+def _json_chars_at_most(extra: dict[str, Any]) -> float:
+    """An upper bound on len(json.dumps(extra, ensure_ascii=False)) when every value is text (a character
+    is written as at most 6: \\uXXXX; each pair adds quotes, ": " and ", "); infinite otherwise."""
+    total = 2
+    for key, value in extra.items():
+        if type(value) is not str:
+            return float("inf")
+        total += 6 * (len(key) + len(value)) + 8
+    return total
 
 
 def _check_attribute(key: str, value: Any, fail: Any) -> None:
@@ -205,7 +237,7 @@ def _check_attribute(key: str, value: Any, fail: Any) -> None:
         except (ValueError, TypeError, RecursionError):
             raise fail(f"extra column {_clip(key)!r}: the value cannot be stored as JSON (NaN/Infinity, or "
                        "nested too deeply)", "attributes") from None
-    for text in _strings(value):
+    for text in (value,) if isinstance(value, str) else _strings(value):
         problem = text_problem(text)
         if problem:
             raise fail(f"extra column {_clip(key)!r}: {problem}", "attributes")

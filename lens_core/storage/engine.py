@@ -23,6 +23,7 @@ from lens_core.storage import (
     migrate,
     models,  # noqa: F401  (registers the tables on SQLModel.metadata)
 )
+from lens_core.storage.bind import bind_rows
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,8 @@ def insert_frame(conn: Connection, table: Any, frame: pd.DataFrame) -> int:
 
 def insert_rows(
     conn: Connection, table: Any, columns: list[str], rows: list[tuple[Any, ...]], *,
-    skip_conflicts_on: str | tuple[str, ...] | None = None, likely_new: bool = False, batch: int = 20_000,
+    skip_conflicts_on: str | tuple[str, ...] | None = None, likely_new: bool = False, bound: bool = False,
+    batch: int = 20_000,
 ) -> int:
     """INSERT rows (tuples in `columns` order) in bulk; returns how many went in.
 
@@ -114,13 +116,13 @@ def insert_rows(
     likely_new: the caller has just looked the keys up and kept only new ones (ingest does). PostgreSQL
     then COPYs the rows straight into the table, and only if another writer stored one of the keys
     meanwhile does it take the slower way that skips them.
+    bound: the rows already went through bind_rows for this dialect (ingest's workers do that).
     """
     if not rows:
         return 0
     dialect = conn.dialect
-    processors = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
-    if any(processors):
-        rows = _processed(rows, processors)
+    if not bound:
+        rows = bind_rows(dialect, table, columns, rows)
     prepare = dialect.identifier_preparer
     key = None
     if skip_conflicts_on:
@@ -136,21 +138,6 @@ def insert_rows(
     for start in range(0, len(rows), batch):
         inserted += conn.exec_driver_sql(sql, rows[start : start + batch]).rowcount
     return inserted
-
-
-def _processed(rows: list[tuple[Any, ...]], processors: list[Any]) -> list[tuple[Any, ...]]:
-    """Rows with each value through its column's bind processor, None kept. Column by column: a chunk of
-    thousands of rows costs a few C-level zips instead of a Python generator per row."""
-    columns = list(zip(*rows, strict=True))
-    for i, process in enumerate(processors):
-        if process is not None:
-            values = columns[i]
-            first = values[0]
-            if all(v is first for v in values):  # one value for every row (ingested_at): processed once
-                columns[i] = (None if first is None else process(first),) * len(values)
-            else:
-                columns[i] = tuple(None if v is None else process(v) for v in values)
-    return list(zip(*columns, strict=True))
 
 
 def _copy_rows(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 
@@ -35,34 +34,65 @@ def test_workers_store_the_same_rows_as_one_process(tmp_path) -> None:
     pd.testing.assert_frame_equal(results[0], results[2])
 
 
-def test_one_chunk_is_parsed_without_a_pool(monkeypatch) -> None:
+def _double(chunk: list[int]) -> list[int]:
+    return [2 * value for value in chunk]
+
+
+def test_one_chunk_runs_without_a_pool(monkeypatch) -> None:
     def no_pool(*_args, **_kwargs):
         raise AssertionError("a pool was started for one chunk")
 
     monkeypatch.setattr(parallel, "_in_pool", no_pool)
-    chunk = [_event("a"), _event("b")]
-    (got_chunk, parsed), = list(parallel.parse_chunks(iter([chunk]), workers=4))
-    assert got_chunk is chunk and len(parsed) == 2 and parsed[0][1].hash
+    assert list(parallel.map_chunks(_double, iter([[1, 2]]), workers=4)) == [[2, 4]]
 
 
-def test_a_broken_pool_parses_in_this_process() -> None:
+def test_chunks_come_back_in_order_from_a_pool() -> None:
+    chunks = [[n, n + 1] for n in range(0, 40, 2)]
+    assert list(parallel.map_chunks(_double, iter(chunks), workers=2)) == [_double(c) for c in chunks]
+
+
+def test_a_broken_pool_runs_the_chunk_in_this_process() -> None:
     future: Future = Future()
     future.set_exception(BrokenProcessPool("worker killed"))
-    chunk = [_event("a")]
-    got_chunk, parsed = parallel._result((chunk, future))
-    assert got_chunk is chunk and parsed == parallel.parse_pairs([(chunk[0].skill_output, chunk[0].skill_input)])
+    assert parallel._result(_double, ([1, 2], future)) == [2, 4]
+
+
+def test_a_chunk_that_does_not_pickle_runs_in_this_process() -> None:
+    """A Python caller's records may hold values no worker can receive (a lambda, an open file)."""
+    chunks = [[1, 2], [lambda: None], [3]]
+    results = list(parallel.map_chunks(_count, iter(chunks), workers=1))
+    assert results == [2, 1, 1]
+
+
+def _count(chunk: list) -> int:
+    return len(chunk)
 
 
 def test_worker_count_comes_from_the_environment(monkeypatch) -> None:
     monkeypatch.setenv("LENS_INGEST_WORKERS", "3")
     assert parallel.default_workers() == 3
     monkeypatch.setenv("LENS_INGEST_WORKERS", "many")
-    assert parallel.default_workers() == min(max((os.cpu_count() or 1) - 1, 0), parallel.MAX_WORKERS)
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
+    assert parallel.default_workers() == 2
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 1)
+    assert parallel.default_workers() == 0  # one core: no pool beside the calling process
 
 
-def _event(evaluation_id: str):
-    from lens_core.ingest.validate import validate_record
+def test_rows_already_stored_are_validated_but_not_parsed(tmp_path, monkeypatch) -> None:
+    """Re-running a file reports its bad rows again but parses none of the stored ones."""
+    from lens_core.ingest import prepare
 
-    return validate_record({"evaluation_id": evaluation_id, "customer_prompt": "book a room",
-                            "skill_output": '{"status": 401, "message": "expired"}'},
-                           source="t", row=1, max_chars=1000)
+    path, _ = write_samples(tmp_path / "events.csv", n=300, seed=3)
+    engine = open_engine(f"sqlite:///{tmp_path / 'again.db'}")
+    first = ingest_file(path, engine=engine, workers=0)
+    parsed = []
+    real_parse = prepare.ErrorParser.parse
+
+    def counting(self, *args, **kwargs):
+        parsed.append(1)
+        return real_parse(self, *args, **kwargs)
+
+    monkeypatch.setattr(prepare.ErrorParser, "parse", counting)
+    again = ingest_file(path, engine=engine, workers=0)
+    assert (again.accepted, again.duplicates) == (0, first.accepted) and not parsed
+    assert [(i.row, i.field) for i in again.rejected] == [(i.row, i.field) for i in first.rejected]
