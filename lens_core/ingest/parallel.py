@@ -6,13 +6,18 @@ few at a time (memory stays bounded on a file of millions of rows), while the ca
 the file and writes to the database. Small inputs never start a pool: the first chunk is prepared in
 the calling process and a pool starts only when a second chunk arrives.
 
-Workers are started with "spawn", never "fork": the API and the dashboard call ingest from threads,
-and forking a threaded process can copy a held lock into the child. A broken pool (a worker killed)
-makes the rest of the input run in the calling process, with a warning: slower, never lost.
+Workers come from a fork server (where the platform has one; "spawn" elsewhere), never from a plain
+fork: the API and the dashboard call ingest from threads, and forking a threaded process can copy a held
+lock into the child. The fork server is a single-threaded process started once per calling process, with
+WORKER_MODULES imported; each worker is forked from it ready to run, in milliseconds. Spawned workers
+would each start a fresh interpreter and import the caller's main module again: a second or more
+apiece under the dashboard or a benchmark that imports the clustering stack. A broken pool (a worker
+killed) makes the rest of the input run in the calling process, with a warning: slower, never lost.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
 import os
@@ -20,11 +25,13 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.context import BaseContext
 from typing import TypeVar
 
 log = logging.getLogger(__name__)
 
 MAX_WORKERS = 4
+WORKER_MODULES = ("lens_core.ingest.prepare",)  # imported once, in the fork server
 In = TypeVar("In")
 Out = TypeVar("Out")
 
@@ -69,7 +76,7 @@ def _chain(first: In, second: In, rest: Iterator[In]) -> Iterator[In]:
 
 def _in_pool(function: Callable[[In], Out], chunks: Iterator[In], workers: int) -> Iterator[Out]:
     window: deque[tuple[In, Future[Out] | None]] = deque()
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context())
     try:
         for chunk in chunks:
             window.append((chunk, _submit(pool, function, chunk)))
@@ -79,6 +86,16 @@ def _in_pool(function: Callable[[In], Out], chunks: Iterator[In], workers: int) 
             yield _result(function, window.popleft())
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+@functools.cache
+def _context() -> BaseContext:
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")  # Windows
+    context = multiprocessing.get_context("forkserver")
+    # Without "__main__" in the list the server does not import the caller's main module.
+    context.set_forkserver_preload(list(WORKER_MODULES))
+    return context
 
 
 def _submit(pool: ProcessPoolExecutor, function: Callable[[In], Out], chunk: In) -> Future[Out] | None:
