@@ -21,6 +21,7 @@ import functools
 import logging
 import multiprocessing
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -75,17 +76,43 @@ def _chain(first: In, second: In, rest: Iterator[In]) -> Iterator[In]:
 
 
 def _in_pool(function: Callable[[In], Out], chunks: Iterator[In], workers: int) -> Iterator[Out]:
+    """Chunks through a pool, in order. The pool starts in a thread, and until its workers are up
+    (the fork server imports the caller's main module first: seconds, under a heavy one) the chunks
+    run in this process instead of waiting for it."""
+    starting: Future[ProcessPoolExecutor | None] = Future()
+    starter = threading.Thread(target=_start_pool, args=(workers, starting), name="lens-ingest-pool", daemon=True)
+    starter.start()
     window: deque[tuple[In, Future[Out] | None]] = deque()
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context())
     try:
         for chunk in chunks:
-            window.append((chunk, _submit(pool, function, chunk)))
+            if not starting.done():
+                yield function(chunk)  # nothing is queued yet, so the order is kept
+                continue
+            pool = starting.result()
+            window.append((chunk, _submit(pool, function, chunk) if pool else None))
             if len(window) > 2 * workers:  # enough queued to keep every worker busy; no more in memory
                 yield _result(function, window.popleft())
         while window:
             yield _result(function, window.popleft())
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        starter.join()
+        pool = starting.result()
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _start_pool(workers: int, starting: Future[ProcessPoolExecutor | None]) -> None:
+    """Start the pool and its workers; the future gets it, or None if it could not start."""
+    pool = None
+    try:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context())
+        pool.submit(int).result()  # returns once the workers run (all start with the first task)
+    except Exception as exc:  # noqa: BLE001  (no pool: the chunks run in this process, as without one)
+        log.warning("ingest worker processes could not start (%s); working in this process", exc)
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        pool = None
+    starting.set_result(pool)
 
 
 @functools.cache

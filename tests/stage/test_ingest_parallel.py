@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import time
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 
@@ -49,6 +52,29 @@ def test_one_chunk_runs_without_a_pool(monkeypatch) -> None:
 def test_chunks_come_back_in_order_from_a_pool() -> None:
     chunks = [[n, n + 1] for n in range(0, 40, 2)]
     assert list(parallel.map_chunks(_double, iter(chunks), workers=2)) == [_double(c) for c in chunks]
+
+
+def _with_pid(chunk: int) -> tuple[int, int]:
+    return chunk, os.getpid()
+
+
+def test_chunks_run_here_until_the_pool_is_up_then_in_workers() -> None:
+    """No waiting for the workers to start: the first chunks run in this process; later ones in the pool."""
+
+    def slow_source():
+        yield 0
+        yield 1  # a second chunk: the pool starts
+        deadline = time.monotonic() + 60
+        while not multiprocessing.active_children() and time.monotonic() < deadline:
+            time.sleep(0.01)  # the pool's processes are being started
+        for n in range(2, 200):
+            time.sleep(0.01)
+            yield n
+
+    results = list(parallel.map_chunks(_with_pid, slow_source(), workers=2))
+    assert [n for n, _ in results] == list(range(200))
+    assert results[0][1] == os.getpid()  # before the pool was up
+    assert any(pid != os.getpid() for _, pid in results)
 
 
 def test_a_broken_pool_runs_the_chunk_in_this_process() -> None:
