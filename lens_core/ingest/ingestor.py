@@ -40,7 +40,7 @@ from lens_core.ingest.prepare import (
     prepare_chunk,
 )
 from lens_core.ingest.readers import RowItem, read_bytes, read_file
-from lens_core.ingest.validate import candidate_id
+from lens_core.ingest.validate import MAX_ID_CHARS, candidate_id, text_problem
 from lens_core.storage.engine import insert_rows
 from lens_core.storage.models import FailureFingerprint, TelemetryEventRow
 
@@ -166,7 +166,9 @@ def _stored_ids(engine: Engine, items: list[RawItem]) -> frozenset[str]:
     """Which of the rows' ids are stored: one short read per _IN_CHUNK ids, outside any write transaction.
     Ids are taken as validation will write them (candidate_id); an invalid one matches nothing."""
     ids = [candidate_id(record.get("evaluation_id")) for _, record in items if isinstance(record, dict)]
-    ids = [i for i in ids if i]
+    # An id validation will refuse is never stored, and one holding a NUL or invalid UTF-8 cannot even be
+    # sent to PostgreSQL as a query parameter.
+    ids = [i for i in ids if i and len(i) <= MAX_ID_CHARS and text_problem(i) is None]
     ids_column = TelemetryEventRow.__table__.c.evaluation_id
     stored: set[str] = set()
     with engine.connect() as conn:
