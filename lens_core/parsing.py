@@ -35,14 +35,13 @@ MAX_NODES = 2000  # ... and through no more objects than this (wide or adversari
 SCAN = 20_000  # text heuristics read the head of long blobs (tracebacks: the tail)
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 # --- shared patterns, compiled once -----------------------------------------------------------
-_WS = re.compile(r"\s+")
 _URL = re.compile(r"\bhttps?://[^\s\"<>]+", re.I)
 _METHOD_PATH = re.compile(r"\b(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+(https?://|/)([^\s\"<>]*)")
 def _clean(text: Any) -> str | None:
     """Collapse whitespace and cap the length; empty -> None."""
     if not isinstance(text, str):
         return None
-    text = " ".join(text[: MAX_MESSAGE * 4].split())  # what _WS.sub(" ", ...).strip() gives, faster
+    text = " ".join(text[: MAX_MESSAGE * 4].split())  # each whitespace run one space, ends stripped
     return text[:MAX_MESSAGE] or None
 
 

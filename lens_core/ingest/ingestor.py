@@ -40,7 +40,7 @@ from lens_core.ingest.prepare import (
     prepare_chunk,
 )
 from lens_core.ingest.readers import RowItem, read_bytes, read_file
-from lens_core.ingest.validate import MAX_ID_CHARS, candidate_id, text_problem
+from lens_core.ingest.validate import valid_id
 from lens_core.storage.engine import insert_rows
 from lens_core.storage.models import FailureFingerprint, TelemetryEventRow
 
@@ -152,7 +152,7 @@ def _chunks(engine: Engine, rows: Iterable[RowItem]) -> Iterator[Chunk]:
     items: list[RawItem] = []
     for row_number, record in rows:
         if isinstance(record, RowError):
-            items.append((row_number, RowIssue(row=record.row, field=record.field, reason=record.reason)))
+            items.append((row_number, RowIssue.of(record)))
         else:
             items.append((row_number, record))
         if len(items) >= CHUNK_SIZE:
@@ -164,11 +164,10 @@ def _chunks(engine: Engine, rows: Iterable[RowItem]) -> Iterator[Chunk]:
 
 def _stored_ids(engine: Engine, items: list[RawItem]) -> frozenset[str]:
     """Which of the rows' ids are stored: one short read per _IN_CHUNK ids, outside any write transaction.
-    Ids are taken as validation will write them (candidate_id); an invalid one matches nothing."""
-    ids = [candidate_id(record.get("evaluation_id")) for _, record in items if isinstance(record, dict)]
-    # An id validation will refuse is never stored, and one holding a NUL or invalid UTF-8 cannot even be
-    # sent to PostgreSQL as a query parameter.
-    ids = [i for i in ids if i and len(i) <= MAX_ID_CHARS and text_problem(i) is None]
+    Ids are taken as validation will write them; one it refuses is left out (it is never stored, and one
+    holding a NUL or invalid UTF-8 cannot even be sent to PostgreSQL as a query parameter)."""
+    ids = [valid_id(record.get("evaluation_id")) for _, record in items if isinstance(record, dict)]
+    ids = [i for i in ids if i is not None]
     ids_column = TelemetryEventRow.__table__.c.evaluation_id
     stored: set[str] = set()
     with engine.connect() as conn:

@@ -45,6 +45,10 @@ class RowIssue:
     field: str | None
     reason: str
 
+    @classmethod
+    def of(cls, error: RowError) -> RowIssue:
+        return cls(row=error.row, field=error.field, reason=error.reason)
+
 
 @dataclass
 class Prepared:
@@ -83,7 +87,7 @@ def prepare_chunk(chunk: Chunk, *, source: str, max_chars: int, driver: str) -> 
         try:
             event = validate_record(record, source=source, row=row_number, max_chars=max_chars)
         except RowError as err:
-            out.issues.append(RowIssue(row=err.row, field=err.field, reason=err.reason))
+            out.issues.append(RowIssue.of(err))
             continue
         if event.evaluation_id in chunk.stored_ids:
             out.already_stored += 1

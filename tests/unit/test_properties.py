@@ -30,7 +30,7 @@ from lens_core.errors import InputError, LensError, RowError
 from lens_core.fingerprint import Fingerprinter
 from lens_core.ingest.ingestor import ingest_records
 from lens_core.ingest.readers import read_bytes
-from lens_core.ingest.validate import text_problem, validate_record
+from lens_core.ingest.validate import text_problem, valid_id, validate_record
 from lens_core.parsing import ErrorParser
 from lens_core.schema import KNOWN_FIELDS, ParsedError, TelemetryEvent
 from lens_core.storage.engine import open_engine
@@ -181,6 +181,21 @@ def test_row_validation_raises_only_row_errors(raw: dict[str, Any], max_chars: i
     assert event.evaluation_id and event.customer_prompt and event.skill_output
     json.dumps(event.attributes, allow_nan=False)  # storable as JSON on both databases
     assert event.timestamp is None or event.timestamp.utcoffset().total_seconds() == 0
+
+
+@FAST
+@given(raw=st.one_of(records, plausible_records))
+def test_the_id_ingest_looks_up_is_the_id_validation_stores(raw: dict[str, Any]) -> None:
+    """Ingest looks stored ids up before validating: the id it looks up must be the one validation
+    writes, and none where validation refuses the id (PostgreSQL cannot even be asked about a NUL)."""
+    looked_up = valid_id(raw.get("evaluation_id"))
+    try:
+        event = validate_record(raw, source="fuzz", row=1, max_chars=1_000_000)
+    except RowError as err:
+        if err.field == "evaluation_id":
+            assert looked_up is None
+        return
+    assert looked_up == event.evaluation_id
 
 
 # -- ingest_records, against a database ------------------------------------------------------------------------
