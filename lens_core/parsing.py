@@ -456,9 +456,11 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _build(fields: dict[str, Any]) -> ParsedError:
-    for name, value in fields.items():
-        if type(value) is str and (not value.isascii() or "\x00" in value):  # the rest are storable as they are
-            fields[name] = _storable(value)
+    """The error the fields state (`fields` is left as it is: it may be a remembered one)."""
+    unsafe = [name for name, value in fields.items()
+              if type(value) is str and (not value.isascii() or "\x00" in value)]  # the rest are storable as they are
+    if unsafe:
+        fields = {**fields, **{name: _storable(fields[name]) for name in unsafe}}
     endpoint = normalize_endpoint(fields.get("endpoint"))
     status = fields.get("status_code")
     return ParsedError(
@@ -474,17 +476,42 @@ def _build(fields: dict[str, Any]) -> ParsedError:
     )
 
 
+# Many failures repeat their blob exactly (the same throttling or permission error, with no request
+# id in it), and a skill's input repeats across users; parsing one again gives the same fields, so the
+# latest texts' results are kept. Texts longer than MEMO_CHARS are parsed every time (bounded memory).
+MEMO_CHARS = 2048
+MEMO_SIZE = 4096
+_HINTED = ("plugin", "endpoint", "http_method")  # what skill_input may state when the output does not
+
+
+@functools.lru_cache(maxsize=MEMO_SIZE)
+def _memo_output(text: str) -> dict[str, Any]:
+    """The fields of a blob (shared: read, never changed)."""
+    return _parse_output(text)
+
+
+@functools.lru_cache(maxsize=MEMO_SIZE)
+def _memo_hints(text: str) -> dict[str, Any]:
+    """What a skill_input states (shared: read, never changed)."""
+    return _input_hints(text)
+
+
 class ErrorParser:
-    """skill_output (object, JSON string, traceback, HTML page, text) -> ParsedError. Stateless."""
+    """skill_output (object, JSON string, traceback, HTML page, text) -> ParsedError. Stateless (the
+    memo of recent texts is shared by the process and changes no result)."""
 
     def parse(self, skill_output: Any, *, skill_input: Any = "") -> ParsedError:
         try:
-            fields = _parse_output(skill_output)
-            wanted = ("plugin", "endpoint", "http_method")
-            if skill_input and any(fields.get(name) is None for name in wanted):
-                for name, value in _input_hints(skill_input).items():
-                    if fields.get(name) is None and value is not None:
-                        fields[name] = value
+            if type(skill_output) is str and len(skill_output) <= MEMO_CHARS:
+                fields = _memo_output(skill_output)
+            else:
+                fields = _parse_output(skill_output)
+            if skill_input and any(fields.get(name) is None for name in _HINTED):
+                hints = _memo_hints(skill_input) if type(skill_input) is str and len(skill_input) <= MEMO_CHARS \
+                    else _input_hints(skill_input)
+                stated = {name: value for name, value in hints.items() if fields.get(name) is None and value is not None}
+                if stated:
+                    return _build({**fields, **stated})
             return _build(fields)
         except Exception:  # a parser bug must not stop an ingest; logged so that it gets fixed
             log.warning("could not parse a skill_output; kept as text", exc_info=True)

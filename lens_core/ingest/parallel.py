@@ -9,10 +9,11 @@ the calling process and a pool starts only when a second chunk arrives.
 Workers come from a fork server (where the platform has one; "spawn" elsewhere), never from a plain
 fork: the API and the dashboard call ingest from threads, and forking a threaded process can copy a held
 lock into the child. The fork server is a single-threaded process started once per calling process; it
-imports the caller's main module and WORKER_MODULES once, and each worker is forked from it ready to run.
-(Each worker would otherwise import the main module itself, as spawned ones do: under a caller that
-imports the clustering stack at the top, that cost 2.5 s of CPU per worker per ingest.) A broken pool (a worker
-killed) makes the rest of the input run in the calling process, with a warning: slower, never lost.
+imports WORKER_MODULES once, and each worker is forked from it ready to run. Workers do not run the
+caller's main script again, as multiprocessing otherwise makes them (lens_core.ingest.lazy_main: under a
+caller that imports the clustering stack at the top, that cost seconds of CPU per worker per ingest).
+A broken pool (a worker killed) makes the rest of the input run in the calling process, with a warning:
+slower, never lost.
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ from typing import TypeVar
 log = logging.getLogger(__name__)
 
 MAX_WORKERS = 4
-WORKER_MODULES = ("lens_core.ingest.prepare",)  # imported once, in the fork server
+# Imported once, in the fork server: every worker forked from it has them. lazy_main first: it keeps
+# the workers from running the caller's main script again (see there).
+WORKER_MODULES = ("lens_core.ingest.lazy_main", "lens_core.ingest.prepare")
 In = TypeVar("In")
 Out = TypeVar("Out")
 
@@ -120,9 +123,7 @@ def _context() -> BaseContext:
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")  # Windows
     context = multiprocessing.get_context("forkserver")
-    # "__main__" first: imported in the server, it is inherited by every worker, which then skips
-    # importing it again (multiprocessing.spawn._fixup_main_from_path).
-    context.set_forkserver_preload(["__main__", *WORKER_MODULES])
+    context.set_forkserver_preload(list(WORKER_MODULES))
     return context
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import subprocess
+import sys
 import time
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
@@ -122,3 +124,53 @@ def test_rows_already_stored_are_validated_but_not_parsed(tmp_path, monkeypatch)
     again = ingest_file(path, engine=engine, workers=0)
     assert (again.accepted, again.duplicates) == (0, first.accepted) and not parsed
     assert [(i.row, i.field) for i in again.rejected] == [(i.row, i.field) for i in first.rejected]
+
+
+_SCRIPT = '''
+import multiprocessing, os, sys, time
+with open(os.environ["MARKER"], "a") as marker:  # every run of this script leaves its process id
+    marker.write(f"{os.getpid()}\\n")
+import helper
+from lens_core.ingest import parallel
+
+def here(chunk):
+    return helper.work(chunk)
+
+def source():
+    yield 0
+    yield 1  # a second chunk: the pool starts
+    while not multiprocessing.active_children():
+        time.sleep(0.01)
+    yield from range(2, 40)
+
+if __name__ == "__main__":
+    function = helper.work if sys.argv[1] == "module" else here
+    print(" ".join(str(pid) for pid in sorted(set(parallel.map_chunks(function, source(), workers=2)))))
+'''
+
+
+def _run_script(tmp_path, function: str) -> tuple[set[int], list[int]]:
+    """Worker process ids that ran the chunks, and the processes that ran the main script."""
+    (tmp_path / "main.py").write_text(_SCRIPT)
+    (tmp_path / "helper.py").write_text("import os, time\n\ndef work(chunk):\n    time.sleep(0.01)\n    return os.getpid()\n")
+    marker = tmp_path / f"marker-{function}"
+    env = {**os.environ, "MARKER": str(marker), "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, str(tmp_path / "main.py"), function], capture_output=True, text=True,
+                          env=env, timeout=120, check=True)
+    main_pid, *_ = map(int, marker.read_text().split())
+    return set(map(int, done.stdout.split())) - {main_pid}, list(map(int, marker.read_text().split()))[1:]
+
+
+def test_workers_do_not_run_the_callers_main_script_again(tmp_path) -> None:
+    """multiprocessing runs the caller's main script in every worker it starts; a heavy one cost each
+    ingest worker seconds. Workers forked by lens's fork server load it only when a chunk needs it."""
+    workers, reruns = _run_script(tmp_path, "module")
+    assert workers  # chunks ran in worker processes ...
+    assert reruns == []  # ... and none of them ran main.py
+
+
+def test_a_function_from_the_main_script_still_runs_in_workers(tmp_path) -> None:
+    workers, reruns = _run_script(tmp_path, "main")
+    assert workers
+    assert set(reruns) <= workers and reruns  # each worker that needed main.py loaded it, once
+    assert len(reruns) == len(set(reruns))

@@ -409,3 +409,27 @@ def test_garbage_never_raises(parse, value):
 def test_deep_json_string_is_text_not_a_crash(parse):
     got = parse("[" * 10_000 + "]" * 10_000)
     assert got.form == "text"
+
+
+def test_a_repeated_blob_gives_each_input_its_own_hints(parse) -> None:
+    """Recent blobs are remembered; what a skill_input adds must not stick to the remembered fields."""
+    blob = json.dumps({"status_code": 403, "message": "Forbidden \u00e9\u0000 here"})
+    calendar = parse(blob, skill_input='{"plugin": "Calendar", "endpoint": "/me/events"}')
+    mail = parse(blob, skill_input="Mail.send_message(to='a@b.c')")
+    alone = parse(blob)
+    assert (calendar.plugin, calendar.endpoint_template) == ("Calendar", "/me/events")
+    assert (mail.plugin, mail.endpoint) == ("Mail", None)
+    assert (alone.plugin, alone.endpoint) == (None, None)
+    assert calendar.message == mail.message == alone.message == "Forbidden \u00e9 here"  # NUL dropped each time
+    assert parse(blob) == alone
+
+
+def test_remembered_blobs_parse_as_new_ones(parse) -> None:
+    """The memo changes no result: the same texts parsed with the memo emptied give equal errors."""
+    from lens_core import parsing
+
+    texts = [json.dumps(GRAPH_EXPIRED), "503 Service Unavailable for url: https://x.test/a/1", "x" * (parsing.MEMO_CHARS + 1)]
+    first = [parse(text, skill_input='{"plugin": "Teams"}') for text in texts * 2]
+    parsing._memo_output.cache_clear()
+    parsing._memo_hints.cache_clear()
+    assert [parse(text, skill_input='{"plugin": "Teams"}') for text in texts * 2] == first
