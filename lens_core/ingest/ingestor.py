@@ -149,6 +149,9 @@ def _chunks(engine: Engine, rows: Iterable[RowItem]) -> Iterator[Chunk]:
     """The input in chunks of CHUNK_SIZE rows, each with the evaluation_ids among them that the database
     already holds: re-running a file parses nothing again. (A row another process stores meanwhile is
     still caught by the insert's ON CONFLICT.) A row the reader could not read travels as its issue."""
+    # Into a database that held no events when the ingest began (a first load), there is nothing to
+    # look up: the ids are not even sent to the database.
+    look_up = _holds_events(engine)
     items: list[RawItem] = []
     for row_number, record in rows:
         if isinstance(record, RowError):
@@ -156,10 +159,15 @@ def _chunks(engine: Engine, rows: Iterable[RowItem]) -> Iterator[Chunk]:
         else:
             items.append((row_number, record))
         if len(items) >= CHUNK_SIZE:
-            yield Chunk(items, _stored_ids(engine, items))
+            yield Chunk(items, _stored_ids(engine, items) if look_up else frozenset())
             items = []
     if items:
-        yield Chunk(items, _stored_ids(engine, items))
+        yield Chunk(items, _stored_ids(engine, items) if look_up else frozenset())
+
+
+def _holds_events(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return conn.execute(select(TelemetryEventRow.__table__.c.id).limit(1)).first() is not None
 
 
 def _stored_ids(engine: Engine, items: list[RawItem]) -> frozenset[str]:

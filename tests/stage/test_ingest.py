@@ -128,6 +128,7 @@ def test_extra_columns_are_kept_as_attributes(sqlite_engine) -> None:
     [
         ("empty.csv", b"", "empty.csv: the file is empty"),
         ("blank.jsonl", b"  \n\n", "blank.jsonl: the file is empty"),
+        ("bom.csv", "\ufeff \r\n".encode("utf-8"), "bom.csv: the file is empty"),
         ("binary.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00IHDR", "binary.csv: binary content"),
         ("nocol.csv", b"id,prompt\n1,hi\n", "nocol.csv: missing required column evaluation_id"),
         ("notjson.json", b"hello there", "notjson.json: not JSON"),
@@ -141,6 +142,19 @@ def test_files_that_cannot_be_read_name_the_file(sqlite_engine, tmp_path: Path, 
     with pytest.raises(InputError, match=message.replace("(", r"\(").replace(".", r"\.")):
         ingest_file(path, engine=sqlite_engine)
     assert queries.count_events(engine=sqlite_engine) == 0
+
+
+def test_csv_values_keep_characters_that_other_formats_read_as_line_ends(sqlite_engine, tmp_path: Path) -> None:
+    """U+2028, U+0085 and the like end a line for str.splitlines but not for CSV."""
+    prompt = "first\u2028second\x85third\u2029fourth"
+    path = tmp_path / "ends.csv"
+    path.write_text(f"evaluation_id,customer_prompt,skill_output\nends-1,{prompt},timeout\nends-2,plain,timeout\n",
+                    encoding="utf-8")
+    report = ingest_file(path, engine=sqlite_engine)
+    assert report.accepted == 2 and not report.rejected
+    with sqlite_engine.connect() as conn:
+        stored = conn.execute(select(TelemetryEventRow.customer_prompt).where(TelemetryEventRow.evaluation_id == "ends-1"))
+        assert stored.scalar_one() == prompt
 
 
 def test_missing_file(sqlite_engine, tmp_path: Path) -> None:

@@ -126,6 +126,20 @@ def test_rows_already_stored_are_validated_but_not_parsed(tmp_path, monkeypatch)
     assert [(i.row, i.field) for i in again.rejected] == [(i.row, i.field) for i in first.rejected]
 
 
+def test_a_first_load_looks_up_no_ids_and_later_loads_do(tmp_path, monkeypatch) -> None:
+    from lens_core.ingest import ingestor
+
+    looked_up = []
+    real_lookup = ingestor._stored_ids
+    monkeypatch.setattr(ingestor, "_stored_ids", lambda engine, items: looked_up.append(len(items)) or real_lookup(engine, items))
+    path, _ = write_samples(tmp_path / "events.csv", n=300, seed=3)
+    engine = open_engine(f"sqlite:///{tmp_path / 'first.db'}")
+    first = ingest_file(path, engine=engine, workers=0)
+    assert first.accepted > 250 and looked_up == []  # the database held no events: nothing to look up
+    again = ingest_file(path, engine=engine, workers=0)
+    assert looked_up == [300] and again.duplicates == first.accepted and again.accepted == 0
+
+
 _SCRIPT = '''
 import multiprocessing, os, sys, time
 with open(os.environ["MARKER"], "a") as marker:  # every run of this script leaves its process id
