@@ -457,8 +457,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def _build(fields: dict[str, Any]) -> ParsedError:
     """The error the fields state (`fields` is left as it is: it may be a remembered one)."""
-    unsafe = [name for name, value in fields.items()
-              if type(value) is str and (not value.isascii() or "\x00" in value)]  # the rest are storable as they are
+    unsafe = [name for name, value in fields.items()  # the rest are storable as they are
+              if type(value) is str and (not value.isascii() or "\x00" in value)]
     if unsafe:
         fields = {**fields, **{name: _storable(fields[name]) for name in unsafe}}
     endpoint = normalize_endpoint(fields.get("endpoint"))
@@ -484,15 +484,27 @@ MEMO_SIZE = 4096
 _HINTED = ("plugin", "endpoint", "http_method")  # what skill_input may state when the output does not
 
 
+def _output_fields(skill_output: Any) -> dict[str, Any]:
+    """The fields a skill_output states; a remembered dict for a recent text, so never changed by callers."""
+    if type(skill_output) is str and len(skill_output) <= MEMO_CHARS:
+        return _memo_output(skill_output)
+    return _parse_output(skill_output)
+
+
+def _hints(skill_input: Any) -> dict[str, Any]:
+    """Plugin, endpoint and method a skill_input states; as _output_fields, never to be changed."""
+    if type(skill_input) is str and len(skill_input) <= MEMO_CHARS:
+        return _memo_hints(skill_input)
+    return _input_hints(skill_input)
+
+
 @functools.lru_cache(maxsize=MEMO_SIZE)
 def _memo_output(text: str) -> dict[str, Any]:
-    """The fields of a blob (shared: read, never changed)."""
     return _parse_output(text)
 
 
 @functools.lru_cache(maxsize=MEMO_SIZE)
 def _memo_hints(text: str) -> dict[str, Any]:
-    """What a skill_input states (shared: read, never changed)."""
     return _input_hints(text)
 
 
@@ -502,14 +514,10 @@ class ErrorParser:
 
     def parse(self, skill_output: Any, *, skill_input: Any = "") -> ParsedError:
         try:
-            if type(skill_output) is str and len(skill_output) <= MEMO_CHARS:
-                fields = _memo_output(skill_output)
-            else:
-                fields = _parse_output(skill_output)
+            fields = _output_fields(skill_output)
             if skill_input and any(fields.get(name) is None for name in _HINTED):
-                hints = _memo_hints(skill_input) if type(skill_input) is str and len(skill_input) <= MEMO_CHARS \
-                    else _input_hints(skill_input)
-                stated = {name: value for name, value in hints.items() if fields.get(name) is None and value is not None}
+                stated = {name: value for name, value in _hints(skill_input).items()
+                          if fields.get(name) is None and value is not None}
                 if stated:
                     return _build({**fields, **stated})
             return _build(fields)

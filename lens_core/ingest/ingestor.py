@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from lens_core.errors import RowError, StorageError
-from lens_core.ingest.parallel import map_chunks
+from lens_core.ingest.parallel import map_chunks, warm_up
 from lens_core.ingest.prepare import (
     EVENT_COLUMNS,
     EVENT_ID,
@@ -47,6 +47,7 @@ from lens_core.storage.models import FailureFingerprint, TelemetryEventRow
 log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 2000
+_POOL_WORTHY_BYTES = 4 * 1024 * 1024  # a file this large holds many chunks: it will use the pool
 _IN_CHUNK = 900  # ids per IN (...) lookup: under SQLite's oldest limit on bound parameters
 DEFAULT_MAX_CHARS = 1_000_000
 
@@ -88,6 +89,8 @@ def ingest_file(
     workers: processes that parse and fingerprint (lens_core.ingest.parallel); None: one per core.
     """
     path = Path(path)
+    if path.is_file() and path.stat().st_size > _POOL_WORTHY_BYTES:
+        warm_up(workers)  # the workers' fork server starts while the file is read
     return _ingest(read_file(path), source=path.name, engine=engine, max_chars=max_chars, workers=workers)
 
 

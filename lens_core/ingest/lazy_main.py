@@ -5,9 +5,9 @@ so that functions and classes defined there can be unpickled (multiprocessing.sp
 workers never need it: they get lens's own function and plain values. But a main script that imports
 a heavy stack (the benchmark, a service, a notebook exported to a script) made each worker spend
 seconds of CPU importing it again, while the ingest it was started for waited. Python's fork server
-can import the main module once for all its children (set_forkserver_preload(["__main__"])), but up to
-3.13 it is never given the script's path (forkserver.ensure_running asks for a "main_path" key that
-spawn.get_preparation_data does not produce), so that never happens.
+is meant to import the main module once for all its children (set_forkserver_preload(["__main__"])), but
+on Python 3.11 it is never given the script's path (forkserver.ensure_running asks for a "main_path"
+key that spawn.get_preparation_data does not produce), so each child imported it anyway.
 
 Importing this module in the fork server (parallel.WORKER_MODULES) makes its children's main module
 lazy: `__mp_main__` is set up as a module that runs the script on first attribute access, which is
@@ -24,7 +24,7 @@ import os
 import sys
 from multiprocessing import spawn
 
-# A private function of multiprocessing (3.8 to 3.14); where a Python has none, nothing is changed.
+# A private function of multiprocessing; on a Python without it, nothing is changed.
 _eager_fixup = getattr(spawn, "_fixup_main_from_path", None)
 
 

@@ -53,6 +53,24 @@ def default_workers() -> int:
     return 0 if cores <= 1 else min(cores, MAX_WORKERS)
 
 
+def warm_up(workers: int | None = None) -> None:
+    """Start the fork server now, in the background, for a pool that is about to be needed (a large file,
+    while it is read): the pool then forks its workers at once instead of waiting for the server to
+    import WORKER_MODULES. The server lives as long as this process, as it does once a pool has run."""
+    workers = default_workers() if workers is None else workers
+    if workers > 0 and _context().get_start_method() == "forkserver":
+        threading.Thread(target=_start_fork_server, name="lens-fork-server", daemon=True).start()
+
+
+def _start_fork_server() -> None:
+    try:
+        from multiprocessing import forkserver  # POSIX only: imported where there is one
+
+        forkserver.ensure_running()
+    except Exception:  # the pool will try again, and run the chunks here if it cannot
+        log.debug("the fork server could not start ahead of the pool", exc_info=True)
+
+
 def map_chunks(function: Callable[[In], Out], chunks: Iterable[In], workers: int | None = None) -> Iterator[Out]:
     """function(chunk) for each chunk, in input order; `function` must pickle (a module-level function,
     or a functools.partial of one)."""

@@ -188,3 +188,33 @@ def test_a_function_from_the_main_script_still_runs_in_workers(tmp_path) -> None
     assert workers
     assert set(reruns) <= workers and reruns  # each worker that needed main.py loaded it, once
     assert len(reruns) == len(set(reruns))
+
+
+def test_a_large_file_starts_the_fork_server_before_it_is_read(tmp_path, monkeypatch) -> None:
+    from lens_core.ingest import ingestor
+
+    started = []
+    monkeypatch.setattr(parallel, "_start_fork_server", lambda: started.append(1))
+    small, _ = write_samples(tmp_path / "small.csv", n=50, seed=1)
+    engine = open_engine(f"sqlite:///{tmp_path / 'warm.db'}")
+    ingest_file(small, engine=engine, workers=2)
+    assert started == []  # a file of one chunk never needs the pool
+    monkeypatch.setattr(ingestor, "_POOL_WORTHY_BYTES", small.stat().st_size - 1)
+    ingest_file(small, engine=engine, workers=0)
+    assert started == []  # no workers asked for
+    ingest_file(small, engine=engine, workers=2)
+    deadline = time.monotonic() + 10
+    while not started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert started == [1]
+
+
+def test_warm_up_leaves_a_running_fork_server() -> None:
+    from multiprocessing import forkserver
+
+    parallel.warm_up(2)
+    deadline = time.monotonic() + 60
+    while forkserver._forkserver._forkserver_pid is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pid = forkserver._forkserver._forkserver_pid
+    assert pid is not None and os.waitpid(pid, os.WNOHANG) == (0, 0)  # started, still running
