@@ -269,8 +269,21 @@ def follow_up_rows(run: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def targets(big: dict[str, Any], small: dict[str, Any], bert: dict[str, Any] | None, starts: list[dict]) -> list[dict]:
+INGEST_TARGET = {"sqlite": 20_000, "postgres": 10_000}  # events/s, the targets per database
+
+
+def ingest_rate(run: dict[str, Any]) -> int:
+    return next(row["events/s"] for row in run["ingest_stages"] if row["stage"] == "ingest")
+
+
+def targets(runs: list[dict[str, Any]], small: dict[str, Any], bert: dict[str, Any] | None,
+            starts: list[dict]) -> list[dict]:
+    big = runs[0]
+    rate = statistics.median(ingest_rate(run) for run in runs)
+    wanted = INGEST_TARGET[big["db"]]
     rows = [
+        {"check": f"ingest events/s >= {wanted:,} ({big['db']}, median of {len(runs)} run(s))", "value": rate,
+         "ok": rate >= wanted},
         {"check": "second process embeds nothing", "value": big["second"]["counts"]["embedded"],
          "ok": big["second"]["counts"]["embedded"] == 0},
         {"check": "re-cluster < 2 s", "value": big["recluster"]["seconds"], "ok": big["recluster"]["seconds"] < 2},
@@ -305,6 +318,8 @@ def report(result: dict[str, Any]) -> None:
     if len(result["lens"]) > 1:
         times = [r["end_to_end_s"] for r in result["lens"]]
         print(f"end to end over {len(times)} runs: {times}, median {statistics.median(times)} s")
+        rates = [ingest_rate(r) for r in result["lens"]]
+        print(f"ingest events/s over {len(rates)} runs: {rates}, median {statistics.median(rates)}")
     show("follow-up runs on the same database", follow_up_rows(big))
     quality = [{"events": r["events"], "clusters": r["first"]["clusters"], "noise": r["first"]["noise"],
                 "ARI": r["first"]["ARI"], "NMI": r["first"]["NMI"], "end_to_end_s": r["end_to_end_s"]}
@@ -350,7 +365,7 @@ def main() -> None:
         ratio = result["bertopic"]["seconds"] / runs[0]["end_to_end_s"]
         result["bertopic"]["ratio_to_lens_end_to_end"] = round(ratio, 2)
     del texts
-    result["targets"] = targets(runs[0], result["lens_small"], result.get("bertopic"), result["numba_starts"])
+    result["targets"] = targets(runs, result["lens_small"], result.get("bertopic"), result["numba_starts"])
     result["machine"]["loadavg_at_end"] = os.getloadavg()
     result["numba_cache_dir_main"] = os.environ.get("NUMBA_CACHE_DIR")
     report(result)
