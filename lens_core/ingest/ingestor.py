@@ -152,20 +152,23 @@ def _chunks(engine: Engine, rows: Iterable[RowItem]) -> Iterator[Chunk]:
     """The input in chunks of CHUNK_SIZE rows, each with the evaluation_ids among them that the database
     already holds: re-running a file parses nothing again. (A row another process stores meanwhile is
     still caught by the insert's ON CONFLICT.) A row the reader could not read travels as its issue."""
-    # Into a database that held no events when the ingest began (a first load), there is nothing to
-    # look up: the ids are not even sent to the database.
-    look_up = _holds_events(engine)
     items: list[RawItem] = []
+    # Into a database that held no events when the ingest began (a first load), there is nothing to look
+    # up. Asked once the first chunk is full, before anything of this ingest is stored; an input of one
+    # chunk (an API request) is looked up directly, without that extra query.
+    look_up: bool | None = None
     for row_number, record in rows:
         if isinstance(record, RowError):
             items.append((row_number, RowIssue.of(record)))
         else:
             items.append((row_number, record))
         if len(items) >= CHUNK_SIZE:
+            if look_up is None:
+                look_up = _holds_events(engine)
             yield Chunk(items, _stored_ids(engine, items) if look_up else frozenset())
             items = []
     if items:
-        yield Chunk(items, _stored_ids(engine, items) if look_up else frozenset())
+        yield Chunk(items, frozenset() if look_up is False else _stored_ids(engine, items))
 
 
 def _holds_events(engine: Engine) -> bool:

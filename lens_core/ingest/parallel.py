@@ -97,9 +97,9 @@ def _chain(first: In, second: In, rest: Iterator[In]) -> Iterator[In]:
 
 
 def _in_pool(function: Callable[[In], Out], chunks: Iterator[In], workers: int) -> Iterator[Out]:
-    """Chunks through a pool, in order. The pool starts in a thread, and until its workers are up
-    (the fork server imports the caller's main module first: seconds, under a heavy one) the chunks
-    run in this process instead of waiting for it."""
+    """Chunks through a pool, in order. The pool starts in a thread, and until its workers are up (the
+    fork server, unless warm_up started it, first imports WORKER_MODULES) the chunks run in this process
+    instead of waiting for it."""
     starting: Future[ProcessPoolExecutor | None] = Future()
     starter = threading.Thread(target=_start_pool, args=(workers, starting), name="lens-ingest-pool", daemon=True)
     starter.start()

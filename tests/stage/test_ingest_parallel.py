@@ -11,6 +11,7 @@ from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 
 import pandas as pd
+import pytest
 import sqlalchemy as sa
 
 from lens_core.ingest import parallel
@@ -129,6 +130,7 @@ def test_rows_already_stored_are_validated_but_not_parsed(tmp_path, monkeypatch)
 def test_a_first_load_looks_up_no_ids_and_later_loads_do(tmp_path, monkeypatch) -> None:
     from lens_core.ingest import ingestor
 
+    monkeypatch.setattr(ingestor, "CHUNK_SIZE", 100)  # three chunks: a first load that is not one request
     looked_up = []
     real_lookup = ingestor._stored_ids
     monkeypatch.setattr(ingestor, "_stored_ids", lambda engine, items: looked_up.append(len(items)) or real_lookup(engine, items))
@@ -137,7 +139,19 @@ def test_a_first_load_looks_up_no_ids_and_later_loads_do(tmp_path, monkeypatch) 
     first = ingest_file(path, engine=engine, workers=0)
     assert first.accepted > 250 and looked_up == []  # the database held no events: nothing to look up
     again = ingest_file(path, engine=engine, workers=0)
-    assert looked_up == [300] and again.duplicates == first.accepted and again.accepted == 0
+    assert looked_up == [100, 100, 100] and again.duplicates == first.accepted and again.accepted == 0
+
+
+def test_an_input_of_one_chunk_is_looked_up_without_asking_whether_the_table_is_empty(tmp_path, monkeypatch) -> None:
+    """The API's small ingests keep to one query: the emptiness check pays only for inputs of several chunks."""
+    from lens_core.ingest import ingestor
+
+    monkeypatch.setattr(ingestor, "_holds_events", lambda engine: pytest.fail("asked for an input of one chunk"))
+    path, _ = write_samples(tmp_path / "events.csv", n=300, seed=3)
+    engine = open_engine(f"sqlite:///{tmp_path / 'small.db'}")
+    first = ingest_file(path, engine=engine, workers=0)
+    again = ingest_file(path, engine=engine, workers=0)
+    assert first.accepted > 250 and again.accepted == 0 and again.duplicates == first.accepted
 
 
 _SCRIPT = '''
