@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 from contextlib import contextmanager
 
 import streamlit as st
@@ -62,3 +63,13 @@ def need_run(run: object) -> None:
 
 def percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1%}"
+
+
+def run_parameters(run: Any) -> str:
+    """The parameters that shaped a run, for its algorithm only ('cut 1.2', 'K 12 (chosen)')."""
+    params = run.parameters or {}
+    if run.algorithm == "agglomerative":
+        return f"cut {params.get('distance_threshold')}"
+    if run.algorithm == "kmeans":
+        return f"K {params['k']}" if params.get("k") else "K chosen by silhouette"
+    return f"min_cluster_size {params.get('min_cluster_size')}, min_samples {params.get('min_samples')}"

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lens_core.choices import CLUSTERER_NAMES, DEFAULT_CLUSTERER, DEFAULT_VIEW, VIEW_NAMES
 from lens_core.stats import finite
 from lens_core.storage.models import PipelineJob, PipelineRun
 
@@ -118,8 +119,11 @@ class ProcessIn(BaseModel):
     # strict: `true` is no number of neighbours, and "5" no cluster size; typos in names are refused too.
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    algorithm: Literal["hdbscan", "kmeans"] = "hdbscan"
-    view: Literal["error", "intent", "prompt_output", "input_output"] = "error"
+    algorithm: Literal[CLUSTERER_NAMES] = Field(  # type: ignore[valid-type]
+        DEFAULT_CLUSTERER, description="agglomerative: deterministic, by cause; hdbscan, kmeans: on UMAP")
+    view: Literal[VIEW_NAMES] = Field(DEFAULT_VIEW, description="cause finds causes, intent who is hurt")  # type: ignore[valid-type]
+    distance_threshold: float | None = Field(
+        None, gt=0, le=10, description="agglomerative: where the tree is cut (lower: finer clusters)")
     embedder: Literal["minilm", "minilm-onnx", "openai", "hashing"] | None = Field(None, description="Default: EMBEDDING_BACKEND")
     min_cluster_size: int | None = Field(None, ge=2, le=1_000_000, description="HDBSCAN; default MIN_CLUSTER_SIZE")
     min_samples: int | None = Field(None, ge=1, le=1_000_000, description="HDBSCAN; default MIN_SAMPLES")

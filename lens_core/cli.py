@@ -16,6 +16,7 @@ from enum import Enum
 import click
 import typer
 
+from lens_core.choices import CLUSTERER_NAMES, DEFAULT_CLUSTERER, DEFAULT_VIEW, VIEW_NAMES
 from lens_core.config import Settings, configure_logging, get_settings
 from lens_core.errors import InputError, LensError
 
@@ -32,16 +33,9 @@ app.add_typer(db_app, name="db")
 log = logging.getLogger("lens_core.cli")
 
 
-class Algorithm(str, Enum):
-    hdbscan = "hdbscan"
-    kmeans = "kmeans"
-
-
-class View(str, Enum):
-    error = "error"
-    intent = "intent"
-    prompt_output = "prompt_output"
-    input_output = "input_output"
+# Choices come from the registries, so a new clusterer or view needs no edit here.
+Algorithm = Enum("Algorithm", {name: name for name in CLUSTERER_NAMES}, type=str)  # type: ignore[misc]
+View = Enum("View", {name: name for name in VIEW_NAMES}, type=str)  # type: ignore[misc]
 
 
 class EmbedderName(str, Enum):
@@ -116,11 +110,14 @@ def ingest(
 
 @app.command()
 def process(
-    algorithm: Annotated[Algorithm, typer.Option()] = Algorithm.hdbscan,
+    algorithm: Annotated[Algorithm, typer.Option(
+        help="agglomerative: deterministic, by cause; hdbscan / kmeans: on a UMAP reduction")] = Algorithm[DEFAULT_CLUSTERER],
     min_cluster_size: Annotated[Optional[int], typer.Option(min=2)] = None,
     min_samples: Annotated[Optional[int], typer.Option(min=1)] = None,
     k: Annotated[Optional[int], typer.Option(min=2, help="K-Means clusters (automatic when left out)")] = None,
-    view: Annotated[View, typer.Option(help="What to embed: error finds causes, intent who is hurt")] = View.error,
+    view: Annotated[View, typer.Option(help="What to embed: cause finds causes, intent who is hurt")] = View[DEFAULT_VIEW],
+    distance_threshold: Annotated[Optional[float], typer.Option(
+        min=0.01, help="agglomerative: where the tree is cut (lower: more, finer clusters)")] = None,
     embedder: Annotated[Optional[EmbedderName], typer.Option(help="Default: EMBEDDING_BACKEND")] = None,
     umap_neighbors: Annotated[int, typer.Option(min=2)] = 15,
     umap_min_dist: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.0,
@@ -140,6 +137,7 @@ def process(
     options = ProcessOptions.from_settings(
         settings, algorithm=algorithm.value, min_cluster_size=min_cluster_size, min_samples=min_samples, k=k,
         view=view.value, embedder=embedder.value if embedder else None, umap_neighbors=umap_neighbors, umap_min_dist=umap_min_dist,
+        distance_threshold=distance_threshold,
         random_state=seed, assign_noise=assign_noise, fit_sample=fit_sample,
     )
     outcome = run_pipeline(engine=engine, settings=settings, options=options, progress=progress_printer())
@@ -203,7 +201,7 @@ def export_assignments(
     out: Annotated[Path, typer.Option("--out", help="CSV file to write")],
     run: Annotated[Optional[int], typer.Option("--run")] = None,
 ) -> None:
-    """evaluation_id, fingerprint, cluster_id, run_id for every event (noise is -1)."""
+    """evaluation_id, fingerprint, message_pattern, cluster_id, run_id for every event (noise is -1)."""
     from lens_core.export import assignments_csv
 
     _settings, engine = _context()

@@ -134,7 +134,7 @@ def _md(text: str) -> str:
 def assignments_csv(*, engine: Engine, run_id: int | None = None) -> str:
     run = queries.resolve_run(engine=engine, run_id=run_id)
     frame = queries.assignments_frame(engine=engine, run_id=run.id)
-    return to_csv(frame[["evaluation_id", "fingerprint", "cluster_id", "run_id"]])
+    return to_csv(frame[["evaluation_id", "fingerprint", "message_pattern", "cluster_id", "run_id"]])
 
 
 def neutralise(value: Any) -> Any:

@@ -1,8 +1,10 @@
 """ErrorParser: what a skill_output says about a failure, whatever shape it arrived in.
 
-Forms: "json" (an object, or a JSON string of one), "traceback" (Python), "html" (gateway error
-pages), "text" (log lines) and "empty". A field the blob does not state stays None: the parser reads,
-it never guesses. It never raises either: one odd row must not stop an ingest of a hundred thousand.
+Forms: "json" (an object, or a JSON string of one), "traceback" (Python), "stacktrace" (JVM, .NET,
+Node.js, Go panics), "xml" (S3 / AWS / SOAP error bodies), "html" (gateway error pages), "text" (log
+lines) and "empty"; a gRPC status is read inside any of them (those readers live in `parse_forms`).
+A field the blob does not state stays None: the parser reads, it never guesses. It never raises
+either: one odd row must not stop an ingest of a hundred thousand.
 `skill_input` is read only as a fallback for plugin, endpoint and method.
 """
 
@@ -24,6 +26,16 @@ from lens_core.endpoints import (  # noqa: F401  (endpoint_template and friends 
     endpoint_template,
     normalize_endpoint,
     normalize_plugin,
+)
+from lens_core.parse_forms import (  # noqa: F401  (GRPC_HTTP_STATUS is re-exported for later stages)
+    GRPC_HTTP_STATUS,
+    grpc_status,
+    looks_like_stacktrace,
+    looks_like_xml,
+    parse_xml,
+    read_stacktrace,
+    xml_as_dict,
+    xml_error_fields,
 )
 from lens_core.schema import ParsedError
 
@@ -51,11 +63,15 @@ _PHRASES = sorted({s.phrase for s in HTTPStatus} | {"Gateway Time-out", "Request
 _STATUS_PATTERNS = tuple(re.compile(p) for p in (  # case-insensitive parts marked (?i:): CamelCase must stay cased
     r"(?i:\bHTTP(?:/\d(?:\.\d)?)?\s*(?:status|error)?)\s*:?\s*([1-5]\d\d)\b",  # HTTP 429, HTTP/1.1 503
     r"(?i:\bstatus(?:[\s_-]?code)?\s*(?:of|is|was)?)\s*[:=]?\s*[\"']?([1-5]\d\d)\b",  # status code 403
-    r"\b([1-5]\d\d)\s*[-:]?\s*(?i:" + "|".join(map(re.escape, _PHRASES)) + r")\b",  # 503 Service Unavailable
+    # 503 Service Unavailable, .NET's 401 (Unauthorized)
+    r"\b([1-5]\d\d)\s*[-:(]?\s*(?i:" + "|".join(map(re.escape, _PHRASES)) + r")\b",
     r"\b([1-5]\d\d)\s+(?:[A-Z][a-z]+){2,}\b",  # 429 TooManyRequests (a status, then the provider's code)
     # ServiceUnavailable (503), failed (401)
     r"(?:\b(?:[A-Z][a-z]+){2,}|(?i:\b(?:error|status|code|failed|failure)))\s*\(([1-5]\d\d)\)",
     r"(?i:\b(?:returned|responded with|error code|error|code))\s*:?\s*([1-5]\d\d)\b",  # returned 500
+    # go-github's "POST https://x/y: 422 Validation Failed"; a method only after a space or the start, so
+    # the URL scans of two matches never overlap ("GET /GET /GET ..." stays linear)
+    r"(?<![^\s\"'(\[])(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (?:https?://|/)\S*?: ([1-5]\d\d)\b",
 ))
 _STATUS_LIKE = re.compile(r"[1-5]\d\d")
 _NOT_PLUGINS = frozenset({"graph", "rest", "web", "http", "https", "microsoft", "the", "this", "copilot",
@@ -221,6 +237,50 @@ def _parse_html(text: str) -> dict[str, Any]:
     if message is None:
         message = html.unescape(_TAG.sub(" ", _DROP.sub(" ", head)))
     return {"message": message}
+
+
+# --- other stacks: JVM / .NET / Node.js / Go traces, XML bodies, gRPC statuses (read in parse_forms) ------
+def _parse_stacktrace(text: str) -> dict[str, Any] | None:
+    trace = read_stacktrace(text)
+    if trace is None:
+        return None
+    root = trace.root()
+    stated = "\n".join(trace.messages())[:SCAN]  # root cause first: its status and URL are the most specific
+    status = next((exc.status for exc in reversed(trace.chain) if exc.status), None)
+    fields = _scan_call(stated)
+    fields.update(error_type=root.type, error_code=trace.code(), message=trace.message(),
+                  status_code=status or find_status(stated))
+    for frame in trace.frames:  # the innermost frame (printed first) inside a plugins/ folder names it
+        folder = _PLUGIN_PATH.search(frame)
+        if folder:
+            fields["plugin"] = normalize_plugin(folder.group(1))
+            break
+    return fields
+
+
+def _parse_xml(text: str) -> dict[str, Any] | None:
+    root = parse_xml(text)
+    if root is None:
+        return None
+    fields = xml_error_fields(root)
+    if fields is None:  # no <Error> or <Fault>: read the tree as the JSON reader reads an object
+        return _fields_from_json(xml_as_dict(root))
+    message = fields.get("message")
+    if isinstance(message, str):
+        stated = _scan_text(message)
+        fields.update({k: v for k, v in stated.items() if fields.get(k) is None})
+    return fields
+
+
+def _with_grpc(fields: dict[str, Any], text: str) -> dict[str, Any]:
+    """A gRPC status the text states is its code, its description the message; never an HTTP status."""
+    if fields.get("error_code") is not None:
+        return fields
+    found = grpc_status(text[:SCAN])
+    if found:
+        fields["error_code"] = found[0]
+        fields["message"] = found[1] or fields.get("message")
+    return fields
 
 
 # --- JSON objects -------------------------------------------------------------------------------
@@ -410,10 +470,17 @@ def _parse_output(output: Any) -> dict[str, Any]:
             break
         stripped = text = decoded.strip()
     if _TRACEBACK in text[:SCAN] or _TRACEBACK in text[-SCAN:]:
-        return {**_parse_traceback(text), "form": "traceback"}
+        fields = _parse_traceback(text)
+        return {**_with_grpc(fields, fields.get("message") or ""), "form": "traceback"}
     if _HTML_SNIFF.match(text[:2000]):
         return {**_parse_html(text), "form": "html"}
-    return {**_parse_text(stripped), "form": "text"}
+    xml = _parse_xml(stripped) if looks_like_xml(stripped) else None
+    if xml is not None:  # anything XML-like that does not parse (or is refused) is read as text below
+        return {**xml, "form": "xml"}
+    trace = _parse_stacktrace(stripped) if looks_like_stacktrace(stripped[:SCAN]) else None
+    if trace is not None:
+        return {**trace, "form": "stacktrace"}
+    return {**_with_grpc(_parse_text(stripped), stripped), "form": "text"}
 
 
 def _input_hints(skill_input: Any) -> dict[str, Any]:

@@ -22,7 +22,13 @@ from typing import Any
 import numpy as np
 from sqlalchemy.engine import Engine
 
-from lens_core.clustering.registry import make_clusterer
+from lens_core.clustering.agglomerative import (
+    DEFAULT_DISTANCE_THRESHOLD,
+    DEFAULT_FAMILY_SEPARATION,
+    DEFAULT_MAX_POINTS,
+    family_features,
+)
+from lens_core.clustering.registry import CLUSTERERS, DEFAULT_CLUSTERER, make_clusterer
 from lens_core.config import Settings
 from lens_core.embeddings import Embedder, get_embedder
 from lens_core.errors import ConfigError, InputError, LensError
@@ -33,7 +39,8 @@ from lens_core.sampled_fit import extend_to_all, represented_weights, sample_ind
 from lens_core.storage import queries
 from lens_core.storage.models import PipelineRun, utcnow
 from lens_core.vectors import embed_cached
-from lens_core.views import VIEWS, build_view, distinct_texts
+from lens_core.meaning import family_of_meaning
+from lens_core.views import DEFAULT_VIEW, VIEWS, build_view, distinct_texts
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +53,13 @@ STAGES = ("load", "embed", "reduce", "cluster", "map", "describe", "store")
 class ProcessOptions:
     """Everything a run depends on; stored with the run so it can be reproduced."""
 
-    algorithm: str = "hdbscan"
-    view: str = "error"
+    algorithm: str = DEFAULT_CLUSTERER
+    view: str = DEFAULT_VIEW
     embedder: str = "minilm"
+    # agglomerative: where the tree is cut, and how far apart failure families are kept
+    # (lens_core.clustering.agglomerative); it clusters the embeddings themselves, no UMAP.
+    distance_threshold: float = DEFAULT_DISTANCE_THRESHOLD
+    family_separation: float = DEFAULT_FAMILY_SEPARATION
     min_cluster_size: int = 10
     min_samples: int = 5
     # HDBSCAN: min_cluster_size grows as sqrt(distinct texts) / 4 above the value given (25 at 10k), so
@@ -78,8 +89,10 @@ class ProcessOptions:
         return replace(base, **{k: v for k, v in overrides.items() if v is not None})
 
     def validate(self) -> None:
-        if self.algorithm not in ("hdbscan", "kmeans"):
-            raise ConfigError(f"unknown algorithm {self.algorithm!r}; choose hdbscan or kmeans")
+        if self.algorithm not in CLUSTERERS:
+            raise ConfigError(f"unknown algorithm {self.algorithm!r}; choose one of: {', '.join(CLUSTERERS)}")
+        if not self.distance_threshold > 0 or not self.family_separation >= 0:
+            raise ConfigError("distance_threshold must be positive and family_separation at least 0")
         if self.summarizer not in ("offline", "llm"):
             raise ConfigError(f"unknown summarizer {self.summarizer!r}; choose offline or llm")
         if self.view not in VIEWS:
@@ -203,20 +216,27 @@ def _run(
     counts.update(embedded=embedded_now, embeddings_cached=len(unique_hashes) - embedded_now)
 
     model_key = f"{embedder.model}|{options.view}"
-    fit = sample_indices(weights, options.fit_sample or len(weights), options.random_state)
+    fit = sample_indices(weights, _fit_size(options, len(weights)), options.random_state)
     sampled = len(fit) < len(weights)
     fit_vectors = vectors[fit] if sampled else vectors  # no copy of a million vectors when fitting all
     fit_hashes = list(unique_hashes[fit])
+    cluster_params = {
+        "n_neighbors": options.umap_neighbors, "n_components": options.umap_components,
+        "min_dist": options.umap_min_dist, "metric": "cosine", "random_state": options.random_state,
+    }
+    reduction = None
     with clock.stage("reduce", progress):
-        cluster_params = {
-            "n_neighbors": options.umap_neighbors, "n_components": options.umap_components,
-            "min_dist": options.umap_min_dist, "metric": "cosine", "random_state": options.random_state,
-        }
-        fit_points, reduction, reused = reduce_cached(
-            fit_vectors, fit_hashes, model=model_key, params=cluster_params, engine=engine
-        )
-    counts["reduction_reused"] = reused
-    _note_fallback(notes, "reduction", reduction.fallback)
+        if options.algorithm == "agglomerative":
+            # Clusters the embeddings themselves (no random state), with families as extra coordinates.
+            families = [family_of_meaning(point_texts[i]) for i in fit]
+            fit_points = family_features(fit_vectors, families, options.family_separation)
+            counts["reduction_reused"] = False
+        else:
+            fit_points, reduction, reused = reduce_cached(
+                fit_vectors, fit_hashes, model=model_key, params=cluster_params, engine=engine
+            )
+            counts["reduction_reused"] = reused
+            _note_fallback(notes, "reduction", reduction.fallback)
 
     with clock.stage("cluster", progress):
         fit_weights = represented_weights(vectors, weights, fit) if sampled else weights
@@ -251,7 +271,7 @@ def _run(
         engine=engine, run_id=run_id, status="completed", n_events=len(events),
         n_clusters=outcome.n_clusters, noise_share=outcome.noise_share, silhouette=outcome.silhouette,
         counts=counts, timings=clock.timings, notes=notes + outcome.notes,
-        reduction_id=reduction.id, map_reduction_id=map_reduction.id,
+        reduction_id=reduction.id if reduction else None, map_reduction_id=map_reduction.id,
     )
     outcome.timings = clock.timings
     outcome.counts = counts
@@ -274,11 +294,24 @@ def _spread(fitted: np.ndarray, fit: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+def _fit_size(options: ProcessOptions, n_points: int) -> int:
+    """Distinct texts to fit on: fit_sample when given; agglomerative clustering is capped (its memory
+    grows with the square of the points), the other algorithms fit on all."""
+    if options.fit_sample:
+        return options.fit_sample
+    return DEFAULT_MAX_POINTS if options.algorithm == "agglomerative" else n_points
+
+
 def _fit_clusterer(
     options: ProcessOptions, points: np.ndarray, weights: np.ndarray, distinct_points: int | None
 ) -> Any:
     """distinct_points: after a sampled fit, how many distinct texts the sampled `points` stand for."""
-    if options.algorithm == "hdbscan":
+    if options.algorithm == "agglomerative":
+        clusterer = make_clusterer(
+            "agglomerative", distance_threshold=options.distance_threshold,
+            max_points=max(DEFAULT_MAX_POINTS, options.fit_sample or 0),
+        )
+    elif options.algorithm == "hdbscan":
         clusterer = make_clusterer(
             "hdbscan", min_cluster_size=options.min_cluster_size, min_samples=options.min_samples,
             scale_min_cluster_size=options.scale_min_cluster_size, assign_noise=options.assign_noise,

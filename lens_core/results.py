@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import platform
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from typing import Any
 
@@ -13,6 +13,8 @@ from sklearn.metrics import silhouette_score
 
 from lens_core.clustering.hdbscan_clusterer import RADIUS_QUANTILE, weighted_quantile
 from lens_core.describe import OfflineSummarizer, build_digests, digest_to_dict
+from lens_core.describe.offline import MAX_TITLE
+from lens_core.describe.titles import distinct_titles
 from lens_core.fingerprint import FINGERPRINT_VERSION
 from lens_core.schema import ClusterDigest
 from lens_core.storage.models import ClusterRow, ClusterSummaryRow
@@ -144,7 +146,8 @@ def _summarise(digests: dict[int, ClusterDigest], centroids: dict[int, np.ndarra
                             key=lambda lab: float(np.linalg.norm(centroids[lab] - centroids[label])))
             neighbours = [digests[lab] for lab in others[:NEIGHBOURS] if lab in digests]
         summaries[label] = summarizer.summarize(digest, neighbours=neighbours)
-    return summaries
+    titles = distinct_titles({label: s.summary for label, s in summaries.items()}, digests, MAX_TITLE)
+    return {label: replace(s, summary=titles[label]) for label, s in summaries.items()}
 
 
 def _cluster_row(

@@ -31,7 +31,7 @@ class TelemetryEvent:
 class ParsedError:
     """What a skill_output says about the failure. A field that the text does not state stays None.
 
-    form: how the blob arrived: "json", "traceback", "html", "text" or "empty".
+    form: how the blob arrived: "json", "traceback", "stacktrace", "xml", "html", "text" or "empty".
     error_code: the provider's code ("InvalidAuthenticationToken", "ErrorItemNotFound").
     error_type: the class of failure ("HTTPError", "KeyError", "TimeoutError").
     """

@@ -33,6 +33,9 @@ from dataclasses import dataclass
 
 from lens_core.fingerprint import mask_message
 
+# A change that groups the same messages differently must bump this: stored message patterns carry it
+# (lens_core.versions) and are re-mined when it changes.
+MINER_VERSION = "mp1"
 WILDCARD = "<*>"
 _DIGITS = frozenset("0123456789")
 # Characters without which no mask of lens_core.fingerprint fires on a single token (digits; "/" "\\" of

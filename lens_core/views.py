@@ -1,9 +1,13 @@
 """Views: which text of an event gets embedded. The view decides what the clusters mean.
 
-- error (default): the parsed error: plugin, status with its reason phrase, error code or type, endpoint
+- cause (default): what the error means, apart from how it was written (lens_core.meaning): status,
+  error code or class as words, message sense; no plugin name, no JSON keys, frames or ids. One cause
+  reported in several forms and by several plugins shares most of this text. This is the view that
+  finds root causes on telemetry lens was not written against.
+- error: the parsed error: plugin, status with its reason phrase, error code or type, endpoint
   template and the masked message template. Events sharing a fingerprint share this text exactly, so it is
   embedded once; near-identical signatures (one cause reported in several surface forms) land close.
-  This is the view that finds root causes.
+  Closer to the exact signature than `cause`: it splits one cause by plugin and by wording.
 - intent: the customer's prompt: who is hurt, doing what.
 - prompt_output / input_output: the original design's texts (`customer_prompt + skill_output`,
   `skill_input + skill_output`); kept for comparison: they group by what users asked, not by cause.
@@ -18,27 +22,19 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from lens_core.choices import DEFAULT_VIEW  # noqa: F401  (re-exported beside the registry)
 from lens_core.errors import ConfigError
+from lens_core.meaning import meaning_text
+from lens_core.meaning import status_phrase as meaning_status_phrase
 
-DEFAULT_VIEW = "error"
 # Raw skill_output can be a whole HTML page; the model reads 256 word pieces anyway.
 _RAW_CHARS = 2000
 
-_REASONS = {
-    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-    408: "Request Timeout", 409: "Conflict", 410: "Gone", 412: "Precondition Failed",
-    413: "Payload Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Entity", 423: "Locked",
-    429: "Too Many Requests", 500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway",
-    503: "Service Unavailable", 504: "Gateway Timeout",
-}
-
-
 def status_phrase(code: object) -> str:
-    """'401 Unauthorized' for 401; '' when there is no status."""
+    """'401 Unauthorized' for 401; '' when there is no status (None or NaN from a frame)."""
     if code is None or pd.isna(code):
         return ""
-    code = int(code)
-    return f"{code} {_REASONS.get(code, '')}".strip()
+    return meaning_status_phrase(int(code))
 
 
 def _clean(series: pd.Series) -> pd.Series:
@@ -76,6 +72,28 @@ def _error_text(plugin: object, status: object, code: object, template: object) 
     return " | ".join(p for p in parts if p)
 
 
+def cause_view(events: pd.DataFrame) -> pd.Series:
+    """The meaning text of each event's parsed error (lens_core.meaning.meaning_text)."""
+    columns = (events["status_code"], events["error_code"], events["error_type"], events["message_template"],
+               events["plugin"])
+    rows = zip(*(column.to_numpy(dtype=object, na_value=None) for column in columns))
+    texts: dict[tuple[object, ...], str] = {}  # one text per distinct parsed error, as in error_view
+    return pd.Series(
+        [texts[row] if row in texts else texts.setdefault(row, _cause_text(*row)) for row in rows],
+        index=events.index, dtype=object,
+    ).astype(str)
+
+
+def _cause_text(status: object, code: object, error_type: object, template: object, plugin: object) -> str:
+    return meaning_text(
+        status_code=None if status is None or pd.isna(status) else int(status),  # type: ignore[arg-type]
+        error_code=code if isinstance(code, str) else None,
+        error_type=error_type if isinstance(error_type, str) else None,
+        message_template=template if isinstance(template, str) else None,
+        plugin=plugin if isinstance(plugin, str) else None,
+    )
+
+
 def intent_view(events: pd.DataFrame) -> pd.Series:
     return _clean(events["customer_prompt"])
 
@@ -89,6 +107,7 @@ def input_output_view(events: pd.DataFrame) -> pd.Series:
 
 
 VIEWS: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
+    "cause": cause_view,
     "error": error_view,
     "intent": intent_view,
     "prompt_output": prompt_output_view,

@@ -3,12 +3,16 @@
 import streamlit as st
 
 from app import actions, charts, context, loaders, nav
-from app.ui import lens_errors, md_literal, need_events, percent, progress_bar
+from app.ui import lens_errors, md_literal, need_events, percent, progress_bar, run_parameters
 from lens_core.storage import queries
+from lens_core.clustering.registry import CLUSTERERS
 from lens_core.views import VIEWS
 
+ALGORITHM_LABELS = {"agglomerative": "Agglomerative (by cause)", "hdbscan": "HDBSCAN", "kmeans": "K-Means"}
+
 VIEW_HELP = {
-    "error": "error: the parsed error (plugin, status, code, message template): finds root causes",
+    "cause": "cause: what the error means (status, code, message sense; no plugin or form): finds root causes",
+    "error": "error: the parsed error signature (plugin, status, code, message template)",
     "intent": "intent: the customer's prompt: who is hurt, doing what",
     "prompt_output": "prompt_output: prompt + raw skill output (the original design)",
     "input_output": "input_output: skill input + raw skill output (the original design)",
@@ -27,8 +31,8 @@ with lens_errors():
 controls, current = st.columns([3, 1])
 with controls:
     algo_col, view_col = st.columns(2)
-    algorithm = algo_col.radio("Algorithm", ["hdbscan", "kmeans"], horizontal=True, key="clusters_algorithm",
-                               format_func={"hdbscan": "HDBSCAN", "kmeans": "K-Means"}.get)
+    algorithm = algo_col.radio("Algorithm", list(CLUSTERERS), horizontal=True, key="clusters_algorithm",
+                               format_func=ALGORITHM_LABELS.get)
     view = view_col.selectbox("Text to embed (view)", list(VIEWS), key="clusters_view", format_func=VIEW_HELP.get)
     size_col, samples_col = st.columns(2)
     min_cluster_size = size_col.slider("min_cluster_size (events)", 2, 200, defaults.min_cluster_size,
@@ -39,6 +43,9 @@ with controls:
     auto_k = auto_col.toggle("Choose K automatically (silhouette)", value=True, key="clusters_auto_k",
                              disabled=algorithm != "kmeans")
     k = k_col.slider("K", 2, 60, 12, key="clusters_k", disabled=algorithm != "kmeans" or auto_k)
+    threshold = st.slider("Cut (distance threshold): lower gives more, finer clusters", 0.5, 1.6,
+                          defaults.distance_threshold, step=0.05, key="clusters_distance_threshold",
+                          disabled=algorithm != "agglomerative")
     nn_col, dist_col = st.columns(2)
     umap_neighbors = nn_col.slider("UMAP neighbours", 2, 100, defaults.umap_neighbors, key="clusters_umap_neighbors")
     umap_min_dist = dist_col.slider("UMAP min_dist", 0.0, 0.99, defaults.umap_min_dist, step=0.01,
@@ -49,13 +56,13 @@ with current:
     st.metric("Clusters (shown run)", run.n_clusters if run else "no run yet")
     st.metric("Noise share", percent(run.noise_share) if run else "n/a")
     if run is not None:
-        st.caption(f"Run {run.id}: {run.algorithm}, min_cluster_size {run.parameters.get('min_cluster_size')}, "
-                   f"min_samples {run.parameters.get('min_samples')}, {md_literal(run.view)} view")
+        st.caption(f"Run {run.id}: {run.algorithm}, {run_parameters(run)}, {md_literal(run.view)} view")
 
 if run_clicked:
     options = actions.options_from(
         ctx, algorithm=algorithm, view=view, min_cluster_size=min_cluster_size, min_samples=min_samples,
         k=None if auto_k else k, umap_neighbors=umap_neighbors, umap_min_dist=umap_min_dist,
+        distance_threshold=threshold,
     )
     update, bar = progress_bar("Starting…")
     with lens_errors():

@@ -48,7 +48,8 @@ def summaries(
 
 @router.get("/assignments", response_class=Response, responses=_documented("csv"))
 def assignments(run_id: int | None = RunId, engine: Engine = Depends(get_engine)) -> Response:
-    """evaluation_id, fingerprint, cluster_id, run_id for every event of the run."""
+    """evaluation_id, fingerprint, message_pattern (the mined template), cluster_id, run_id for every
+    event of the run."""
     run = queries.resolve_run(engine=engine, run_id=run_id)
     body = assignments_csv(engine=engine, run_id=run.id)
     disposition = f'attachment; filename="lens-assignments-run-{run.id}.csv"'

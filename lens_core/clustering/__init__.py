@@ -27,6 +27,7 @@ if "numba" in sys.modules:
     # Too late for this process: numba read its config at import. Compilation still works, uncached.
     log.debug("numba was imported before lens_core.clustering; NUMBA_CACHE_DIR may not apply")
 
+from lens_core.clustering.agglomerative import AgglomerativeClusterer  # noqa: E402
 from lens_core.clustering.hdbscan_clusterer import HdbscanClusterer  # noqa: E402
 from lens_core.clustering.kmeans_clusterer import KMeansClusterer  # noqa: E402
 from lens_core.clustering.reduction import MapReducer, UmapReducer  # noqa: E402
@@ -34,6 +35,7 @@ from lens_core.clustering.registry import CLUSTERERS, make_clusterer  # noqa: E4
 
 __all__ = [
     "CLUSTERERS",
+    "AgglomerativeClusterer",
     "NUMBA_CACHE_DIR",
     "HdbscanClusterer",
     "KMeansClusterer",

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from lens_core.clustering.agglomerative import AgglomerativeClusterer
 from lens_core.clustering.hdbscan_clusterer import HdbscanClusterer
 from lens_core.clustering.kmeans_clusterer import KMeansClusterer
+from lens_core.choices import DEFAULT_CLUSTERER  # noqa: F401  (re-exported beside the registry)
 from lens_core.errors import ConfigError
 
-CLUSTERERS: dict[str, type] = {"hdbscan": HdbscanClusterer, "kmeans": KMeansClusterer}
+CLUSTERERS: dict[str, type] = {
+    "agglomerative": AgglomerativeClusterer, "hdbscan": HdbscanClusterer, "kmeans": KMeansClusterer,
+}
 
 
-def make_clusterer(name: str, **params: Any) -> HdbscanClusterer | KMeansClusterer:
+def make_clusterer(name: str, **params: Any) -> AgglomerativeClusterer | HdbscanClusterer | KMeansClusterer:
     """An unfitted clusterer; parameters are checked when it is fitted (scikit-learn's contract)."""
     try:
         cls = CLUSTERERS[name]

@@ -129,20 +129,38 @@ def _fingerprints(events: pd.DataFrame, labels: np.ndarray) -> dict[int, list[Fi
 
 
 def _message_patterns(events: pd.DataFrame, labels: np.ndarray) -> dict[int, list[Count]]:
-    """Each cluster's fingerprint templates mined into patterns: ten exact signatures that differ in a
-    user name or a file name read as one pattern with <*> there, so the evidence says what varies."""
-    frame = pd.DataFrame({"label": labels, "template": _strings(events, "message_template")}).dropna()
+    """Each cluster's message patterns and their event counts: ten exact signatures that differ in a user
+    name or a file name read as one pattern with <*> there, so the evidence says what varies.
+
+    The stored pattern of each event's fingerprint (`message_pattern`, mined at ingest over all stored
+    templates) where there is one; events without one (not mined yet, or a frame without the column)
+    have their cluster's fingerprint templates mined here, as before patterns were stored."""
+    frame = pd.DataFrame({"label": labels, "template": _strings(events, "message_template"),
+                          "pattern": _strings(events, "message_pattern")})
+    frame = frame[frame["pattern"].notna() | frame["template"].notna()]
     if frame.empty:
         return {}
-    counted = frame.value_counts(["label", "template"], sort=False).reset_index(name="count")
-    counted = counted.sort_values(["label", "template"], kind="stable")
+    unmined = frame["pattern"].isna()
+    if unmined.any():
+        frame.loc[unmined, "pattern"] = _mined_per_label(frame.loc[unmined, ["label", "template"]])
+    counted = frame.value_counts(["label", "pattern"], sort=False).reset_index(name="count")
     out: dict[int, list[Count]] = {}
     for label, group in counted.groupby("label", sort=True):
-        mined = mine_templates(group["template"].tolist(), group["count"].tolist())
-        totals = pd.Series(group["count"].to_numpy()).groupby(np.asarray(mined, dtype=object)).sum()
-        top = sorted(totals.items(), key=lambda item: (-item[1], item[0]))[:MAX_FINGERPRINTS]
-        out[int(label)] = [Count(value=str(pattern), count=int(n)) for pattern, n in top]
+        top = sorted(zip(group["pattern"].tolist(), group["count"].tolist()), key=lambda item: (-item[1], item[0]))
+        out[int(label)] = [Count(value=str(pattern), count=int(n)) for pattern, n in top[:MAX_FINGERPRINTS]]
     return out
+
+
+def _mined_per_label(frame: pd.DataFrame) -> pd.Series:
+    """Each row's template mined among its cluster's distinct templates (weighted by their rows)."""
+    counted = frame.value_counts(["label", "template"], sort=False).reset_index(name="count")
+    counted = counted.sort_values(["label", "template"], kind="stable")
+    mined: dict[tuple[int, str], str] = {}
+    for label, group in counted.groupby("label", sort=True):
+        templates = group["template"].tolist()
+        for template, pattern in zip(templates, mine_templates(templates, group["count"].tolist()), strict=True):
+            mined[(label, template)] = pattern
+    return pd.Series([mined[key] for key in zip(frame["label"], frame["template"])], index=frame.index, dtype=object)
 
 
 def _first_last(events: pd.DataFrame, labels: np.ndarray) -> dict[int, tuple[datetime | None, datetime | None]]:

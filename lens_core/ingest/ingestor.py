@@ -9,6 +9,9 @@ write side by side. An ingest that stops midway (killed, or the database refused
 chunks it committed; running it again stores the rest, each event once. Rows are inserted sorted by key,
 so that two concurrent PostgreSQL transactions wait for each other's rows in one order, never in a cycle
 (a deadlock): concurrent ingests of overlapping files deadlocked before.
+
+Every ingest, whatever surface called it (CLI, API, dashboard), ends in _ingest, which re-mines the
+message patterns once its events are stored (lens_core.ingest.message_patterns).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from lens_core.errors import RowError, StorageError
+from lens_core.ingest.message_patterns import refresh_if_needed
 from lens_core.ingest.parallel import map_chunks, warm_up
 from lens_core.ingest.prepare import (
     EVENT_COLUMNS,
@@ -133,6 +137,7 @@ def _ingest(
                     stored = _store_chunk(conn, events, prepared)
                 report.accepted += stored
                 report.duplicates += len(events) - stored  # stored by another writer meanwhile
+        refresh_if_needed(engine=engine, stored_events=report.accepted)
     except SQLAlchemyError as exc:
         raise StorageError(f"{source}: {_kept(report)}the database refused the write: {_reason(exc)}") from None
     except UnicodeError as exc:  # validation cleans text; a driver that still cannot encode a value says so here

@@ -190,9 +190,14 @@ def _migration_transaction(engine: Engine) -> Iterator[Connection]:
 
 
 def _postgres_lock(conn: Connection) -> None:
-    """A transaction-level advisory lock per schema (tests share a database, one schema each)."""
+    postgres_xact_lock(conn, "lens-migrations")
+
+
+def postgres_xact_lock(conn: Connection, purpose: str) -> None:
+    """A transaction-level advisory lock per purpose and schema (tests share a database, one schema each),
+    waited for, and released when the transaction ends."""
     schema = conn.execute(text("SELECT current_schema()")).scalar_one()
-    key = zlib.crc32(f"lens-migrations:{schema}".encode())
+    key = zlib.crc32(f"{purpose}:{schema}".encode())
     conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 

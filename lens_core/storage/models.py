@@ -46,6 +46,23 @@ class FailureFingerprint(SQLModel, table=True):
     error_code: str | None = Field(default=None, max_length=300)
     message_template: str = Field(default="", sa_type=Text)
     created_at: datetime = _when(default_factory=utcnow)
+    # The message_patterns hash its template was mined into; NULL until the next refresh mines it
+    # (lens_core.ingest.message_patterns). No foreign key: a plain column added without rebuilding the
+    # table (revision 0004), written only after its pattern row, in the same transaction.
+    message_pattern: str | None = Field(default=None, max_length=64, index=True)
+
+
+class MessagePattern(SQLModel, table=True):
+    """A mined message template ("Mailbox of <*> is over quota"): the level between fingerprints and
+    clusters. `hash` covers `version` and `template`; rows are never changed, and a re-mining that
+    regroups points fingerprints at other rows."""
+
+    __tablename__ = "message_patterns"
+
+    hash: str = Field(primary_key=True, max_length=64)
+    version: str = Field(max_length=64)
+    template: str = Field(default="", sa_type=Text)
+    created_at: datetime = _when(default_factory=utcnow)
 
 
 class TelemetryEventRow(SQLModel, table=True):

@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from lens_core import liveness
 from lens_core.errors import NotFoundError
+from lens_core.storage import patterns as pattern_store
 from lens_core.storage.engine import insert_frame, insert_rows
 from lens_core.storage.models import (
     ClusterAssignment,
@@ -25,6 +26,7 @@ from lens_core.storage.models import (
     ClusterSummaryRow,
     EmbeddingRow,
     FailureFingerprint,
+    MessagePattern,
     PipelineRun,
     Reduction,
     TelemetryEventRow,
@@ -46,23 +48,31 @@ EVENT_COLUMNS = (
 
 
 def load_events_frame(*, engine: Engine, columns: Sequence[str] = EVENT_COLUMNS) -> pd.DataFrame:
-    """All stored events with their fingerprint's template, ordered by id (stable across runs).
+    """All stored events with their fingerprint's template, ordered by id (stable across runs); with the
+    fingerprint among the columns, also its message pattern's template (`message_pattern`, None where
+    not mined yet).
 
     The frame is kept per engine and read again only when the events changed: re-clustering after a
     parameter change (the dashboard's sliders, the API) must not spend seconds reading 100k unchanged
     events back. Events are only ever inserted, never updated or deleted, so their count, highest id and
-    latest ingest time tell whether the kept frame still is the table. The caller gets its own shallow
-    copy (copy-on-write: changing it never changes the kept one).
+    latest ingest time tell whether the kept frame still is the table. Patterns do change (a re-mining
+    regroups fingerprints): they are read each time, one row per fingerprint, and mapped onto the kept
+    frame when they differ from the ones it was kept with. The caller gets its own shallow copy
+    (copy-on-write: changing it never changes the kept one).
     """
     ev = TelemetryEventRow.__table__
     columns = tuple(columns)
+    with_patterns = "fingerprint" in columns
     with engine.connect() as conn:
         version = tuple(conn.execute(select(func.count(), func.max(ev.c.id), func.max(ev.c.ingested_at))).one())
+        texts = pattern_store.pattern_texts(conn) if with_patterns else None
         kept = _frames.setdefault(engine, {}).get(columns)
-        if kept is not None and kept[0] == version:
-            return kept[1].copy(deep=False)
-        frame = _typed(pd.read_sql(_events_select(columns), conn))
-    _frames[engine][columns] = (version, frame)
+        if kept is not None and kept[0] == version and kept[1] == texts:
+            return kept[2].copy(deep=False)
+        frame = kept[2] if kept is not None and kept[0] == version else _typed(pd.read_sql(_events_select(columns), conn))
+    if texts is not None:
+        frame = _with_patterns(frame.copy(deep=False), texts)
+    _frames[engine][columns] = (version, texts, frame)
     return frame.copy(deep=False)
 
 
@@ -71,7 +81,10 @@ def unassigned_events_frame(*, engine: Engine, run_id: int, columns: Sequence[st
     ev, ca = TelemetryEventRow.__table__, ClusterAssignment.__table__
     assigned = select(ca.c.event_id).where(ca.c.run_id == run_id, ca.c.event_id == ev.c.id).exists()
     with engine.connect() as conn:
-        return _typed(pd.read_sql(_events_select(tuple(columns)).where(~assigned), conn))
+        frame = _typed(pd.read_sql(_events_select(tuple(columns)).where(~assigned), conn))
+        if "fingerprint" in frame:
+            frame = _with_patterns(frame, pattern_store.pattern_texts(conn))
+    return frame
 
 
 def _events_select(columns: tuple[str, ...]) -> Any:
@@ -83,6 +96,13 @@ def _events_select(columns: tuple[str, ...]) -> Any:
     )
 
 
+def _with_patterns(frame: pd.DataFrame, texts: dict[str, str]) -> pd.DataFrame:
+    """The frame with `message_pattern`: each event's fingerprint's pattern template (None: not mined)."""
+    pattern = frame["fingerprint"].map(texts)
+    frame["message_pattern"] = pattern.astype(object).where(pattern.notna(), None)
+    return frame
+
+
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     if "status_code" in frame:
         frame["status_code"] = frame["status_code"].astype("Int64")
@@ -91,11 +111,11 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-# engine -> columns -> (events version, frame): see load_events_frame. Weak keys: a disposed engine's
-# frames go with it.
-_frames: weakref.WeakKeyDictionary[Engine, dict[tuple[str, ...], tuple[tuple[Any, ...], pd.DataFrame]]] = (
-    weakref.WeakKeyDictionary()
-)
+# engine -> columns -> (events version, pattern texts or None, frame): see load_events_frame. Weak keys:
+# a disposed engine's frames go with it.
+_frames: weakref.WeakKeyDictionary[
+    Engine, dict[tuple[str, ...], tuple[tuple[Any, ...], dict[str, str] | None, pd.DataFrame]]
+] = weakref.WeakKeyDictionary()
 
 
 def count_events(*, engine: Engine) -> int:
@@ -312,14 +332,18 @@ def cluster_events(
 
 
 def assignments_frame(*, engine: Engine, run_id: int) -> pd.DataFrame:
-    """evaluation_id, fingerprint, cluster_id, run_id, plus map coordinates, for exports and the map."""
+    """evaluation_id, fingerprint, message_pattern (its template, None where not mined yet), cluster_id,
+    run_id, plus map coordinates, for exports and the map."""
     ev, ca = TelemetryEventRow.__table__, ClusterAssignment.__table__
+    fp, mp = FailureFingerprint.__table__, MessagePattern.__table__
     stmt = (
         select(
-            ev.c.evaluation_id, ev.c.fingerprint, ca.c.label.label("cluster_id"), ca.c.run_id,
-            ca.c.probability, ca.c.distance, ca.c.map_x, ca.c.map_y,
+            ev.c.evaluation_id, ev.c.fingerprint, mp.c.template.label("message_pattern"),
+            ca.c.label.label("cluster_id"), ca.c.run_id, ca.c.probability, ca.c.distance, ca.c.map_x, ca.c.map_y,
         )
         .join(ca, ca.c.event_id == ev.c.id)
+        .join(fp, fp.c.hash == ev.c.fingerprint)
+        .outerjoin(mp, mp.c.hash == fp.c.message_pattern)
         .where(ca.c.run_id == run_id)
         .order_by(ev.c.id)
     )

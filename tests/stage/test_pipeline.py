@@ -76,7 +76,7 @@ def test_cluster_response_and_exports(loaded, settings: Settings) -> None:
         assert key in rows[0]
     assert rows[0]["size"] >= rows[1]["size"] and rows[0]["sample_prompts"]
     csv_text = assignments_csv(engine=loaded)
-    assert csv_text.splitlines()[0] == "evaluation_id,fingerprint,cluster_id,run_id"
+    assert csv_text.splitlines()[0] == "evaluation_id,fingerprint,message_pattern,cluster_id,run_id"
     assert len(csv_text.splitlines()) == 3001
     report = summaries_text(engine=loaded, fmt="md")
     assert report.startswith(f"# lens report: run {outcome.run_id}") and "Root cause:" in report

@@ -34,3 +34,12 @@ def test_core_imports_no_ui_or_web_framework() -> None:
 def test_the_walk_sees_the_cli_imports() -> None:
     """Guards the test itself: the same walk does find typer in the CLI."""
     assert "typer" in imported_roots(CORE / "cli.py")
+
+
+def test_choice_names_are_the_registries_names():
+    from lens_core.choices import CLUSTERER_NAMES, DEFAULT_CLUSTERER, DEFAULT_VIEW, VIEW_NAMES
+    from lens_core.clustering.registry import CLUSTERERS
+    from lens_core.views import VIEWS
+
+    assert tuple(CLUSTERERS) == CLUSTERER_NAMES and DEFAULT_CLUSTERER in CLUSTERERS
+    assert tuple(VIEWS) == VIEW_NAMES and DEFAULT_VIEW in VIEWS

@@ -6,7 +6,16 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from lens_core.clustering import CLUSTERERS, HdbscanClusterer, KMeansClusterer, MapReducer, UmapReducer, make_clusterer
+from lens_core.clustering import (
+    CLUSTERERS,
+    AgglomerativeClusterer,
+    HdbscanClusterer,
+    KMeansClusterer,
+    MapReducer,
+    UmapReducer,
+    make_clusterer,
+)
+from lens_core.clustering.agglomerative import family_features
 from lens_core.errors import ClusteringError, ConfigError
 
 
@@ -115,12 +124,63 @@ def test_kmeans_tiny_inputs_are_one_cluster() -> None:
 
 
 def test_registry() -> None:
-    assert CLUSTERERS == {"hdbscan": HdbscanClusterer, "kmeans": KMeansClusterer}
+    assert CLUSTERERS == {
+        "agglomerative": AgglomerativeClusterer, "hdbscan": HdbscanClusterer, "kmeans": KMeansClusterer,
+    }
     assert make_clusterer("kmeans", n_clusters=3).get_params()["n_clusters"] == 3
-    with pytest.raises(ConfigError, match="hdbscan, kmeans"):
+    with pytest.raises(ConfigError, match="agglomerative, hdbscan, kmeans"):
         make_clusterer("dbscan")
     with pytest.raises(ConfigError, match="min_cluster_size"):
         make_clusterer("hdbscan", n_clusters=3)
+
+
+# --- agglomerative ---------------------------------------------------------------------------------
+
+
+def _unit(X: np.ndarray) -> np.ndarray:
+    return X / np.linalg.norm(X, axis=1, keepdims=True)
+
+
+def test_agglomerative_finds_blobs_without_noise_and_assigns() -> None:
+    X, truth = blobs(n_per=15, k=3)
+    model = AgglomerativeClusterer(distance_threshold=20.0).fit(X)
+    assert model.n_clusters_ == 3 and model.noise_share_ == 0.0
+    assert adjusted_rand_score(truth, model.labels_) == 1.0
+    assert (model.probabilities_ == 1.0).all()
+    assert model.assign(X[:5]).tolist() == model.labels_[:5].tolist()
+
+
+def test_agglomerative_is_independent_of_point_order() -> None:
+    X, _ = blobs(n_per=12, k=4)
+    first = AgglomerativeClusterer(distance_threshold=20.0).fit(X).labels_
+    order = np.random.default_rng(3).permutation(len(X))
+    second = AgglomerativeClusterer(distance_threshold=20.0).fit(X[order]).labels_
+    assert adjusted_rand_score(first[order], second) == 1.0
+
+
+def test_agglomerative_labels_number_clusters_by_first_point() -> None:
+    X = np.array([[10.0, 0.0], [0.0, 0.0], [10.0, 0.1], [0.0, 0.1]])
+    assert AgglomerativeClusterer(distance_threshold=1.0).fit(X).labels_.tolist() == [0, 1, 0, 1]
+
+
+def test_family_features_keep_families_apart() -> None:
+    # Two nearly identical texts of different families, and a third of the first family further away.
+    vectors = _unit(np.array([[1.0, 0.0, 0.0], [0.99, 0.05, 0.0], [0.8, 0.6, 0.0]]))
+    alike = AgglomerativeClusterer(distance_threshold=1.2).fit(vectors).labels_
+    assert len(set(alike.tolist())) == 1
+    points = family_features(vectors, ["auth", "permission", "auth"], separation=1.0)
+    apart = AgglomerativeClusterer(distance_threshold=1.2).fit(points).labels_
+    assert apart[0] == apart[2] != apart[1]
+    assert family_features(vectors, ["", "", ""], separation=1.0).shape == (3, 3)  # no family: no block
+
+
+def test_agglomerative_refuses_bad_parameters_and_too_many_points() -> None:
+    with pytest.raises(ClusteringError, match="distance_threshold"):
+        AgglomerativeClusterer(distance_threshold=0).fit(np.zeros((3, 2)))
+    with pytest.raises(ClusteringError, match="at most 5 distinct texts"):
+        AgglomerativeClusterer(max_points=5).fit(np.random.default_rng(0).random((6, 2)))
+    single = AgglomerativeClusterer().fit(np.ones((1, 4)))
+    assert single.labels_.tolist() == [0] and single.n_clusters_ == 1
 
 
 # --- UMAP ------------------------------------------------------------------------------------------

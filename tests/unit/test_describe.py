@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lens_core.describe.titles import distinct_titles
 from lens_core.describe import (
     OfflineSummarizer,
     Summarizer,
@@ -190,6 +191,18 @@ def test_digest_patterns_mine_fingerprint_templates_into_what_varies():
     assert [(c.value, c.count) for c in digests[1].patterns] == [("Connection reset by peer", 1)]
 
 
+def test_digest_patterns_use_the_stored_message_pattern_where_an_event_has_one():
+    # Stored patterns were mined over every fingerprint at ingest: they are shown as stored, and only the
+    # events without one (not mined yet) are mined here, among their cluster's templates.
+    rows = [_event(i, 0, fingerprint=f"fp{i}", message_template=f"Disk {d} is full",
+                   message_pattern="Disk <*> is full") for i, d in enumerate(["sda", "sdb"])]
+    rows += [_event(5, 0, fingerprint="fp5", message_template="Connection reset by peer", message_pattern=None)]
+    digests = build_digests(pd.DataFrame(rows))
+    assert [(c.value, c.count) for c in digests[0].patterns] == [
+        ("Disk <*> is full", 2), ("Connection reset by peer", 1),
+    ]
+
+
 def test_digest_dict_round_trip():
     for digest in build_digests(_events()).values():
         data = json.loads(json.dumps(digest_to_dict(digest)))
@@ -337,3 +350,40 @@ def test_titles_stay_short_and_status_phrases():
     assert len(s.summary) <= 80 and s.summary.startswith("Calendar · 404")
     assert describe_status(401) == "401 Unauthorized" and describe_status(599) == "599 server error"
     assert isinstance(OfflineSummarizer(), Summarizer)
+
+
+# --- titles unique within a run ---------------------------------------------------------------------
+
+
+def test_equal_titles_get_the_evidence_that_tells_them_apart():
+    digests = {
+        0: _digest(label=0, statuses=[("429", 100)], codes=[("TooManyRequests", 100)], plugins=[("Jira", 100)]),
+        1: _digest(label=1, statuses=[("429", 90)], codes=[("TooManyRequests", 90)], plugins=[("GitHub", 90)]),
+        2: _digest(label=2, statuses=[("404", 50)]),
+    }
+    titles = distinct_titles({0: "Several plugins · 429", 1: "Several plugins · 429", 2: "Calendar · 404"},
+                             digests, max_length=80)
+    assert titles == {0: "Several plugins · 429 — Jira", 1: "Several plugins · 429 — GitHub", 2: "Calendar · 404"}
+
+
+def test_identical_evidence_falls_back_to_a_size_rank_and_long_titles_keep_their_qualifier():
+    digests = {label: _digest(label=label, statuses=[("400", 10)]) for label in (0, 1)}
+    long = "x" * 90
+    titles = distinct_titles({0: long, 1: long}, digests, max_length=80)
+    assert titles[0].endswith("— #1") and titles[1].endswith("— #2")
+    assert all(len(t) <= 80 for t in titles.values())
+
+
+def test_a_qualified_title_never_collides_with_another_clusters_title():
+    digests = {label: _digest(label=label) for label in (0, 1, 2)}
+    titles = distinct_titles({0: "A", 1: "A", 2: "A — #1"}, digests, max_length=80)
+    assert len(set(titles.values())) == 3
+
+
+def test_a_run_never_shows_two_clusters_with_one_title():
+    digests = {label: _digest(label=label, statuses=[("429", 50)], plugins=[("Mail", 30), ("Calendar", 20)])
+               for label in range(4)}
+    summaries = {label: _summary(d) for label, d in digests.items()}
+    assert len({s.summary for s in summaries.values()}) == 1  # the summarizer alone repeats itself
+    titles = distinct_titles({label: s.summary for label, s in summaries.items()}, digests, max_length=80)
+    assert len(set(titles.values())) == 4

@@ -401,7 +401,7 @@ def test_garbage_never_raises(parse, value):
     start = time.perf_counter()
     got = parse(value, skill_input=value if isinstance(value, str) else "")
     assert isinstance(got, ParsedError)
-    assert got.form in {"json", "traceback", "html", "text", "empty"}
+    assert got.form in {"json", "traceback", "stacktrace", "xml", "html", "text", "empty"}
     assert got.message is None or len(got.message) <= 2000
     assert time.perf_counter() - start < 2.0  # linear scans: no catastrophic backtracking
 
@@ -433,3 +433,338 @@ def test_remembered_blobs_parse_as_new_ones(parse) -> None:
     parsing._memo_output.cache_clear()
     parsing._memo_hints.cache_clear()
     assert [parse(text, skill_input='{"plugin": "Teams"}') for text in texts * 2] == first
+
+
+# --- JVM, .NET, Node.js and Go stack traces ------------------------------------------------------------
+
+JAVA_CHAIN = """java.lang.RuntimeException: Failed to sync calendar
+\tat com.contoso.sync.CalendarSync.run(CalendarSync.java:88)
+\tat java.base/java.lang.Thread.run(Thread.java:833)
+Caused by: org.springframework.web.client.HttpClientErrorException$Unauthorized: 401 Unauthorized: [no body]
+\tat org.springframework.web.client.HttpClientErrorException.create(HttpClientErrorException.java:106)
+\t... 12 more
+Caused by: java.net.SocketTimeoutException: Read timed out
+\tat java.base/sun.nio.ch.NioSocketImpl.timedRead(NioSocketImpl.java:283)
+\t... 20 more
+"""
+
+JAVA_ROOT_WITHOUT_MESSAGE = """Exception in thread "main" java.lang.IllegalStateException: HTTP 503 Service Unavailable \
+from https://api.example.com/v2/items/42
+\tat com.example.Client.call(Client.java:42)
+Caused by: java.lang.NullPointerException
+\tat com.example.Parser.parse(Parser.java:10)
+\t... 1 more
+"""
+
+
+def test_java_root_cause_type_and_message(parse):
+    got = parse(JAVA_CHAIN)
+    assert (got.form, got.error_type, got.message) == ("stacktrace", "java.net.SocketTimeoutException", "Read timed out")
+    assert got.status_code == 401  # stated by a message of the chain, not by the root cause
+
+
+def test_java_root_without_message_keeps_the_deepest_specific_message(parse):
+    got = parse(JAVA_ROOT_WITHOUT_MESSAGE)
+    assert (got.form, got.error_type, got.status_code) == ("stacktrace", "java.lang.NullPointerException", 503)
+    assert got.message == "HTTP 503 Service Unavailable from https://api.example.com/v2/items/42"
+    assert got.endpoint_template == "/v2/items/{id}"
+
+
+def test_java_suppressed_exception_is_not_the_root_cause(parse):
+    text = ("java.io.IOException: upload failed\n\tat a.B.c(B.java:1)\n"
+            "\tSuppressed: java.lang.IllegalStateException: close failed\n\t\tat a.B.close(B.java:9)\n"
+            "\t\tCaused by: java.lang.Error: inner\n")
+    got = parse(text)
+    assert (got.error_type, got.message) == ("java.io.IOException", "upload failed")
+
+
+DOTNET_401 = """System.Net.Http.HttpRequestException: Response status code does not indicate success: 401 (Unauthorized).
+   at System.Net.Http.HttpResponseMessage.EnsureSuccessStatusCode()
+   at Contoso.Graph.MailClient.SendAsync(String userId) in D:\\src\\Contoso.Graph\\MailClient.cs:line 212
+   at Contoso.Graph.Program.Main(String[] args) in D:\\src\\Contoso.Graph\\Program.cs:line 17"""
+
+DOTNET_INNER = """System.Net.Http.HttpRequestException: An error occurred while sending the request.
+ ---> System.IO.IOException: Unable to read data from the transport connection: Connection reset by peer.
+ ---> System.Net.Sockets.SocketException (104): Connection reset by peer
+   --- End of inner exception stack trace ---
+   at System.Net.Sockets.Socket.AwaitableSocketAsyncEventArgs.ThrowException(SocketError error, CancellationToken token)
+   --- End of inner exception stack trace ---
+   at System.Net.Http.HttpConnection.SendAsyncCore(HttpRequestMessage request, Boolean async, CancellationToken token)"""
+
+
+def test_dotnet_status_in_parentheses(parse):
+    got = parse(DOTNET_401)
+    assert (got.form, got.error_type, got.status_code) == ("stacktrace", "System.Net.Http.HttpRequestException", 401)
+    assert got.message == "Response status code does not indicate success: 401 (Unauthorized)."
+
+
+def test_dotnet_innermost_exception_is_the_root_cause(parse):
+    got = parse(DOTNET_INNER)
+    assert (got.form, got.error_type, got.status_code) == ("stacktrace", "System.Net.Sockets.SocketException", None)
+    assert got.message == "Connection reset by peer"
+
+
+def test_dotnet_older_one_line_inner_exception(parse):
+    text = ("System.InvalidOperationException: Sync failed ---> System.TimeoutException: The operation has timed out.\n"
+            "   at Contoso.Sync.Run()\n   --- End of inner exception stack trace ---\n   at Contoso.Program.Main()")
+    got = parse(text)
+    assert (got.error_type, got.message) == ("System.TimeoutException", "The operation has timed out.")
+
+
+NODE_OCTOKIT = """HttpError: Not Found
+    at /app/node_modules/@octokit/request/dist-node/index.js:86:21
+    at process.processTicksAndRejections (node:internal/process/task_queues:95:5) {
+  status: 404,
+  request: {
+    method: 'GET',
+    url: 'https://api.github.com/repos/octo/missing'
+  }
+}"""
+
+NODE_DNS = """Error: getaddrinfo ENOTFOUND api.example.com
+    at GetAddrInfoReqWrap.onlookup [as oncomplete] (node:dns:107:26) {
+  errno: -3008,
+  code: 'ENOTFOUND',
+  syscall: 'getaddrinfo',
+  hostname: 'api.example.com'
+}"""
+
+
+def test_node_http_error_with_status_property(parse):
+    got = parse(NODE_OCTOKIT)
+    assert (got.form, got.error_type, got.message, got.status_code) == ("stacktrace", "HttpError", "Not Found", 404)
+
+
+def test_node_system_error_code_from_its_properties(parse):
+    got = parse(NODE_DNS)
+    assert (got.form, got.error_type, got.error_code) == ("stacktrace", "Error", "ENOTFOUND")
+    assert (got.message, got.status_code) == ("getaddrinfo ENOTFOUND api.example.com", None)
+
+
+def test_node_type_error_and_plugin_folder(parse):
+    text = ("TypeError: Cannot read properties of undefined (reading 'login')\n"
+            "    at getUser (/app/plugins/teams/user.js:14:22)\n    at async Promise.all (index 0)")
+    got = parse(text)
+    assert (got.form, got.error_type, got.plugin) == ("stacktrace", "TypeError", "Teams")
+    assert got.message == "Cannot read properties of undefined (reading 'login')"
+
+
+def test_node_error_cause_is_the_root_cause(parse):
+    text = ("TypeError: fetch failed\n    at Object.fetch (node:internal/deps/undici/undici:11730:11) {\n"
+            "  [cause]: Error: connect ECONNREFUSED 127.0.0.1:8080\n"
+            "      at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1555:16) {\n"
+            "    errno: -111,\n    code: 'ECONNREFUSED',\n    syscall: 'connect'\n  }\n}")
+    got = parse(text)
+    assert (got.error_type, got.error_code, got.message) == ("Error", "ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:8080")
+
+
+def test_node_bracketed_code(parse):
+    got = parse("TypeError [ERR_INVALID_URL]: Invalid URL\n    at new NodeError (node:internal/errors:405:5)")
+    assert (got.error_type, got.error_code, got.message) == ("TypeError", "ERR_INVALID_URL", "Invalid URL")
+
+
+GO_PANIC = """panic: runtime error: invalid memory address or nil pointer dereference
+[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x48f0dd]
+
+goroutine 1 [running]:
+main.main()
+\t/app/main.go:12 +0x1d
+exit status 2"""
+
+
+def test_go_runtime_panic(parse):
+    got = parse(GO_PANIC)
+    assert (got.form, got.error_type) == ("stacktrace", "runtime error")
+    assert (got.message, got.status_code) == ("invalid memory address or nil pointer dereference", None)
+
+
+def test_go_panic_after_log_lines(parse):
+    text = ("2024/05/01 10:00:00 starting sync\npanic: GET https://api.example.com/v1/users: 503 Service Unavailable"
+            "\n\ngoroutine 1 [running]:\nmain.main()\n\t/app/main.go:20 +0x65")
+    got = parse(text)
+    assert (got.form, got.error_type, got.status_code, got.endpoint) == ("stacktrace", "panic", 503, "/v1/users")
+    assert got.message == "GET https://api.example.com/v1/users: 503 Service Unavailable"
+
+
+def test_go_error_chain_status(parse):
+    got = parse("POST https://api.x.com/v1/y: 422 Validation Failed [{Resource:Issue Field:title Code:missing_field}]")
+    assert (got.form, got.status_code, got.http_method, got.endpoint) == ("text", 422, "POST", "/v1/y")
+
+
+def test_frame_like_english_is_not_a_stacktrace(parse):
+    got = parse("Error: meeting could not be booked\n  at least one attendee is required")
+    assert got.form == "text"
+
+
+# --- XML error bodies --------------------------------------------------------------------------------
+
+S3_DENIED = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message>'
+             "<RequestId>4442587FB7D0A2F9</RequestId><HostId>aGVsbG8=</HostId></Error>")
+SOAP11 = ('<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
+          'xmlns:sf="urn:fault.partner.soap.sforce.com"><soapenv:Body><soapenv:Fault>'
+          "<faultcode>sf:INVALID_SESSION_ID</faultcode><faultstring>INVALID_SESSION_ID: Invalid Session ID found in "
+          "SessionHeader: Illegal Session</faultstring></soapenv:Fault></soapenv:Body></soapenv:Envelope>")
+SOAP12 = ('<?xml version="1.0"?><soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope" xmlns:m="urn:x">'
+          "<soap:Body><soap:Fault><soap:Code><soap:Value>soap:Sender</soap:Value><soap:Subcode>"
+          "<soap:Value>m:MessageTimeout</soap:Value></soap:Subcode></soap:Code><soap:Reason>"
+          '<soap:Text xml:lang="en">Sender Timeout</soap:Text></soap:Reason></soap:Fault></soap:Body></soap:Envelope>')
+AWS_QUERY = ('<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type>'
+             "<Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>8f1e</RequestId></ErrorResponse>")
+
+
+@pytest.mark.parametrize("body, code, message", [
+    (S3_DENIED, "AccessDenied", "Access Denied"),
+    (SOAP11, "INVALID_SESSION_ID", "INVALID_SESSION_ID: Invalid Session ID found in SessionHeader: Illegal Session"),
+    (SOAP12, "MessageTimeout", "Sender Timeout"),
+    (AWS_QUERY, "Throttling", "Rate exceeded"),
+    ("<error><code>E_QUOTA</code><message>Quota exceeded</message></error>", "E_QUOTA", "Quota exceeded"),
+])
+def test_xml_error_bodies(parse, body, code, message):
+    got = parse(body)
+    assert (got.form, got.error_code, got.message) == ("xml", code, message)
+    assert (got.error_type, got.status_code) == (None, None)  # AWS's <Type>Sender</Type> names no class
+
+
+def test_xml_soap11_server_fault_and_status_in_the_message(parse):
+    body = ('<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault>'
+            "<faultcode>s:Server</faultcode><faultstring>Upstream returned HTTP 502 Bad Gateway</faultstring>"
+            "</s:Fault></s:Body></s:Envelope>")
+    got = parse(body)
+    assert (got.form, got.error_code, got.status_code) == ("xml", "Server", 502)
+
+
+def test_xml_without_an_error_element_is_walked_like_json(parse):
+    got = parse("<response><status>404</status><msg>no such item</msg></response>")
+    assert (got.form, got.status_code, got.message) == ("xml", 404, "no such item")
+
+
+def test_xhtml_page_stays_html(parse):
+    page = ('<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
+            '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd"><html><head><title>503 Service Unavailable</title>'
+            "</head><body></body></html>")
+    assert (parse(page).form, parse(page).status_code) == ("html", 503)
+
+
+@pytest.mark.parametrize("body", [
+    "<Error><Code>AccessDenied</Code><Message>Access Denied</Error>",  # mismatched tag
+    "<Error><Code>A</Code></Error> trailing log text",
+    "<_InactiveRpcError of RPC that terminated with: oops>",
+    "<Error><Code>&undefined;</Code></Error>",
+])
+def test_malformed_xml_falls_back_to_text(parse, body):
+    assert parse(body).form == "text"
+
+
+BILLION_LAUGHS = ('<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n'
+                  + "".join(f' <!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">\n'
+                            for i in range(1, 10))
+                  + "]>\n<Error><Code>&lol9;</Code></Error>")
+
+
+def test_entity_bomb_is_never_expanded(parse):
+    start = time.perf_counter()
+    got = parse(BILLION_LAUGHS)
+    assert got.form == "text" and "lollollol" not in (got.message or "")
+    assert got.error_code is None
+    assert time.perf_counter() - start < 1.0
+
+
+def test_xml_reader_refuses_dtds_even_past_the_text_check(monkeypatch):
+    """The parser's own handlers refuse a DTD, an entity declaration and an external entity."""
+    from lens_core import parse_forms
+
+    monkeypatch.setattr(parse_forms, "_XML_REFUSED", ())
+    assert parse_forms.parse_xml(BILLION_LAUGHS) is None
+    external = ('<?xml version="1.0"?><!DOCTYPE e [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+                "<Error><Message>&x;</Message></Error>")
+    assert parse_forms.parse_xml(external) is None
+    assert parse_forms.parse_xml('<!DOCTYPE Error SYSTEM "http://example.invalid/e.dtd"><Error/>') is None
+
+
+def test_xml_size_and_node_caps(parse):
+    from lens_core import parse_forms
+
+    assert parse_forms.parse_xml("<a>" + "<b/>" * (parse_forms.XML_MAX_NODES + 1) + "</a>") is None
+    assert parse_forms.parse_xml("<a>" * 100 + "</a>" * 100) is None  # deeper than XML_MAX_DEPTH
+    assert parse("<Error><Message>" + "x" * parse_forms.XML_MAX_CHARS + "</Message></Error>").form == "text"
+
+
+def test_wrapped_json_body_still_reads(parse):
+    body = json.dumps({"error": {"code": "NotFound", "message": "The item was not found."}})
+    got = parse(json.dumps({"status": 404, "body": body}))
+    assert (got.form, got.status_code, got.error_code, got.message) == ("json", 404, "NotFound", "The item was not found.")
+
+
+# --- gRPC statuses -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, form, code, message", [
+    ('rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: connection refused"',
+     "text", "UNAVAILABLE", 'connection error: desc = "transport: Error while dialing: connection refused"'),
+    ("get user 42: rpc error: code = DeadlineExceeded desc = context deadline exceeded",
+     "text", "DEADLINE_EXCEEDED", "context deadline exceeded"),
+    ("rpc error: code = Canceled desc = context canceled", "text", "CANCELLED", "context canceled"),
+    ('<_InactiveRpcError of RPC that terminated with:\n\tstatus = StatusCode.UNAVAILABLE\n'
+     '\tdetails = "failed to connect to all addresses"\n\tdebug_error_string = "UNKNOWN:Error received"\n>',
+     "text", "UNAVAILABLE", "failed to connect to all addresses"),
+    ("<_Rendezvous of RPC that terminated with (StatusCode.RESOURCE_EXHAUSTED, Quota exceeded)>",
+     "text", "RESOURCE_EXHAUSTED", "Quota exceeded"),
+    ("io.grpc.StatusRuntimeException: PERMISSION_DENIED: caller lacks scope", "text", "PERMISSION_DENIED",
+     "caller lacks scope"),
+    ("io.grpc.StatusRuntimeException: DEADLINE_EXCEEDED: deadline exceeded after 9.99s\n"
+     "\tat io.grpc.stub.ClientCalls.toStatusRuntimeException(ClientCalls.java:268)",
+     "stacktrace", "DEADLINE_EXCEEDED", "deadline exceeded after 9.99s"),
+    ("Error: 14 UNAVAILABLE: No connection established\n"
+     "    at callErrorFromStatus (/app/node_modules/@grpc/grpc-js/build/src/call.js:31:19) {\n  code: 14,\n}",
+     "stacktrace", "UNAVAILABLE", "No connection established"),
+    ('Grpc.Core.RpcException: Status(StatusCode="Unavailable", Detail="Error starting gRPC call.", '
+     'DebugException="System.Net.Http.HttpRequestException: Connection refused")',
+     "text", "UNAVAILABLE", "Error starting gRPC call."),
+])
+def test_grpc_statuses(parse, text, form, code, message):
+    got = parse(text)
+    assert (got.form, got.error_code, got.message) == (form, code, message)
+    assert got.status_code is None  # a gRPC code is not an HTTP response: no status is invented
+
+
+def test_grpc_status_inside_a_python_traceback(parse):
+    text = ('Traceback (most recent call last):\n  File "/app/client.py", line 10, in call\n    stub.Get(req)\n'
+            "grpc._channel._InactiveRpcError: <_InactiveRpcError of RPC that terminated with:\n"
+            '\tstatus = StatusCode.RESOURCE_EXHAUSTED\n\tdetails = "Quota exceeded for quota metric"\n>\n')
+    got = parse(text)
+    assert (got.form, got.error_type, got.error_code) == ("traceback", "grpc._channel._InactiveRpcError",
+                                                          "RESOURCE_EXHAUSTED")
+    assert (got.message, got.status_code) == ("Quota exceeded for quota metric", None)
+
+
+def test_grpc_http_status_mapping():
+    from lens_core.parse_forms import GRPC_CODES, GRPC_HTTP_STATUS, grpc_code
+    from lens_core.parsing import GRPC_HTTP_STATUS as reexported
+
+    assert reexported is GRPC_HTTP_STATUS and set(GRPC_HTTP_STATUS) == set(GRPC_CODES) and len(GRPC_CODES) == 17
+    assert (GRPC_HTTP_STATUS["UNAVAILABLE"], GRPC_HTTP_STATUS["RESOURCE_EXHAUSTED"],
+            GRPC_HTTP_STATUS["CANCELLED"], GRPC_HTTP_STATUS["UNAUTHENTICATED"]) == (503, 429, 499, 401)
+    assert [grpc_code(n) for n in ("Unavailable", "DeadlineExceeded", "NOT_FOUND", "Canceled", "Nope")] == \
+        ["UNAVAILABLE", "DEADLINE_EXCEEDED", "NOT_FOUND", "CANCELLED", None]
+
+
+# --- hostile inputs for the new forms ---------------------------------------------------------------
+
+@pytest.mark.parametrize("value", [
+    "\tat " * 250_000,  # one megabyte line of frame starts
+    "java.lang.RuntimeException: boom\n" + "\tat a.b.C.d(C.java:1)\n" * 50_000,
+    "Error: x\n" + "    at " * 200_000,
+    "x.YException: m\n\tat a.b(C.java:1)\n" + "Caused by: x.YException: m\n" * 50_000,
+    "System.Exception: a" + " ---> System.Exception: b" * 50_000 + "\n   at X.Y()",
+    "Error: a\n    at f (x.js:1:1) {\n" + "  [cause]: Error: b\n" * 50_000,
+    "panic: " + "x\n" * 300_000,
+    "GET /" * 200_000, "x GET /" * 150_000, "401 (" * 200_000,
+    "rpc error: code = Unavailable desc = " * 30_000, "StatusCode.UNAVAILABLE" + "\n" * 1_000_000,
+    "14 UNAVAILABLE: " * 60_000,
+    "<a>" * 20_000 + "</a>" * 20_000, "<a>" + "<b/>" * 40_000 + "</a>", "<Error>" + "<" * 100_000,
+])
+def test_hostile_new_forms_finish_fast(parse, value):
+    start = time.perf_counter()
+    got = parse(value)
+    assert got.form in {"stacktrace", "xml", "text"}
+    assert got.message is None or len(got.message) <= 2000
+    assert time.perf_counter() - start < 1.0
