@@ -13,8 +13,9 @@ tags, the plugin's name, ids and numbers. The meaning text keeps the first and d
   "invalid session id", "com.x.ProvisionedThroughputExceededException" -> "provisioned throughput
   exceeded exception"); left out when it only names the transport that carried the status
   (HTTPError, HttpRequestException, ClientError): such a class is on every failure of its SDK.
-- message: the fingerprint's template without its placeholders and without the plugin's own name;
-  left out when it only restates the status ("400 Client Error: Bad Request for url").
+- message: the message masked as fingerprints mask it (but for quoted sentences, which SDKs quote from
+  the service), without placeholders or the plugin's own name; left out when it only restates the
+  status ("400 Client Error: Bad Request for url").
 
 `family_of_meaning` reads a failure family (auth, permission, throttled, ...) back from that text, so
 that a text always has one family; the clusterer keeps families apart (see clustering/agglomerative.py).
@@ -24,6 +25,9 @@ Both are pure functions of their inputs: the same event always gets the same tex
 from __future__ import annotations
 
 import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from lens_core.fingerprint import mask_message
@@ -36,7 +40,8 @@ _REASONS = {
     429: "Too Many Requests", 500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway",
     503: "Service Unavailable", 504: "Gateway Timeout",
 }
-MAX_MESSAGE_WORDS = 40  # the sense of a message is in its first sentence or two; the rest is detail
+MAX_MESSAGE_WORDS = 40
+INFER_STATUS_SHARE = 2 / 3  # a status is filled in from elsewhere only when most of its events agree  # the sense of a message is in its first sentence or two; the rest is detail
 _IDENTIFIER_WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _NAMESPACE = re.compile(r"[.#:/\\$]")
 _PLACEHOLDER = re.compile(r"<[A-Z]+>")
@@ -51,23 +56,69 @@ TRANSPORT_WORDS = frozenset(
 )
 
 
-def meaning_text(
+@dataclass(frozen=True)
+class Meaning:
+    """One parsed failure's meaning in parts: the status it states (HTTP, or a gRPC code's), the code or
+    class as words ('' for a transport class) and the message's words."""
+
+    status: int | None
+    code: str
+    message: str
+
+    @property
+    def body(self) -> str:
+        return ". ".join(part for part in (self.code, self.message) if part)
+
+
+def meaning_of(
     *,
     status_code: int | None,
     error_code: str | None,
     error_type: str | None,
-    message_template: str | None,
+    message: str | None,
     plugin: str | None,
-) -> str:
-    """The meaning of one parsed failure as text (see the module docstring); '' when it states nothing."""
+) -> Meaning:
+    """message: the parsed error message as it came (masking is done here)."""
     status = effective_status(status_code, error_code)
-    parts = (
-        code_words(error_code or error_type, plugin),
-        message_words(message_template, plugin, status),
-    )
-    said = ". ".join(part for part in parts if part)
-    phrase = status_phrase(status) if status is not None else ""
-    return f"{phrase}. {said}" if phrase and said else phrase or said
+    return Meaning(status, code_words(error_code or error_type, plugin), message_words(message, plugin, status))
+
+
+def meaning_text(meaning: Meaning) -> str:
+    """'403 Forbidden. insufficient scope. The request requires...'; '' when nothing is stated."""
+    phrase = status_phrase(meaning.status)
+    body = meaning.body
+    return f"{phrase}. {body}" if phrase and body else phrase or body
+
+
+def meaning_texts(meanings: Sequence[Meaning], weights: Sequence[float]) -> list[str]:
+    """The texts of a whole batch of failures, each read in the light of the others:
+
+    - a code seen with statuses of two or more failure families is a carrier, not a cause (an SDK's one
+      exception class for every HTTP error, "VssServiceException"), and is left out of every text;
+    - a failure without a status takes the status that the same words carry elsewhere in the batch, when
+      at least two thirds of those events agree (the JSON body states 403, the stack trace of the same
+      message does not): one message means one thing whatever form carried it.
+    `weights`: events per meaning. The result is a function of the batch as a set: order changes nothing.
+    """
+    families: dict[str, set[str]] = defaultdict(set)
+    for meaning in meanings:
+        if meaning.code and meaning.status is not None:  # families that a status states, not guessed ones
+            families[meaning.code].add(family_of_meaning(meaning_text(meaning)))
+    carriers = {code for code, seen in families.items() if len(seen) >= 2}
+    bare = [replace(m, code="") if m.code in carriers else m for m in meanings]
+    statuses: dict[str, Counter[int]] = defaultdict(Counter)
+    for meaning, weight in zip(bare, weights):
+        if meaning.status is not None and meaning.body:
+            statuses[meaning.body][meaning.status] += weight
+    return [meaning_text(_with_known_status(m, statuses)) for m in bare]
+
+
+def _with_known_status(meaning: Meaning, statuses: dict[str, Counter[int]]) -> Meaning:
+    seen = statuses.get(meaning.body) if meaning.status is None and meaning.body else None
+    if not seen:
+        return meaning
+    status, count = max(seen.items(), key=lambda item: (item[1], -item[0]))
+    return replace(meaning, status=status) if count >= INFER_STATUS_SHARE * sum(seen.values()) else meaning
 
 
 def effective_status(status_code: int | None, error_code: str | None) -> int | None:
@@ -102,18 +153,31 @@ def code_words(code: str | None, plugin: str | None = None) -> str:
     return " ".join(words)
 
 
-def message_words(template: str | None, plugin: str | None, status: int | None) -> str:
+def message_words(message: str | None, plugin: str | None, status: int | None) -> str:
     """The message's words without placeholders or the plugin's name; '' when it only restates the status."""
-    if not template:
+    if not message:
         return ""
-    text = _EMPTY_QUOTES.sub(" ", _PLACEHOLDER.sub(" ", mask_message(template)))
+    text = _EMPTY_QUOTES.sub(" ", _PLACEHOLDER.sub(" ", mask_message(_unquote_sentences(message))))
     words = text.split()[:MAX_MESSAGE_WORDS]
     own = _plugin_words(plugin)
     if own:
         words = [w for w in words if _letters(w) not in own]
     restated = set(_WORD.findall(status_phrase(status).lower())) if status is not None else set()
     content = [w for w in _WORD.findall(" ".join(words).lower()) if w not in TRANSPORT_WORDS | restated | own]
-    return " ".join(words) if len(content) >= 2 else ""
+    # With a status, one more word ("Bad Request for url") adds nothing; without one, a word is all there is.
+    return " ".join(words) if len(content) >= (2 if status is not None else 1) else ""
+
+
+_QUOTED_SENTENCE = re.compile(r"""(?<!\w)(['"])((?:(?!\1)[^\n]){12,400}?)\1(?!\w)""")
+
+
+def _unquote_sentences(message: str) -> str:
+    """A quoted sentence is what an SDK quotes from the service ('returned "The user does not have
+    sufficient permissions"'), not a value a user typed: its quotes go, so the fingerprint's mask keeps
+    its words. Shorter quoted texts (names, titles) stay quoted and masked."""
+    if "'" not in message and '"' not in message:
+        return message
+    return _QUOTED_SENTENCE.sub(lambda m: m.group(2) if len(m.group(2).split()) >= 4 else m.group(0), message)
 
 
 def _letters(word: str) -> str:
@@ -139,25 +203,28 @@ _STATUS_FAMILY = {
     423: "conflict", 429: "throttled", 502: "unavailable", 503: "unavailable", 504: "timeout",
 }
 _OVERRIDING = (
-    ("throttled", r"throttl|rate.?limit|too many requests|slow ?down|quota|request limit|requests per"),
-    ("timeout", r"timed? ?out|timeout|deadline exceeded"),
+    ("throttled", r"throttl\w*|rate.?limit\w*|too many requests|slow ?down|quota|request limit\w*|requests per"
+                  r"|usage limit|exceed\w* (?:the )?usage"),
+    ("timeout", r"timed? ?out|timeouts?|deadline exceeded"),
 )
+# Order matters where one message says two things: "does not exist or you do not have permission" is a
+# missing resource first; "getaddrinfo ENOTFOUND" a network failure, not a missing resource.
 _WORDED = (
-    ("auth", r"unauthori[sz]ed|unauthenticated|expired|revoked|invalid (?:token|session|credential|grant|auth)"
-             r"|bad credentials|sign ?in|authenticat"),
-    ("permission", r"forbidden|denied|permission|privilege|consent|not allowed|scope|not authori[sz]ed"),
-    ("not_found", r"not ?found|does not exist|no such|could not find|cannot find"),
-    ("conflict", r"conflict|locked|already exists|precondition|changed by someone|mergeable"),
-    ("too_large", r"too large|exceeds the maximum|too big|maximum context|payload"),
     ("network", r"connection (?:reset|refused|aborted|closed)|unreachable|name resolution|getaddrinfo|no such host"
-                r"|unknown host|certificate|ssl|tls|pkix|econn"),
+                r"|unknown ?host|certificate|ssl|tls|pkix|econn\w+|enotfound|eai_again"),
+    ("auth", r"unauthori[sz]ed|unauthenticated|expired|revoked|invalid (?:token|session|credential|grant|auth)\w*"
+             r"|bad credentials|sign ?in|authenticat\w*"),
+    ("not_found", r"not ?found|does not exist|no such|could not find|cannot find"),
+    ("permission", r"forbidden|denied|permissions?|privileges?|consent|not allowed|scopes?|not authori[sz]ed"),
+    ("conflict", r"conflict\w*|locked|already exists|precondition|changed by someone|mergeable"),
+    ("too_large", r"too large|exceeds the maximum|too big|maximum context|payload"),
     ("unavailable", r"unavailable|bad gateway|overloaded|try again later"),
     ("code_bug", r"null ?pointer|null ?reference|undefined|key ?error|type ?error|attribute ?error|none ?type"
                  r"|index ?(?:out of|error)"),
     ("bad_request", r"invalid|malformed|validation|bad request|parse|syntax|required|missing"),
 )
-_OVERRIDING_RE = tuple((family, re.compile(pattern)) for family, pattern in _OVERRIDING)
-_WORDED_RE = tuple((family, re.compile(pattern)) for family, pattern in _WORDED)
+_OVERRIDING_RE = tuple((family, re.compile(rf"\b(?:{pattern})\b")) for family, pattern in _OVERRIDING)
+_WORDED_RE = tuple((family, re.compile(rf"\b(?:{pattern})\b")) for family, pattern in _WORDED)
 _LEADING_STATUS = re.compile(r"^([1-5]\d\d)\b")
 
 

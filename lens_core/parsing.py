@@ -10,6 +10,7 @@ either: one odd row must not stop an ingest of a hundred thousand.
 
 from __future__ import annotations
 
+import ast
 import functools
 import html
 import json
@@ -41,6 +42,8 @@ from lens_core.schema import ParsedError
 
 log = logging.getLogger(__name__)
 
+# Bump when the parser reads different fields from the same skill_output (lens_core.versions says why).
+PARSER_VERSION = "p1"
 MAX_MESSAGE = 2000  # characters kept of a message
 MAX_DEPTH = 16  # nested JSON is walked no deeper than this ...
 MAX_NODES = 2000  # ... and through no more objects than this (wide or adversarial blobs)
@@ -86,7 +89,7 @@ _LOG_PREFIX = re.compile(
     r"(?:\[?(?:ERROR|ERR|WARN|WARNING|CRITICAL|FATAL|INFO|DEBUG)\]?:?\s+)?"  # level
     r"(?:\[([A-Za-z][A-Za-z _-]{0,30})\]:?\s*)?"  # [Plugin] tag (no digits: "[req-42]" is no plugin)
 )
-_LEADING_NAME = re.compile(r"^([A-Za-z_][\w.]{0,120})\s*(?:\(([1-5]\d\d)\))?\s*:\s*(.*)$", re.S)
+_LEADING_NAME = re.compile(r"^([A-Za-z_][\w.]{0,120})\s*(?:\(([1-5]\d\d)\))?\s*:(?!:)\s*(.*)$", re.S)
 _EXC_NAME = re.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Timeout|Fault|Failure|Exit|Interrupt)$")
 _CODE_NAME = re.compile(r"^(?:[A-Z][a-z0-9]+){2,}$|^[a-z]+(?:_[a-z]+)+$")  # ServiceUnavailable, invalid_grant
 
@@ -176,11 +179,28 @@ def _parse_text(text: str) -> dict[str, Any]:
 
 
 def _embedded_json(text: str) -> dict[str, Any] | None:
+    """The fields of an object that ends a text: JSON, or the repr of a Python dict, which Python SDKs
+    print into their messages ("Error code: 429 - {'error': {...}}", "The server responded with: {...}")."""
     start = text.find("{", 0, SCAN)
     if start <= 0 or not text.rstrip().endswith("}") or len(text) > 200_000:
         return None
     obj = _loads(text[start:])
+    if obj is None and "'" in text[start:]:
+        obj = _python_literal(text[start:])
     return _fields_from_json(obj) if isinstance(obj, dict) else None
+
+
+MAX_LITERAL = 20_000  # characters of a Python repr read with ast.literal_eval (it builds the whole object)
+
+
+def _python_literal(text: str) -> Any:
+    """ast.literal_eval for a short, shallow repr: it evaluates literals only (no code runs); None otherwise."""
+    if len(text) > MAX_LITERAL or text.count("{") + text.count("[") > 200:
+        return None
+    try:
+        return ast.literal_eval(text.strip())
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
 
 
 # --- Python tracebacks --------------------------------------------------------------------------
@@ -209,6 +229,9 @@ def _parse_traceback(text: str) -> dict[str, Any]:
     error_type, message = (match.group(1), match.group(2)) if match else (None, final)
     fields = _scan_text(message or "")
     fields.update(plugin=plugin or fields["plugin"], error_type=error_type, message=message)
+    embedded = _embedded_json(message) if message else None
+    if embedded:  # "openai.RateLimitError: Error code: 429 - {'error': {...}}": the body says more
+        fields.update({k: v for k, v in embedded.items() if v is not None and k != "error_type"})
     return fields
 
 
@@ -288,16 +311,21 @@ def _with_grpc(fields: dict[str, Any], text: str) -> dict[str, Any]:
 # lowest rank, then the first seen: {"error": {"code": ...}} beats a wrapper's {"code": ...}.
 _KEYS_BY_RANK = {
     "status_code": ("statuscode httpstatus httpstatuscode", "status httpcode responsecode"),
-    "error_code": ("errorcode", "code", "error"),
+    "error_code": ("errorcode", "code", "error", "tag"),  # tag: a tagged union's case (Dropbox's ".tag")
     "error_type": ("errortype exception exceptiontype exceptionclass", "type"),
-    "message": ("message msg errormessage", "detail details errordescription", "description", "title reason"),
+    "message": ("message msg errormessage", "detail details errordescription errorsummary errors", "description",
+                "title reason"),
     "plugin": ("plugin pluginname", "skill skillname", "service servicename"),
     "endpoint": ("endpoint", "url requesturl uri requesturi", "path"),
     "http_method": ("method httpmethod requestmethod", "verb"),
 }
 _FIELD_KEYS = {key: (field, rank) for field, ranks in _KEYS_BY_RANK.items()
                for rank, keys in enumerate(ranks) for key in keys.split()}
-_LIST_KEYS = frozenset({"error", "errors", "detail", "details"})  # lists worth opening (not Graph's "value" pages)
+# Lists worth opening: error lists, and the bodies wrappers carry ({"response": [{"errorCode": ...}]});
+# not Graph's "value" pages or other data lists.
+_LIST_KEYS = frozenset({"error", "errors", "detail", "details", "response", "body"})
+# Lists of plain messages: Jira's {"errorMessages": [...]}, {"errors": ["..."]}, {"messages": [...]}.
+_MESSAGE_LIST_KEYS = frozenset({"errors", "errormessages", "messages"})
 _KEY_CHARS = re.compile(r"[\s_.\-]")
 _STATUS_STR = re.compile(r"^\s*([1-5]\d\d)(?:\s|$)")
 _CODE_LIKE = re.compile(r"^[A-Za-z][\w.:-]{0,79}$")
@@ -383,8 +411,12 @@ class _Walk:
             if isinstance(value, dict):
                 if key in ("message", "msg") and isinstance(value.get("value"), str):
                     self.offer("message", key, value["value"], depth + 1)  # OData: {"lang", "value"}
+                if key == "errors":  # {"errors": {"field": "message"}}: field errors, each a message
+                    self._offer_first_text(value.values(), depth + 1)
                 self.visit(value, depth + 1)
             elif isinstance(value, list):
+                if key in _MESSAGE_LIST_KEYS:
+                    self._offer_first_text(value[:5], depth)
                 if key in _LIST_KEYS:
                     self.visit(value, depth)
             elif isinstance(value, str) and _may_be_json(value):
@@ -395,6 +427,13 @@ class _Walk:
                     self.offer(None, key, value, depth)
             elif key in _FIELD_KEYS:  # the rest name nothing lens reads: no call for them
                 self.offer(None, key, value, depth)
+
+    def _offer_first_text(self, values: Any, depth: int) -> None:
+        """The first non-empty string among a container's values, as a message ranked below a "message"
+        key's: a list or map of messages states the error when nothing else does."""
+        text = next((v for v in islice(values, 20) if isinstance(v, str) and v.strip()), None)
+        if text is not None:
+            self.offer("message", "detail", text, depth)
 
     def offer(self, field: str | None, key: str, value: Any, depth: int) -> None:
         spec = _FIELD_KEYS.get(key)

@@ -32,6 +32,7 @@ from lens_core.clustering.registry import CLUSTERERS, DEFAULT_CLUSTERER, make_cl
 from lens_core.config import Settings
 from lens_core.embeddings import Embedder, get_embedder
 from lens_core.errors import ConfigError, InputError, LensError
+from lens_core.ingest.message_patterns import refresh_if_needed
 from lens_core.liveness import beating, owner_id
 from lens_core.reductions import reduce_cached
 from lens_core.results import RunOutcome, build_results, versions
@@ -200,6 +201,7 @@ def _run(
 ) -> RunOutcome:
     clock, counts, notes = Clock(on_start=_beat(engine, run_id)), {}, []
     with clock.stage("load", progress):
+        refresh_if_needed(engine=engine, stored_events=0)  # patterns of another parser or miner version
         events = queries.load_events_frame(engine=engine)
         if events.empty:
             raise InputError("no events stored yet: run `lens ingest FILE` (or `lens sample`) first")

@@ -18,6 +18,7 @@ from lens_core.describe.titles import distinct_titles
 from lens_core.fingerprint import FINGERPRINT_VERSION
 from lens_core.schema import ClusterDigest
 from lens_core.storage.models import ClusterRow, ClusterSummaryRow
+from lens_core.versions import message_pattern_version
 
 NOISE = -1
 SILHOUETTE_SAMPLE = 3000
@@ -45,7 +46,8 @@ class RunOutcome:
 
 
 def versions() -> dict[str, str]:
-    found = {"python": platform.python_version(), "fingerprint": FINGERPRINT_VERSION}
+    found = {"python": platform.python_version(), "fingerprint": FINGERPRINT_VERSION,
+             "message_pattern": message_pattern_version()}
     for name in _PACKAGES:
         try:
             found[name] = metadata.version(name)

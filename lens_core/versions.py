@@ -8,7 +8,7 @@ the pattern's hash covers all three (message_pattern_version). Bump:
 
 - PARSER_VERSION when lens_core.parsing reads a different message (or other fields) from the same
   skill_output: stored patterns are then re-mined on the next ingest (or refresh), never silently
-  regrouped under the old version's name. (It lives here, not in parsing.py, until the parser owns it.)
+  regrouped under the old version's name.
 - MINER_VERSION (lens_core.templates) when the miner groups the same templates differently.
 - FINGERPRINT_VERSION (lens_core.fingerprint) when the mask table changes; it also renames fingerprints.
 """
@@ -16,9 +16,8 @@ the pattern's hash covers all three (message_pattern_version). Bump:
 from __future__ import annotations
 
 from lens_core.fingerprint import FINGERPRINT_VERSION
+from lens_core.parsing import PARSER_VERSION
 from lens_core.templates import MINER_VERSION
-
-PARSER_VERSION = "p1"
 
 __all__ = ["FINGERPRINT_VERSION", "MINER_VERSION", "PARSER_VERSION", "message_pattern_version"]
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Callable
 
 import numpy as np
@@ -24,7 +25,7 @@ import pandas as pd
 
 from lens_core.choices import DEFAULT_VIEW  # noqa: F401  (re-exported beside the registry)
 from lens_core.errors import ConfigError
-from lens_core.meaning import meaning_text
+from lens_core.meaning import Meaning, meaning_of, meaning_texts
 from lens_core.meaning import status_phrase as meaning_status_phrase
 
 # Raw skill_output can be a whole HTML page; the model reads 256 word pieces anyway.
@@ -73,23 +74,22 @@ def _error_text(plugin: object, status: object, code: object, template: object) 
 
 
 def cause_view(events: pd.DataFrame) -> pd.Series:
-    """The meaning text of each event's parsed error (lens_core.meaning.meaning_text)."""
-    columns = (events["status_code"], events["error_code"], events["error_type"], events["message_template"],
+    """The meaning text of each event's parsed error, read across the batch (lens_core.meaning)."""
+    columns = (events["status_code"], events["error_code"], events["error_type"], events["error_message"],
                events["plugin"])
-    rows = zip(*(column.to_numpy(dtype=object, na_value=None) for column in columns))
-    texts: dict[tuple[object, ...], str] = {}  # one text per distinct parsed error, as in error_view
-    return pd.Series(
-        [texts[row] if row in texts else texts.setdefault(row, _cause_text(*row)) for row in rows],
-        index=events.index, dtype=object,
-    ).astype(str)
+    rows = list(zip(*(column.to_numpy(dtype=object, na_value=None) for column in columns)))
+    counts = Counter(rows)  # one meaning per distinct parsed error, weighted by its events
+    distinct = sorted(counts, key=repr)
+    texts = dict(zip(distinct, meaning_texts([_meaning(*row) for row in distinct], [counts[r] for r in distinct])))
+    return pd.Series([texts[row] for row in rows], index=events.index, dtype=object).astype(str)
 
 
-def _cause_text(status: object, code: object, error_type: object, template: object, plugin: object) -> str:
-    return meaning_text(
+def _meaning(status: object, code: object, error_type: object, message: object, plugin: object) -> Meaning:
+    return meaning_of(
         status_code=None if status is None or pd.isna(status) else int(status),  # type: ignore[arg-type]
         error_code=code if isinstance(code, str) else None,
         error_type=error_type if isinstance(error_type, str) else None,
-        message_template=template if isinstance(template, str) else None,
+        message=message if isinstance(message, str) else None,
         plugin=plugin if isinstance(plugin, str) else None,
     )
 

@@ -29,7 +29,10 @@ def _assigned(engine, run_id: int) -> pd.DataFrame:
 def test_new_events_join_the_cluster_of_their_cause_and_misfits_are_novel(engine, settings: Settings) -> None:
     first, later, causes = _split_sample()
     ingest_records(first, engine=engine)
-    outcome = process(engine=engine, settings=settings, options=ProcessOptions(embedder="hashing"))
+    # Density clusters of the error view hold each cause of the sample in one cluster: the test is about
+    # where new events go, so it starts from clusters whose home per cause is unambiguous.
+    options = ProcessOptions(embedder="hashing", algorithm="hdbscan", view="error")
+    outcome = process(engine=engine, settings=settings, options=options)
     before = _assigned(engine, outcome.run_id)
     misfit = {"evaluation_id": "odd-1", "customer_prompt": "order pizza",
               "skill_output": "Zebra crossing quantum flux capacitor overheated on Mars rover"}

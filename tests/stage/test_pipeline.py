@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
@@ -50,10 +52,9 @@ def test_process_stores_a_complete_run(loaded, settings: Settings) -> None:
 
 
 def test_reclustering_reuses_embeddings_and_reductions(loaded, settings: Settings) -> None:
-    first = process(engine=loaded, settings=settings, options=ProcessOptions(embedder="hashing"))
-    second = process(
-        engine=loaded, settings=settings, options=ProcessOptions(embedder="hashing", min_cluster_size=40)
-    )
+    umap = ProcessOptions(embedder="hashing", algorithm="hdbscan", view="error")  # the default reduces nothing
+    first = process(engine=loaded, settings=settings, options=umap)
+    second = process(engine=loaded, settings=settings, options=replace(umap, min_cluster_size=40))
     assert first.counts["embedded"] > 0
     assert second.counts["embedded"] == 0
     assert second.counts["reduction_reused"] and second.counts["map_reused"]
