@@ -122,8 +122,10 @@ class Corpus:
         started = time.perf_counter()
         outcome = process(engine=engine, settings=self.settings, options=options, embedder=self.embedder)
         seconds = time.perf_counter() - started
-        labels = queries.assignments_frame(engine=engine, run_id=outcome.run_id).set_index("evaluation_id")["cluster_id"]
-        titles = [row.summary for row in queries.clusters_of_run(engine=engine, run_id=outcome.run_id, include_noise=False)]
+        frame = queries.assignments_frame(engine=engine, run_id=outcome.run_id)
+        labels = frame.set_index("evaluation_id")["cluster_id"]
+        clusters = queries.clusters_of_run(engine=engine, run_id=outcome.run_id, include_noise=False)
+        titles = [row.summary for row in clusters]
         return labels, titles, seconds
 
 

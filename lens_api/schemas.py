@@ -121,7 +121,8 @@ class ProcessIn(BaseModel):
 
     algorithm: Literal[CLUSTERER_NAMES] = Field(  # type: ignore[valid-type]
         DEFAULT_CLUSTERER, description="agglomerative: deterministic, by cause; hdbscan, kmeans: on UMAP")
-    view: Literal[VIEW_NAMES] = Field(DEFAULT_VIEW, description="cause finds causes, intent who is hurt")  # type: ignore[valid-type]
+    view: Literal[VIEW_NAMES] = Field(  # type: ignore[valid-type]
+        DEFAULT_VIEW, description="cause finds causes, intent who is hurt")
     distance_threshold: float | None = Field(
         None, gt=0, le=10, description="agglomerative: where the tree is cut (lower: finer clusters)")
     embedder: Literal["minilm", "minilm-onnx", "openai", "hashing"] | None = Field(None, description="Default: EMBEDDING_BACKEND")

@@ -111,11 +111,13 @@ def ingest(
 @app.command()
 def process(
     algorithm: Annotated[Algorithm, typer.Option(
-        help="agglomerative: deterministic, by cause; hdbscan / kmeans: on a UMAP reduction")] = Algorithm[DEFAULT_CLUSTERER],
+        help="agglomerative: deterministic, by cause; hdbscan / kmeans: on a UMAP reduction",
+    )] = Algorithm[DEFAULT_CLUSTERER],
     min_cluster_size: Annotated[Optional[int], typer.Option(min=2)] = None,
     min_samples: Annotated[Optional[int], typer.Option(min=1)] = None,
     k: Annotated[Optional[int], typer.Option(min=2, help="K-Means clusters (automatic when left out)")] = None,
-    view: Annotated[View, typer.Option(help="What to embed: cause finds causes, intent who is hurt")] = View[DEFAULT_VIEW],
+    view: Annotated[View, typer.Option(
+        help="What to embed: cause finds causes, intent who is hurt")] = View[DEFAULT_VIEW],
     distance_threshold: Annotated[Optional[float], typer.Option(
         min=0.01, help="agglomerative: where the tree is cut (lower: more, finer clusters)")] = None,
     embedder: Annotated[Optional[EmbedderName], typer.Option(help="Default: EMBEDDING_BACKEND")] = None,

@@ -29,6 +29,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from http import HTTPStatus
 
 from lens_core.fingerprint import mask_message
 from lens_core.parsing import GRPC_HTTP_STATUS
@@ -40,8 +41,8 @@ _REASONS = {
     429: "Too Many Requests", 500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway",
     503: "Service Unavailable", 504: "Gateway Timeout",
 }
-MAX_MESSAGE_WORDS = 40
-INFER_STATUS_SHARE = 2 / 3  # a status is filled in from elsewhere only when most of its events agree  # the sense of a message is in its first sentence or two; the rest is detail
+MAX_MESSAGE_WORDS = 40  # the sense of a message is in its first sentence or two; the rest is detail
+INFER_STATUS_SHARE = 2 / 3  # a status is filled in from elsewhere only when most of its events agree
 _IDENTIFIER_WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _NAMESPACE = re.compile(r"[.#:/\\$]")
 _PLACEHOLDER = re.compile(r"<[A-Z]+>")
@@ -131,10 +132,17 @@ def effective_status(status_code: int | None, error_code: str | None) -> int | N
 
 
 def status_phrase(code: int | None) -> str:
-    """'401 Unauthorized' for 401; '' when there is no status."""
+    """'401 Unauthorized' for 401 ('402 Payment Required' from the standard's list); '' for no status."""
     if code is None:
         return ""
-    return f"{code} {_REASONS.get(code, '')}".strip()
+    return f"{code} {_REASONS.get(code) or _standard_phrase(code)}".strip()
+
+
+def _standard_phrase(code: int) -> str:
+    try:
+        return HTTPStatus(code).phrase
+    except ValueError:  # 499, 524...: a code outside the standard has no phrase
+        return ""
 
 
 @lru_cache(maxsize=65_536)

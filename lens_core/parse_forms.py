@@ -151,7 +151,9 @@ _CHAIN_MARKERS = (re.compile(r"^Caused by: (.*)$"),  # JVM (top level only: an i
 _TRAILER_CODE = re.compile(r"^[ \t]+code: ['\"]([^'\"\n]{1,100})['\"],?$")  # Node: code: 'ENOTFOUND',
 _TRAILER_STATUS = re.compile(r"^[ \t]+status(?:Code)?: ([1-5]\d\d),?$")  # Node: status: 404,
 _GENERIC = frozenset({"", "null", "none", "nil", "undefined", "error", "exception", "unknown", "unknown error",
-                      "an error occurred", "an error occurred.", "an error has occurred", "internal error"})
+                      "an error occurred", "an error occurred.", "an error has occurred", "internal error",
+                      # .NET's default messages of OperationCanceledException and TaskCanceledException
+                      "the operation was canceled.", "a task was canceled."})
 
 
 def _generic(message: str) -> bool:

@@ -34,13 +34,13 @@ from lens_core.embeddings import Embedder, get_embedder
 from lens_core.errors import ConfigError, InputError, LensError
 from lens_core.ingest.message_patterns import refresh_if_needed
 from lens_core.liveness import beating, owner_id
+from lens_core.meaning import family_of_meaning
 from lens_core.reductions import reduce_cached
 from lens_core.results import RunOutcome, build_results, versions
 from lens_core.sampled_fit import extend_to_all, represented_weights, sample_indices
 from lens_core.storage import queries
 from lens_core.storage.models import PipelineRun, utcnow
 from lens_core.vectors import embed_cached
-from lens_core.meaning import family_of_meaning
 from lens_core.views import DEFAULT_VIEW, VIEWS, build_view, distinct_texts
 
 log = logging.getLogger(__name__)

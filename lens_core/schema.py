@@ -110,6 +110,12 @@ class ClusterDigest:
     # The cluster's message patterns: its fingerprints' templates after template mining
     # (lens_core.templates), "<*>" where mined variables were, with event counts, most frequent first.
     patterns: list[Count] = field(default_factory=list)
+    # What holds the cluster together and what it absorbed: the surface forms of its errors (json,
+    # stacktrace, xml, html, text...), its most common meaning texts (the cause view's text) and the
+    # failure families those texts state (lens_core.meaning); several families mean a mixed cluster.
+    forms: list[Count] = field(default_factory=list)
+    meanings: list[Count] = field(default_factory=list)
+    families: list[Count] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

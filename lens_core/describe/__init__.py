@@ -31,7 +31,8 @@ __all__ = [
     "pick_representatives",
 ]
 
-_COUNT_FIELDS = ("plugins", "endpoints", "status_codes", "error_codes", "error_types", "tenants", "patterns")
+_COUNT_FIELDS = ("plugins", "endpoints", "status_codes", "error_codes", "error_types", "tenants", "patterns",
+                 "forms", "meanings", "families")
 
 
 def digest_to_dict(digest: ClusterDigest) -> dict[str, Any]:

@@ -54,7 +54,8 @@ def _loaded(url: str) -> Iterator[str]:
     events, _ = generate(300, seed=11)
     ingest_records([EXAMPLE, *events], engine=engine)
     process(engine=engine, settings=make_settings(url),
-            options=ProcessOptions(embedder="hashing", min_cluster_size=5, min_samples=3))
+            options=ProcessOptions(embedder="hashing", algorithm="hdbscan", view="error", min_cluster_size=5,
+                                   min_samples=3))
     engine.dispose()
     yield url
 

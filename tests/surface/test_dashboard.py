@@ -144,28 +144,39 @@ def test_a_file_without_valid_rows_or_unreadable_is_explained(app: AppTest) -> N
 
 
 def test_sample_data_runs_and_rerun_with_changed_sliders_reuses_the_reduction(app: AppTest, db_path: Path) -> None:
-    load_and_run(app)
+    load_and_run(app)  # the default: agglomerative clusters of the cause view
     first = app.success[0].value
     assert first.startswith("Run 1:")
     assert len(app.get("plotly_chart")) == 1  # the map
     assert app.metric[0].label.startswith("Clusters") and app.metric[0].value != "no run yet"
+    assert app.slider(key="clusters_min_cluster_size").disabled  # an HDBSCAN setting
 
+    app.slider(key="clusters_distance_threshold").set_value(0.9)
+    app.button(key="clusters_run").click().run()
+    no_exception(app)
+    engine = open_engine(f"sqlite:///{db_path}")
+    run = queries.get_run(engine=engine, run_id=2)
+    assert run.algorithm == "agglomerative" and run.parameters["distance_threshold"] == 0.9
+    assert run.counts["embeddings_cached"] == run.counts["unique_texts"]  # nothing embedded again
+    assert run.n_clusters >= queries.get_run(engine=engine, run_id=1).n_clusters  # a finer cut
+
+    app.radio(key="clusters_algorithm").set_value("hdbscan").run()  # enables its sliders, as in a browser
     app.slider(key="clusters_min_cluster_size").set_value(40)
     app.slider(key="clusters_min_samples").set_value(10)
     app.button(key="clusters_run").click().run()
+    app.slider(key="clusters_min_cluster_size").set_value(30)
+    app.button(key="clusters_run").click().run()
     no_exception(app)
-    assert app.success[0].value.startswith("Run 2:") and "reused stored reduction: True" in app.success[0].value
-    engine = open_engine(f"sqlite:///{db_path}")
-    run = queries.get_run(engine=engine, run_id=2)
-    assert (run.parameters["min_cluster_size"], run.parameters["min_samples"]) == (40, 10)
-    assert run.counts["embeddings_cached"] == run.counts["unique_texts"]  # nothing embedded again
+    assert app.success[0].value.startswith("Run 4:") and "reused stored reduction: True" in app.success[0].value
+    run = queries.get_run(engine=engine, run_id=4)
+    assert (run.parameters["min_cluster_size"], run.parameters["min_samples"]) == (30, 10)
 
-    app.radio(key="clusters_algorithm").set_value("kmeans").run()  # enables the K controls, as in a browser
+    app.radio(key="clusters_algorithm").set_value("kmeans").run()  # enables the K controls
     app.toggle(key="clusters_auto_k").set_value(False).run()
     app.slider(key="clusters_k").set_value(5)
     app.button(key="clusters_run").click().run()
     no_exception(app)
-    assert app.success[0].value.startswith("Run 3: 5 clusters")
+    assert app.success[0].value.startswith("Run 5: 5 clusters")
 
 
 def test_open_a_cluster_label_it_and_see_the_label_everywhere(
@@ -244,7 +255,7 @@ def test_overview_runs_and_export_pages(app: AppTest, downloads: Callable[[objec
     assert len(app.get("plotly_chart")) == 5  # plugin, status code, error type, timeline, cluster sizes
 
     # a second run, so there is a choice to make on the Runs page
-    open_page(app, "clusters").slider(key="clusters_min_cluster_size").set_value(60)
+    open_page(app, "clusters").slider(key="clusters_distance_threshold").set_value(1.0)
     app.button(key="clusters_run").click().run()
     open_page(app, "runs")
     no_exception(app)
@@ -259,7 +270,8 @@ def test_overview_runs_and_export_pages(app: AppTest, downloads: Callable[[objec
     ids = [cluster["cluster_id"] for cluster in summaries["clusters"]]
     assert summaries["run_id"] == 1 and ids and -1 not in ids[:-1]  # noise, when a run has any, comes last
     events = list(csv.DictReader(io.StringIO(downloads(app.download_button(key="export_events")).decode())))
-    assert len(events) == 3000 and set(events[0]) == {"evaluation_id", "fingerprint", "cluster_id", "run_id"}
+    assert len(events) == 3000
+    assert set(events[0]) == {"evaluation_id", "fingerprint", "message_pattern", "cluster_id", "run_id"}
     cluster_csv = list(csv.DictReader(io.StringIO(downloads(app.download_button(key="export_csv")).decode())))
     assert len(cluster_csv) == len(summaries["clusters"])
     assert downloads(app.download_button(key="export_md")).decode().startswith("# lens report: run 1")
@@ -270,7 +282,8 @@ def test_a_run_with_only_noise_or_too_little_data_is_explained(app: AppTest, db_
     from lens_core.samples import generate
 
     ingest_records(generate(40, seed=1)[0], engine=open_engine(f"sqlite:///{db_path}"))
-    open_page(app, "clusters").slider(key="clusters_min_cluster_size").set_value(200)
+    open_page(app, "clusters").radio(key="clusters_algorithm").set_value("hdbscan").run()  # the one with noise
+    app.slider(key="clusters_min_cluster_size").set_value(200)
     app.button(key="clusters_run").click().run()
     no_exception(app)
     assert any("every event in noise" in w.value for w in app.warning)

@@ -387,3 +387,32 @@ def test_a_run_never_shows_two_clusters_with_one_title():
     assert len({s.summary for s in summaries.values()}) == 1  # the summarizer alone repeats itself
     titles = distinct_titles({label: s.summary for label, s in summaries.items()}, digests, max_length=80)
     assert len(set(titles.values())) == 4
+
+
+# --- what holds a cluster together -----------------------------------------------------------------
+
+
+def test_summary_says_what_holds_the_cluster_together_and_what_it_absorbed():
+    digest = _digest(300, statuses=[("401", 200)], plugins=[("GitHub", 200), ("GitLab", 100)],
+                     forms=[Count("json", 150), Count("stacktrace", 100), Count("text", 50)],
+                     meanings=[Count("401 Unauthorized. Bad credentials", 120)], families=[Count("auth", 300)])
+    root_cause = _summary(digest).root_cause
+    assert 'Held together by expired or missing credentials: "401 Unauthorized. Bad credentials" (40%).' in root_cause
+    assert "It absorbs 3 forms (json 50%, stacktrace 33%, text 17%) from 2 plugins." in root_cause
+    assert "Mixed" not in root_cause
+
+
+def test_a_cluster_whose_events_disagree_on_the_family_is_flagged_mixed():
+    digest = _digest(100, statuses=[("403", 60), ("401", 40)], meanings=[Count("403 Forbidden. scope", 60)],
+                     families=[Count("permission", 60), Count("auth", 40)])
+    assert ("Mixed: its events disagree on the failure family (a missing permission 60%, expired or missing "
+            "credentials 40%)") in _summary(digest).root_cause
+
+
+def test_a_neighbour_with_the_same_status_code_and_family_is_named_a_merge_candidate():
+    def twin(label, code="insufficient_scope"):
+        return _digest(100, label=label, statuses=[("403", 90)], codes=[(code, 90)],
+                       families=[Count("permission", 95)])
+    assert ("Its dominant status, code and family are also those of cluster 4: a candidate to merge."
+            in _summary(twin(3), neighbours=[twin(4), twin(5, code="other")]).root_cause)
+    assert "candidate to merge" not in _summary(twin(3), neighbours=[twin(5, code="other")]).root_cause

@@ -768,3 +768,64 @@ def test_hostile_new_forms_finish_fast(parse, value):
     assert got.form in {"stacktrace", "xml", "text"}
     assert got.message is None or len(got.message) <= 2000
     assert time.perf_counter() - start < 1.0
+
+
+# --- messages in lists and maps, wrapper bodies, tagged unions, Python reprs -----------------------
+
+
+@pytest.mark.parametrize(("blob", "expected"), [
+    ('{"errorMessages": ["Rate limit exceeded."], "errors": {}}', {"message": "Rate limit exceeded."}),
+    ('{"status": 400, "body": {"errorMessages": [], "errors": {"customfield_10020": "Field cannot be set."}}}',
+     {"status_code": 400, "message": "Field cannot be set."}),
+    ('{"http_status": 401, "response": [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]}',
+     {"status_code": 401, "error_code": "INVALID_SESSION_ID", "message": "Session expired or invalid"}),
+    ('{"errors": "[API] This action requires merchant approval for write_orders scope."}',
+     {"message": "[API] This action requires merchant approval for write_orders scope."}),
+    ('{"error_summary": "path/not_found/..", "error": {".tag": "path", "path": {".tag": "not_found"}}}',
+     {"error_code": "not_found", "message": "path/not_found/.."}),
+    # a "message" key still wins over a list of messages
+    ('{"error": {"code": "X", "message": "the message"}, "errors": ["another"]}',
+     {"error_code": "X", "message": "the message"}),
+])
+def test_messages_from_lists_maps_and_wrapper_bodies(parse, blob: str, expected: dict) -> None:
+    parsed = parse(blob)
+    assert {name: getattr(parsed, name) for name in expected} == expected
+
+
+def test_a_python_dict_repr_ending_a_traceback_message_is_read(parse) -> None:
+    parsed = parse(
+        "Traceback (most recent call last):\n  File \"/opt/tools/chat.py\", line 9, in ask\n    client.create()\n"
+        "openai.BadRequestError: Error code: 400 - {'error': {'message': \"This model's maximum context length "
+        "is 8192 tokens.\", 'type': 'invalid_request_error', 'param': 'messages', 'code': 'context_length_exceeded'}}"
+    )
+    assert parsed.form == "traceback" and parsed.error_type == "openai.BadRequestError"
+    assert parsed.status_code == 400 and parsed.error_code == "context_length_exceeded"
+    assert parsed.message == "This model's maximum context length is 8192 tokens."
+    slack = parse("SlackApiError: The request to the API failed. The server responded with: "
+                  "{'ok': False, 'error': 'not_in_channel'}")
+    assert slack.error_code == "not_in_channel"
+
+
+def test_python_reprs_are_read_as_literals_only_and_bounded(parse) -> None:
+    for hostile in ("failed: {'a': __import__('os').system('true')}", "failed: {" + "{" * 5000 + "}",
+                    "failed: {'x': '" + "y" * 50_000 + "'}"):
+        assert parse(hostile).form == "text"  # nothing evaluated, nothing raised
+
+
+def test_a_cpp_scope_is_no_leading_error_name(parse) -> None:
+    parsed = parse("AppleCamIn::wakeEventHandlerThread")
+    assert parsed.error_code is None and parsed.message == "AppleCamIn::wakeEventHandlerThread"
+
+
+def test_a_dotnet_chain_whose_inner_messages_are_framework_defaults_keeps_the_outer_message(parse) -> None:
+    parsed = parse(
+        "System.Threading.Tasks.TaskCanceledException: The request was canceled due to the configured "
+        "HttpClient.Timeout of 100 seconds elapsing.\n"
+        " ---> System.TimeoutException: The operation was canceled.\n"
+        " ---> System.Threading.Tasks.TaskCanceledException: The operation was canceled.\n"
+        "   --- End of inner exception stack trace ---\n"
+        "   at System.Net.Http.HttpClient.HandleFailure(Exception e, Boolean telemetryStarted)\n"
+        "   at Contoso.Crm.Client.GetAsync(String path) in D:\\src\\Client.cs:line 88"
+    )
+    assert parsed.form == "stacktrace" and parsed.error_type == "System.Threading.Tasks.TaskCanceledException"
+    assert parsed.message.startswith("The request was canceled due to the configured HttpClient.Timeout")
