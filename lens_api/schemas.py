@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lens_core.choices import CLUSTERER_NAMES, DEFAULT_CLUSTERER, DEFAULT_VIEW, VIEW_NAMES
+from lens_core.choices import CLUSTERER_NAMES, DEFAULT_VIEW, VIEW_NAMES
 from lens_core.stats import finite
 from lens_core.storage.models import PipelineJob, PipelineRun
 
@@ -119,8 +119,9 @@ class ProcessIn(BaseModel):
     # strict: `true` is no number of neighbours, and "5" no cluster size; typos in names are refused too.
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    algorithm: Literal[CLUSTERER_NAMES] = Field(  # type: ignore[valid-type]
-        DEFAULT_CLUSTERER, description="agglomerative: deterministic, by cause; hdbscan, kmeans: on UMAP")
+    algorithm: Literal[CLUSTERER_NAMES] | None = Field(  # type: ignore[valid-type]
+        None, description="agglomerative: deterministic, by cause; hdbscan, kmeans: on UMAP. "
+                          "Default: agglomerative for the cause view, hdbscan for the others")
     view: Literal[VIEW_NAMES] = Field(  # type: ignore[valid-type]
         DEFAULT_VIEW, description="cause finds causes, intent who is hurt")
     distance_threshold: float | None = Field(

@@ -16,7 +16,7 @@ from enum import Enum
 import click
 import typer
 
-from lens_core.choices import CLUSTERER_NAMES, DEFAULT_CLUSTERER, DEFAULT_VIEW, VIEW_NAMES
+from lens_core.choices import CLUSTERER_NAMES, DEFAULT_VIEW, VIEW_NAMES
 from lens_core.config import Settings, configure_logging, get_settings
 from lens_core.errors import InputError, LensError
 
@@ -110,9 +110,10 @@ def ingest(
 
 @app.command()
 def process(
-    algorithm: Annotated[Algorithm, typer.Option(
-        help="agglomerative: deterministic, by cause; hdbscan / kmeans: on a UMAP reduction",
-    )] = Algorithm[DEFAULT_CLUSTERER],
+    algorithm: Annotated[Optional[Algorithm], typer.Option(
+        help="agglomerative: deterministic, by cause; hdbscan / kmeans: on a UMAP reduction "
+             "[default: agglomerative for the cause view, hdbscan for the others]",
+    )] = None,
     min_cluster_size: Annotated[Optional[int], typer.Option(min=2)] = None,
     min_samples: Annotated[Optional[int], typer.Option(min=1)] = None,
     k: Annotated[Optional[int], typer.Option(min=2, help="K-Means clusters (automatic when left out)")] = None,
@@ -137,7 +138,7 @@ def process(
 
     settings, engine = _context()
     options = ProcessOptions.from_settings(
-        settings, algorithm=algorithm.value, min_cluster_size=min_cluster_size, min_samples=min_samples, k=k,
+        settings, algorithm=algorithm.value if algorithm else None, min_cluster_size=min_cluster_size, min_samples=min_samples, k=k,
         view=view.value, embedder=embedder.value if embedder else None, umap_neighbors=umap_neighbors, umap_min_dist=umap_min_dist,
         distance_threshold=distance_threshold,
         random_state=seed, assign_noise=assign_noise, fit_sample=fit_sample,

@@ -17,9 +17,10 @@ tags, the plugin's name, ids and numbers. The meaning text keeps the first and d
   the service), without placeholders or the plugin's own name; left out when it only restates the
   status ("400 Client Error: Bad Request for url").
 
-`family_of_meaning` reads a failure family (auth, permission, throttled, ...) back from that text, so
-that a text always has one family; the clusterer keeps families apart (see clustering/agglomerative.py).
-Both are pure functions of their inputs: the same event always gets the same text and family.
+`meaning_texts` reads a whole batch at once (carrier codes dropped, missing statuses filled from the same
+words elsewhere: see its docstring); the batch's texts do not depend on its order. `family_of_meaning`
+reads a failure family (auth, permission, throttled, ...) back from a text, so that a text always has
+one family; the clusterer keeps families apart (see clustering/agglomerative.py).
 """
 
 from __future__ import annotations

@@ -28,20 +28,20 @@ from lens_core.clustering.agglomerative import (
     DEFAULT_MAX_POINTS,
     family_features,
 )
-from lens_core.clustering.registry import CLUSTERERS, DEFAULT_CLUSTERER, make_clusterer
+from lens_core.choices import default_clusterer
+from lens_core.clustering.registry import CLUSTERERS, make_clusterer
 from lens_core.config import Settings
 from lens_core.embeddings import Embedder, get_embedder
 from lens_core.errors import ConfigError, InputError, LensError
 from lens_core.ingest.message_patterns import refresh_if_needed
 from lens_core.liveness import beating, owner_id
-from lens_core.meaning import family_of_meaning
 from lens_core.reductions import reduce_cached
 from lens_core.results import RunOutcome, build_results, versions
 from lens_core.sampled_fit import extend_to_all, represented_weights, sample_indices
 from lens_core.storage import queries
 from lens_core.storage.models import PipelineRun, utcnow
 from lens_core.vectors import embed_cached
-from lens_core.views import DEFAULT_VIEW, VIEWS, build_view, distinct_texts
+from lens_core.views import DEFAULT_VIEW, VIEWS, build_view, distinct_texts, families_of
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +54,8 @@ STAGES = ("load", "embed", "reduce", "cluster", "map", "describe", "store")
 class ProcessOptions:
     """Everything a run depends on; stored with the run so it can be reproduced."""
 
-    algorithm: str = DEFAULT_CLUSTERER
     view: str = DEFAULT_VIEW
+    algorithm: str | None = None  # None: the view's own (lens_core.choices.default_clusterer)
     embedder: str = "minilm"
     # agglomerative: where the tree is cut, and how far apart failure families are kept
     # (lens_core.clustering.agglomerative); it clusters the embeddings themselves, no UMAP.
@@ -78,6 +78,10 @@ class ProcessOptions:
     map_min_dist: float = 0.1
     random_state: int = 42
     summarizer: str = "offline"  # "llm": also LLM summaries of the clusters (offline ones kept on failure)
+
+    def __post_init__(self) -> None:
+        if self.algorithm is None:  # frozen: set once, here, so the stored run names what ran
+            object.__setattr__(self, "algorithm", default_clusterer(self.view))
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> ProcessOptions:
@@ -230,7 +234,7 @@ def _run(
     with clock.stage("reduce", progress):
         if options.algorithm == "agglomerative":
             # Clusters the embeddings themselves (no random state), with families as extra coordinates.
-            families = [family_of_meaning(point_texts[i]) for i in fit]
+            families = families_of(options.view, [point_texts[i] for i in fit])
             fit_points = family_features(fit_vectors, families, options.family_separation)
             counts["reduction_reused"] = False
         else:

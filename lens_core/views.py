@@ -25,7 +25,7 @@ import pandas as pd
 
 from lens_core.choices import DEFAULT_VIEW  # noqa: F401  (re-exported beside the registry)
 from lens_core.errors import ConfigError
-from lens_core.meaning import Meaning, meaning_of, meaning_texts
+from lens_core.meaning import Meaning, family_of_meaning, meaning_of, meaning_texts
 from lens_core.meaning import status_phrase as meaning_status_phrase
 
 # Raw skill_output can be a whole HTML page; the model reads 256 word pieces anyway.
@@ -122,6 +122,14 @@ def build_view(name: str, events: pd.DataFrame) -> pd.Series:
     # An event whose view is empty (no prompt, unparseable error) still needs a point: give it a marker
     # text so that all such events group together instead of vanishing.
     return texts.where(texts.str.strip() != "", "(empty)")
+
+
+def families_of(view: str, texts: list[str]) -> list[str]:
+    """The failure family each text states, for views whose texts state one (the cause view's begin with
+    the status); '' for every text of the others (a prompt's words name no failure family)."""
+    if view != "cause":
+        return [""] * len(texts)
+    return [family_of_meaning(text) for text in texts]
 
 
 def text_hash(text: str) -> str:

@@ -5,6 +5,7 @@ import streamlit as st
 from app import actions, charts, context, loaders, nav
 from app.ui import lens_errors, md_literal, need_events, percent, progress_bar, run_parameters
 from lens_core.storage import queries
+from lens_core.choices import default_clusterer
 from lens_core.clustering.registry import CLUSTERERS
 from lens_core.views import VIEWS
 
@@ -31,9 +32,9 @@ with lens_errors():
 controls, current = st.columns([3, 1])
 with controls:
     algo_col, view_col = st.columns(2)
-    algorithm = algo_col.radio("Algorithm", list(CLUSTERERS), horizontal=True, key="clusters_algorithm",
-                               format_func=ALGORITHM_LABELS.get)
     view = view_col.selectbox("Text to embed (view)", list(VIEWS), key="clusters_view", format_func=VIEW_HELP.get)
+    algorithm = algo_col.radio("Algorithm", list(CLUSTERERS), horizontal=True, key="clusters_algorithm",
+                               index=list(CLUSTERERS).index(default_clusterer(view)), format_func=ALGORITHM_LABELS.get)
     size_col, samples_col = st.columns(2)
     min_cluster_size = size_col.slider("min_cluster_size (events)", 2, 200, defaults.min_cluster_size,
                                        key="clusters_min_cluster_size", disabled=algorithm != "hdbscan")

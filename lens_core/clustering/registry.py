@@ -7,7 +7,6 @@ from typing import Any
 from lens_core.clustering.agglomerative import AgglomerativeClusterer
 from lens_core.clustering.hdbscan_clusterer import HdbscanClusterer
 from lens_core.clustering.kmeans_clusterer import KMeansClusterer
-from lens_core.choices import DEFAULT_CLUSTERER  # noqa: F401  (re-exported beside the registry)
 from lens_core.errors import ConfigError
 
 CLUSTERERS: dict[str, type] = {
