@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -85,13 +85,14 @@ class ProcessOptions:
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> ProcessOptions:
-        base = cls(
-            embedder=settings.embedding_backend,
-            min_cluster_size=settings.min_cluster_size,
-            min_samples=settings.min_samples,
-            random_state=settings.random_state,
-        )
-        return replace(base, **{k: v for k, v in overrides.items() if v is not None})
+        values: dict[str, Any] = {
+            "embedder": settings.embedding_backend,
+            "min_cluster_size": settings.min_cluster_size,
+            "min_samples": settings.min_samples,
+            "random_state": settings.random_state,
+        }
+        # One construction with everything, so that the algorithm left out is the chosen view's.
+        return cls(**{**values, **{k: v for k, v in overrides.items() if v is not None}})
 
     def validate(self) -> None:
         if self.algorithm not in CLUSTERERS:

@@ -125,3 +125,10 @@ def test_summary_exports_redact_personal_data_unless_turned_off(sqlite_engine) -
         assert "jane.doe@contoso.com" not in redacted and "555 0100" not in redacted
         assert "<EMAIL" in redacted.replace("\\", "")  # Markdown escapes the brackets
     assert "jane.doe@contoso.com" in summaries_text(engine=sqlite_engine, fmt="json", redact=False)
+
+
+def test_each_view_runs_with_its_own_clusterer_unless_one_is_asked_for(settings: Settings) -> None:
+    assert ProcessOptions.from_settings(settings).algorithm == "agglomerative"  # the cause view's
+    assert ProcessOptions.from_settings(settings, view="intent").algorithm == "hdbscan"
+    assert ProcessOptions.from_settings(settings, view="intent", algorithm="kmeans").algorithm == "kmeans"
+    assert ProcessOptions(view="error").algorithm == "hdbscan"
