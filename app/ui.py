@@ -73,3 +73,15 @@ def run_parameters(run: Any) -> str:
     if run.algorithm == "kmeans":
         return f"K {params['k']}" if params.get("k") else "K chosen by silhouette"
     return f"min_cluster_size {params.get('min_cluster_size')}, min_samples {params.get('min_samples')}"
+
+
+def reuse_note(counts: dict[str, Any]) -> str:
+    """' (no text embedded again, stored map reused)': what a run took from earlier runs, in words."""
+    parts = []
+    if counts.get("embedded") == 0:
+        parts.append("no text embedded again")
+    if counts.get("reduction_reused"):
+        parts.append("stored reduction reused")
+    if counts.get("map_reused"):
+        parts.append("stored map reused")
+    return f" ({', '.join(parts)})" if parts else ""

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from app import actions, charts, context, loaders, nav
-from app.ui import lens_errors, md_literal, need_events, percent, progress_bar, run_parameters
+from app.ui import lens_errors, md_literal, need_events, percent, progress_bar, reuse_note, run_parameters
 from lens_core.storage import queries
 from lens_core.choices import default_clusterer
 from lens_core.clustering.registry import CLUSTERERS
@@ -71,7 +71,7 @@ if run_clicked:
     context.choose_run(outcome.run_id)
     st.session_state["clusters_message"] = (
         f"Run {outcome.run_id}: {outcome.n_clusters} clusters, noise {percent(outcome.noise_share)}, "
-        f"{sum(outcome.timings.values()):.1f} s (reused stored reduction: {outcome.counts.get('reduction_reused')})"
+        f"{sum(outcome.timings.values()):.1f} s{reuse_note(outcome.counts)}"
     )
     st.rerun()  # the sidebar and the figures above show the new run
 

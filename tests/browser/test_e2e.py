@@ -93,10 +93,10 @@ def test_upload_and_run_draws_the_map(session: Session, screenshots: Path, tmp_p
     page.locator(".js-plotly-plot .scatterlayer, .js-plotly-plot canvas").first.wait_for()
     first = time.perf_counter() - started
 
-    # Pressed again: embeddings and both reductions are stored, so only clustering and describing run.
+    # Pressed again: embeddings and the map are stored, so only clustering and describing run.
     started = time.perf_counter()
     page.get_by_role("button", name="Run").click()
-    page.get_by_text(re.compile(r"^Run 2: \d+ clusters.*reused stored reduction: True")).wait_for()
+    page.get_by_text(re.compile(r"^Run 2: \d+ clusters.*no text embedded again, stored map reused")).wait_for()
     page.locator(".js-plotly-plot .scatterlayer, .js-plotly-plot canvas").first.wait_for()
     again = time.perf_counter() - started
     timings = {"events": 3012, "first_run_s": round(first, 2), "rerun_s": round(again, 2)}

@@ -167,7 +167,7 @@ def test_sample_data_runs_and_rerun_with_changed_sliders_reuses_the_reduction(ap
     app.slider(key="clusters_min_cluster_size").set_value(30)
     app.button(key="clusters_run").click().run()
     no_exception(app)
-    assert app.success[0].value.startswith("Run 4:") and "reused stored reduction: True" in app.success[0].value
+    assert app.success[0].value.startswith("Run 4:") and "stored reduction reused" in app.success[0].value
     run = queries.get_run(engine=engine, run_id=4)
     assert (run.parameters["min_cluster_size"], run.parameters["min_samples"]) == (30, 10)
 
