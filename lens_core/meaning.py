@@ -97,9 +97,10 @@ def meaning_texts(meanings: Sequence[Meaning], weights: Sequence[float]) -> list
 
     - a code seen with statuses of two or more failure families is a carrier, not a cause (an SDK's one
       exception class for every HTTP error, "VssServiceException"), and is left out of every text;
-    - a failure without a status takes the status that the same words carry elsewhere in the batch, when
-      at least two thirds of those events agree (the JSON body states 403, the stack trace of the same
-      message does not): one message means one thing whatever form carried it.
+    - a failure without a status takes the status that the same code (without a code: the same words)
+      carries elsewhere in the batch, when at least two thirds of those events agree (the JSON body
+      states 403, the stack trace of the same message does not): one message means one thing whatever
+      form carried it.
     `weights`: events per meaning. The result is a function of the batch as a set: order changes nothing.
     """
     families: dict[str, set[str]] = defaultdict(set)
@@ -111,12 +112,18 @@ def meaning_texts(meanings: Sequence[Meaning], weights: Sequence[float]) -> list
     statuses: dict[str, Counter[int]] = defaultdict(Counter)
     for meaning, weight in zip(bare, weights):
         if meaning.status is not None and meaning.body:
-            statuses[meaning.body][meaning.status] += weight
+            statuses[_status_key(meaning)][meaning.status] += weight
     return [meaning_text(_with_known_status(m, statuses)) for m in bare]
 
 
+def _status_key(meaning: Meaning) -> str:
+    """What must agree for a status to carry over: the code when there is one (a provider's code names
+    one condition in every form), else the whole body."""
+    return f"code:{meaning.code}" if meaning.code else f"body:{meaning.body}"
+
+
 def _with_known_status(meaning: Meaning, statuses: dict[str, Counter[int]]) -> Meaning:
-    seen = statuses.get(meaning.body) if meaning.status is None and meaning.body else None
+    seen = statuses.get(_status_key(meaning)) if meaning.status is None and meaning.body else None
     if not seen:
         return meaning
     status, count = max(seen.items(), key=lambda item: (item[1], -item[0]))

@@ -31,6 +31,7 @@ from lens_core.meaning import status_phrase as meaning_status_phrase
 # Raw skill_output can be a whole HTML page; the model reads 256 word pieces anyway.
 _RAW_CHARS = 2000
 
+
 def status_phrase(code: object) -> str:
     """'401 Unauthorized' for 401; '' when there is no status (None or NaN from a frame)."""
     if code is None or pd.isna(code):

@@ -82,3 +82,9 @@ def test_a_status_is_filled_in_only_when_most_events_agree_and_order_changes_not
     assert meaning_texts(meanings, [1, 5, 5])[0] == "quota exceeded"  # 429 and 403 split the events
     assert meaning_texts(meanings, [1, 9, 2])[0] == "429 Too Many Requests. quota exceeded"
     assert meaning_texts(meanings[::-1], [2, 9, 1])[::-1] == meaning_texts(meanings, [1, 9, 2])
+
+
+def test_a_code_carries_its_status_to_forms_that_state_none() -> None:
+    meanings = [Meaning(403, "insufficient scope", "The request requires higher privileges"),
+                Meaning(None, "insufficient scope", "")]
+    assert meaning_texts(meanings, [4, 1])[1] == "403 Forbidden. insufficient scope"
