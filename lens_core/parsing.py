@@ -185,12 +185,38 @@ def _embedded_json(text: str) -> dict[str, Any] | None:
     if start <= 0 or not text.rstrip().endswith("}") or len(text) > 200_000:
         return None
     obj = _loads(text[start:])
-    if obj is None and "'" in text[start:]:
-        obj = _python_literal(text[start:])
+    if obj is None:
+        obj = _python_literal(text[start:]) if "'" in text[start:] else None
+    if obj is None:
+        obj = _js_literal(text[start:])
     return _fields_from_json(obj) if isinstance(obj, dict) else None
 
 
 MAX_LITERAL = 20_000  # characters of a Python repr read with ast.literal_eval (it builds the whole object)
+
+
+# Node's util.inspect prints objects with bare keys and single-quoted strings ("data: { errors: { f: 'x' } }"):
+# a quoted string is one token (its inside untouched), a bare key before ":" gets quotes, then JSON reads it.
+_JS_TOKEN = re.compile(r"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|([A-Za-z_$][\w$]*)(\s*:)""")
+
+
+MAX_JS_LITERAL = 4000  # an unclosed quote makes each later quote scan to the end: bounded, it stays cheap
+
+
+def _js_literal(text: str) -> Any:
+    """A JavaScript object literal as Node prints it, read as JSON; None when it is not one (or too long)."""
+    if len(text) > MAX_JS_LITERAL:
+        return None
+    return _loads(_JS_TOKEN.sub(_js_token_as_json, text))
+
+
+def _js_token_as_json(match: re.Match[str]) -> str:
+    token = match.group(0)
+    if match.group(1):
+        return json.dumps(match.group(1)) + match.group(2)
+    if token.startswith("'"):
+        return json.dumps(token[1:-1].replace("\\'", "'"))
+    return token
 
 
 def _python_literal(text: str) -> Any:
@@ -273,6 +299,9 @@ def _parse_stacktrace(text: str) -> dict[str, Any] | None:
     fields = _scan_call(stated)
     fields.update(error_type=root.type, error_code=trace.code(), message=trace.message(),
                   status_code=status or find_status(stated))
+    embedded = _embedded_json(fields["message"]) if fields["message"] else None
+    if embedded:  # "HttpException: ... data: { errorMessages: [...] }": the response body says more
+        fields.update({k: v for k, v in embedded.items() if v is not None and k != "error_type"})
     for frame in trace.frames:  # the innermost frame (printed first) inside a plugins/ folder names it
         folder = _PLUGIN_PATH.search(frame)
         if folder:

@@ -829,3 +829,22 @@ def test_a_dotnet_chain_whose_inner_messages_are_framework_defaults_keeps_the_ou
     )
     assert parsed.form == "stacktrace" and parsed.error_type == "System.Threading.Tasks.TaskCanceledException"
     assert parsed.message.startswith("The request was canceled due to the configured HttpClient.Timeout")
+
+
+def test_a_node_printed_object_in_a_stack_trace_message_is_read(parse) -> None:
+    parsed = parse(
+        "HttpException: Request failed with status code 400\n"
+        "  data: { errorMessages: [], errors: { environment: \"Field 'environment' cannot be set.\" } }\n"
+        "    at settle (/app/node_modules/axios/lib/core/settle.js:19:12)\n"
+        "    at IncomingMessage.handleStreamEnd (/app/node_modules/axios/lib/adapters/http.js:585:11)"
+    )
+    assert parsed.form == "stacktrace" and parsed.status_code == 400
+    assert parsed.message == "Field 'environment' cannot be set."
+    assert parse("lookup failed: { code: 'ENOTFOUND', hostname: 'db.internal' }").error_code == "ENOTFOUND"
+
+
+def test_hostile_object_literals_finish_fast(parse) -> None:
+    for hostile in ("x: {" + "'\\\\" * 1990 + "}", "x: {" + "a:" * 1999 + "}", "x: { '" + "a" * 3990 + "}"):
+        started = time.perf_counter()
+        assert parse(hostile).form == "text"
+        assert time.perf_counter() - started < 1.0
