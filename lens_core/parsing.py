@@ -160,6 +160,18 @@ def _leading_name(text: str) -> tuple[dict[str, Any], str] | None:
     return found, rest
 
 
+# urllib3 and requests name the real failure inside their own: "Max retries exceeded with url: /x (Caused by
+# NameResolutionError(...))". That inner class is the root cause, the outer one (ConnectionError) its carrier.
+_CAUSED_BY = re.compile(r"\(Caused by ([A-Za-z_][\w.]{0,120}(?:Error|Exception|Timeout))\(")
+
+
+def _caused_by(message: str | None) -> str | None:
+    if not message or "(Caused by " not in message:
+        return None
+    match = _CAUSED_BY.search(message[:SCAN])
+    return match.group(1) if match else None
+
+
 def _parse_text(text: str) -> dict[str, Any]:
     prefix = _LOG_PREFIX.match(text)
     body = text[prefix.end():] if prefix else text
@@ -171,6 +183,8 @@ def _parse_text(text: str) -> dict[str, Any]:
     if leading:
         found, body = leading
         fields.update({k: v for k, v in found.items() if v is not None})
+    if caused := _caused_by(body):
+        fields["error_type"] = caused
     fields["message"] = body
     embedded = _embedded_json(text)
     if embedded:  # "Graph call failed: {"error": {...}}": the object is the more specific statement
@@ -254,7 +268,7 @@ def _parse_traceback(text: str) -> dict[str, Any]:
     match = _EXC_LINE.match(final)
     error_type, message = (match.group(1), match.group(2)) if match else (None, final)
     fields = _scan_text(message or "")
-    fields.update(plugin=plugin or fields["plugin"], error_type=error_type, message=message)
+    fields.update(plugin=plugin or fields["plugin"], error_type=_caused_by(message) or error_type, message=message)
     embedded = _embedded_json(message) if message else None
     if embedded:  # "openai.RateLimitError: Error code: 429 - {'error': {...}}": the body says more
         fields.update({k: v for k, v in embedded.items() if v is not None and k != "error_type"})
@@ -409,6 +423,8 @@ def _interpret_type(value: str) -> list[tuple[str, Any, int]]:
         return []
     if _IDENT.match(value):
         return [("error_type", value, 0)]
+    if "#" in value and _IDENT.match(value.rsplit("#", 1)[-1]):  # AWS JSON: "namespace#ThrottlingException"
+        return [("error_type", value.rsplit("#", 1)[-1], 0)]
     if "://" in value or value.startswith("about:"):  # RFC 7807 type URI: its last segment names it
         last = value.rstrip("/").rsplit("/", 1)[-1]
         return [] if value == "about:blank" or not last else [("error_type", last[:120], 0)]

@@ -848,3 +848,18 @@ def test_hostile_object_literals_finish_fast(parse) -> None:
         started = time.perf_counter()
         assert parse(hostile).form == "text"
         assert time.perf_counter() - started < 1.0
+
+
+def test_aws_json_type_names_its_exception(parse) -> None:
+    parsed = parse('{"__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException", '
+                   '"message": "The level of configured provisioned throughput for the table was exceeded."}')
+    assert parsed.error_type == "ProvisionedThroughputExceededException"
+
+
+def test_urllib3_names_the_root_cause_inside_its_carrier(parse) -> None:
+    text = ("requests.exceptions.ConnectionError: HTTPSConnectionPool(host='api.example.com', port=443): Max retries "
+            'exceeded with url: /v1/x (Caused by NameResolutionError("<urllib3.connection.HTTPSConnection object at '
+            "0x7f1>: Failed to resolve 'api.example.com' ([Errno -2] Name or service not known)\"))")
+    assert parse(text).error_type == "NameResolutionError"
+    traceback = 'Traceback (most recent call last):\n  File "/opt/a.py", line 3, in f\n    get(u)\n' + text
+    assert parse(traceback).error_type == "NameResolutionError"
