@@ -79,10 +79,16 @@ def meaning_of(
     error_type: str | None,
     message: str | None,
     plugin: str | None,
+    message_template: str | None = None,
 ) -> Meaning:
-    """message: the parsed error message as it came (masking is done here)."""
+    """message: the parsed error message as it came (masking is done here); or message_template, the
+    fingerprint's template of it when that masked no quoted text (then the message is not read)."""
     status = effective_status(status_code, error_code)
-    return Meaning(status, code_words(error_code or error_type, plugin), message_words(message, plugin, status))
+    if message_template:
+        words = _template_words(message_template, plugin, status)
+    else:
+        words = message_words(message, plugin, status)
+    return Meaning(status, code_words(error_code or error_type, plugin), words)
 
 
 def meaning_text(meaning: Meaning) -> str:
@@ -173,7 +179,12 @@ def message_words(message: str | None, plugin: str | None, status: int | None) -
     """The message's words without placeholders or the plugin's name; '' when it only restates the status."""
     if not message:
         return ""
-    text = _EMPTY_QUOTES.sub(" ", _PLACEHOLDER.sub(" ", mask_message(_unquote_sentences(message))))
+    return _template_words(mask_message(_unquote_sentences(message)), plugin, status)
+
+
+@lru_cache(maxsize=65_536)  # messages differ in their ids; their masked templates repeat
+def _template_words(template: str, plugin: str | None, status: int | None) -> str:
+    text = _EMPTY_QUOTES.sub(" ", _PLACEHOLDER.sub(" ", template))
     words = text.split()[:MAX_MESSAGE_WORDS]
     own = _plugin_words(plugin)
     if own:
@@ -196,8 +207,11 @@ def _unquote_sentences(message: str) -> str:
     return _QUOTED_SENTENCE.sub(lambda m: m.group(2) if len(m.group(2).split()) >= 4 else m.group(0), message)
 
 
+_NOT_LETTERS = re.compile(r"[^a-z]+")
+
+
 def _letters(word: str) -> str:
-    return "".join(ch for ch in word.lower() if ch.isalpha())
+    return _NOT_LETTERS.sub("", word.lower())
 
 
 @lru_cache(maxsize=4096)

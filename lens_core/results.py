@@ -97,7 +97,10 @@ def build_results(
     )
     # Points assigned after a sampled fit have no reduced coordinates (NaN): zero vectors to the
     # representatives' picker, which then prefers fitted points (their distances come first anyway).
-    digests = build_digests(frame, np.nan_to_num(points[point_of_event], nan=0.0))
+    # Replaced on the distinct points, before they are spread to every event.
+    unreduced = np.isnan(points).any(axis=1)
+    picked = np.where(unreduced[:, None], 0.0, points).astype(np.float32) if unreduced.any() else points
+    digests = build_digests(frame, EventRows(picked, point_of_event))
     summaries = _summarise(digests, centroids)
     clusters = [_cluster_row(run_id, d, summaries[d.label], vectors, point_labels, weights) for d in digests.values()]
     summary_rows = {label: _summary_row(s, digests[label]) for label, s in summaries.items()}
@@ -122,7 +125,7 @@ def build_results(
         n_clusters=len({int(x) for x in point_labels if x != NOISE}),
         noise_events=noise_events,
         noise_share=noise_events / len(events),
-        silhouette=_silhouette(points[point_of_event], event_labels, random_state),
+        silhouette=_silhouette(points, point_of_event, event_labels, random_state),
         # What the clusterer changed to fit the data (a scaled min_cluster_size, clamped min_samples).
         notes=[f"cluster: {note}" for note in getattr(clusterer, "adjustments_", [])],
     )
@@ -199,11 +202,30 @@ def _summary_row(summary: Any, digest: ClusterDigest) -> ClusterSummaryRow:
     )
 
 
-def _silhouette(points: np.ndarray, labels: np.ndarray, random_state: int) -> float | None:
-    """Silhouette of clustered events (noise and points without coordinates left out) on a fixed
-    sample; None when undefined."""
-    mask = (labels != NOISE) & np.isfinite(points).all(axis=1)
-    if len(np.unique(labels[mask])) < 2 or mask.sum() < 3:
+def _silhouette(points: np.ndarray, point_of_event: np.ndarray, labels: np.ndarray, random_state: int) -> float | None:
+    """Silhouette of clustered events (noise and points without coordinates left out) on a fixed sample
+    of them; None when undefined. Only the sampled events' points are gathered (points may be wide)."""
+    usable = np.isfinite(points).all(axis=1)
+    candidates = np.flatnonzero((labels != NOISE) & usable[point_of_event])
+    if len(candidates) < 3 or len(np.unique(labels[candidates])) < 2:
         return None
-    sample = min(SILHOUETTE_SAMPLE, int(mask.sum()))
-    return float(silhouette_score(points[mask], labels[mask], sample_size=sample, random_state=random_state))
+    rng = np.random.RandomState(random_state)
+    chosen = np.sort(rng.permutation(candidates)[:SILHOUETTE_SAMPLE])
+    if len(np.unique(labels[chosen])) < 2:
+        return None
+    return float(silhouette_score(points[point_of_event[chosen]], labels[chosen]))
+
+
+class EventRows:
+    """Each event's row of the distinct points, gathered only for the rows asked for: the evidence needs
+    a few thousand of them, and a copy for every event of 400-wide points costs more than it reads."""
+
+    def __init__(self, points: np.ndarray, point_of_event: np.ndarray) -> None:
+        self.points = points
+        self.point_of_event = point_of_event
+
+    def __len__(self) -> int:
+        return len(self.point_of_event)
+
+    def __getitem__(self, rows: np.ndarray) -> np.ndarray:
+        return self.points[self.point_of_event[rows]]

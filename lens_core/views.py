@@ -76,8 +76,8 @@ def _error_text(plugin: object, status: object, code: object, template: object) 
 
 def cause_view(events: pd.DataFrame) -> pd.Series:
     """The meaning text of each event's parsed error, read across the batch (lens_core.meaning)."""
-    columns = (events["status_code"], events["error_code"], events["error_type"], events["error_message"],
-               events["plugin"])
+    template, message = _template_or_message(events)
+    columns = (events["status_code"], events["error_code"], events["error_type"], template, message, events["plugin"])
     rows = list(zip(*(column.to_numpy(dtype=object, na_value=None) for column in columns)))
     counts = Counter(rows)  # one meaning per distinct parsed error, weighted by its events
     distinct = sorted(counts, key=repr)
@@ -85,12 +85,25 @@ def cause_view(events: pd.DataFrame) -> pd.Series:
     return pd.Series([texts[row] for row in rows], index=events.index, dtype=object).astype(str)
 
 
-def _meaning(status: object, code: object, error_type: object, message: object, plugin: object) -> Meaning:
+def _template_or_message(events: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """What to read each event's meaning from: its fingerprint's template, which many events share (so
+    meanings are computed per template, not per id-laden message); but the raw message where the template
+    masked a quoted text, because a quoted sentence may be the service's own words. One of the two is
+    missing in each row."""
+    template = events["message_template"]
+    quoted = template.isna() | template.str.contains("<QUOTED>", regex=False).fillna(True).astype(bool)
+    return template.where(~quoted), events["error_message"].where(quoted)
+
+
+def _meaning(
+    status: object, code: object, error_type: object, template: object, message: object, plugin: object
+) -> Meaning:
     return meaning_of(
         status_code=None if status is None or pd.isna(status) else int(status),  # type: ignore[arg-type]
         error_code=code if isinstance(code, str) else None,
         error_type=error_type if isinstance(error_type, str) else None,
         message=message if isinstance(message, str) else None,
+        message_template=template if isinstance(template, str) else None,
         plugin=plugin if isinstance(plugin, str) else None,
     )
 

@@ -7,6 +7,7 @@ few seconds; the only per-cluster Python loop is the representative pick, on a b
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 
 import numpy as np
@@ -37,14 +38,17 @@ MAX_CANDIDATES = 2000
 
 def build_digests(
     events: pd.DataFrame,
-    vectors: np.ndarray | None = None,
+    vectors: np.ndarray | Sequence[np.ndarray] | None = None,
     *,
     top_n: int = 5,
     n_representatives: int = 5,
     n_keywords: int = 8,
     max_candidates: int = MAX_CANDIDATES,
 ) -> dict[int, ClusterDigest]:
-    """One ClusterDigest per label (noise -1 included), in label order."""
+    """One ClusterDigest per label (noise -1 included), in label order.
+
+    vectors: one row per event, for picking representatives; anything indexed by an array of rows works
+    (results.EventRows gathers them from the distinct points on demand)."""
     if events.empty:
         return {}
     if vectors is not None and len(vectors) != len(events):
@@ -221,7 +225,7 @@ def _candidates(positions: np.ndarray, distance: np.ndarray, label: int, cap: in
 
 
 def _representatives(
-    events: pd.DataFrame, vectors: np.ndarray | None, labels: np.ndarray, k: int, cap: int
+    events: pd.DataFrame, vectors: np.ndarray | Sequence[np.ndarray] | None, labels: np.ndarray, k: int, cap: int
 ) -> dict[int, list[Representative]]:
     if k <= 0:
         return {}
