@@ -207,14 +207,20 @@ def _embedded_json(text: str) -> dict[str, Any] | None:
 
 
 MAX_LITERAL = 20_000  # characters of a Python repr read with ast.literal_eval (it builds the whole object)
-
-
+MAX_JS_LITERAL = 4000  # an unclosed quote makes each later quote scan to the end: bounded, it stays cheap
 # Node's util.inspect prints objects with bare keys and single-quoted strings ("data: { errors: { f: 'x' } }"):
 # a quoted string is one token (its inside untouched), a bare key before ":" gets quotes, then JSON reads it.
 _JS_TOKEN = re.compile(r"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|([A-Za-z_$][\w$]*)(\s*:)""")
 
 
-MAX_JS_LITERAL = 4000  # an unclosed quote makes each later quote scan to the end: bounded, it stays cheap
+def _python_literal(text: str) -> Any:
+    """ast.literal_eval for a short, shallow repr: it evaluates literals only (no code runs); None otherwise."""
+    if len(text) > MAX_LITERAL or text.count("{") + text.count("[") > 200:
+        return None
+    try:
+        return ast.literal_eval(text.strip())
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
 
 
 def _js_literal(text: str) -> Any:
@@ -231,16 +237,6 @@ def _js_token_as_json(match: re.Match[str]) -> str:
     if token.startswith("'"):
         return json.dumps(token[1:-1].replace("\\'", "'"))
     return token
-
-
-def _python_literal(text: str) -> Any:
-    """ast.literal_eval for a short, shallow repr: it evaluates literals only (no code runs); None otherwise."""
-    if len(text) > MAX_LITERAL or text.count("{") + text.count("[") > 200:
-        return None
-    try:
-        return ast.literal_eval(text.strip())
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return None
 
 
 # --- Python tracebacks --------------------------------------------------------------------------
