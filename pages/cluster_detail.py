@@ -68,6 +68,18 @@ for col, (key, title) in zip(chart_cols, [("plugins", "Plugins"), ("endpoints", 
     else:
         col.plotly_chart(charts.bar_counts(counts, title=title, top=10), key=f"detail_chart_{key}")
 
+meanings = pd.DataFrame(evidence.get("meanings") or [], columns=["value", "count"])
+if not meanings.empty:
+    st.subheader("What holds it together")
+    st.caption("Its most common meanings (what each error says, apart from how it was written), the failure "
+               "families they state, and the surface forms the errors arrived in.")
+    meaning_col, family_col, form_col = st.columns([3, 1, 1])
+    meaning_col.dataframe(meanings.rename(columns={"value": "meaning", "count": "events"}), hide_index=True,
+                          key="detail_meanings")
+    for col, key, name in ((family_col, "families", "family"), (form_col, "forms", "form")):
+        table = pd.DataFrame(evidence.get(key) or [], columns=["value", "count"])
+        col.dataframe(table.rename(columns={"value": name, "count": "events"}), hide_index=True, key=f"detail_{key}")
+
 patterns = pd.DataFrame(evidence.get("patterns") or [], columns=["value", "count"])
 if not patterns.empty:
     st.subheader(f"Message patterns ({len(patterns)})")

@@ -190,6 +190,10 @@ def test_open_a_cluster_label_it_and_see_the_label_everywhere(
     assert app.selectbox(key="detail_label_0").value == 1
     headers = [s.value for s in app.subheader]
     assert any(h.startswith("Fingerprints inside") for h in headers) and "All events" in headers
+    assert "What holds it together" in headers  # the cause view's meanings, families and forms
+    forms = next(d.value for d in app.dataframe if "form" in d.value.columns)
+    assert forms["events"].sum() > 0 and set(forms["form"]) <= {"json", "traceback", "stacktrace", "xml", "html",
+                                                                 "text", "empty"}
     events = app.dataframe[-1].value
     assert 0 < len(events) <= 50
 
