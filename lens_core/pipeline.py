@@ -223,6 +223,7 @@ def _run(
     counts.update(embedded=embedded_now, embeddings_cached=len(unique_hashes) - embedded_now)
 
     model_key = f"{embedder.model}|{options.view}"
+    families = families_of(options.view, point_texts)  # per distinct text: '' for views that state none
     fit = sample_indices(weights, _fit_size(options, len(weights)), options.random_state)
     sampled = len(fit) < len(weights)
     fit_vectors = vectors[fit] if sampled else vectors  # no copy of a million vectors when fitting all
@@ -235,8 +236,7 @@ def _run(
     with clock.stage("reduce", progress):
         if options.algorithm == "agglomerative":
             # Clusters the embeddings themselves (no random state), with families as extra coordinates.
-            families = families_of(options.view, [point_texts[i] for i in fit])
-            fit_points = family_features(fit_vectors, families, options.family_separation)
+            fit_points = family_features(fit_vectors, [families[i] for i in fit], options.family_separation)
             counts["reduction_reused"] = False
         else:
             fit_points, reduction, reused = reduce_cached(
@@ -263,7 +263,7 @@ def _run(
 
     with clock.stage("describe", progress):
         outcome = build_results(
-            run_id, events=events, texts=texts, point_of_event=point_of_event, points=points,
+            run_id, events=events, texts=texts, families=families, point_of_event=point_of_event, points=points,
             weights=weights, vectors=vectors, map_points=map_points, clusterer=clusterer,
             random_state=options.random_state,
         )

@@ -72,6 +72,7 @@ def build_results(
     *,
     events: pd.DataFrame,
     texts: pd.Series,
+    families: list[str],
     point_of_event: np.ndarray,
     points: np.ndarray,
     weights: np.ndarray,
@@ -93,6 +94,7 @@ def build_results(
         label=event_labels,
         distance=point_distance[point_of_event],
         text=texts.values,
+        family=np.asarray(families, dtype=object)[point_of_event],  # per distinct text; '' states none
         message=events["error_message"],
     )
     # Points assigned after a sampled fit have no reduced coordinates (NaN): zero vectors to the

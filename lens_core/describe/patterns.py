@@ -15,7 +15,6 @@ import pandas as pd
 
 from lens_core.describe.keywords import class_tfidf_from_counts
 from lens_core.describe.representatives import pick_representatives
-from lens_core.meaning import family_of_meaning
 from lens_core.schema import ClusterDigest, Count, FingerprintCount, Representative
 from lens_core.templates import mine_templates
 
@@ -29,6 +28,7 @@ COUNT_COLUMNS = {
     "tenants": "tenant_id",
     "forms": "error_form",
     "meanings": "text",  # the run's view text: under the cause view, what each event means
+    "families": "family",  # the failure family the view's text states (lens_core.views.families_of)
 }
 MAX_FINGERPRINTS = 10
 # Representatives are picked from a deterministic sample: MMR is O(k * n) and 2000 rows of a cluster
@@ -56,7 +56,6 @@ def build_digests(
     labels = events["label"].to_numpy(dtype=np.int64)
     sizes = pd.Series(labels).value_counts().sort_index()
     counts = {name: _top_counts(labels, _values(events, col), top_n) for name, col in COUNT_COLUMNS.items()}
-    counts["families"] = _top_counts(labels, _families(events), top_n)
     fingerprints = _fingerprints(events, labels)
     mined = _message_patterns(events, labels)
     seen = _first_last(events, labels)
@@ -98,13 +97,6 @@ def _values(events: pd.DataFrame, name: str) -> pd.Series:
         column = column.astype("Int64")
     column = column.astype("string").str.strip()
     return column.mask(column == "")
-
-
-def _families(events: pd.DataFrame) -> pd.Series:
-    """The failure family each event's text states (lens_core.meaning), missing where it states none."""
-    texts = _values(events, "text")
-    families = texts.map(lambda text: family_of_meaning(text) or None if isinstance(text, str) else None)
-    return families.astype("string")
 
 
 def _strings(events: pd.DataFrame, name: str) -> np.ndarray:

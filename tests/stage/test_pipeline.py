@@ -132,3 +132,12 @@ def test_each_view_runs_with_its_own_clusterer_unless_one_is_asked_for(settings:
     assert ProcessOptions.from_settings(settings, view="intent").algorithm == "hdbscan"
     assert ProcessOptions.from_settings(settings, view="intent", algorithm="kmeans").algorithm == "kmeans"
     assert ProcessOptions(view="error").algorithm == "hdbscan"
+
+
+def test_only_the_cause_view_states_failure_families_in_the_evidence(sqlite_engine) -> None:
+    ingest_file(SAMPLES / "telemetry.csv", engine=sqlite_engine)
+    settings = Settings(_env_file=None, embedding_backend="hashing")
+    for view, stated in (("cause", True), ("intent", False)):  # a prompt's words name no failure family
+        outcome = process(engine=sqlite_engine, settings=settings, options=ProcessOptions(embedder="hashing", view=view))
+        evidence = [c.evidence for c in queries.clusters_of_run(engine=sqlite_engine, run_id=outcome.run_id)]
+        assert any(e["families"] for e in evidence) is stated
