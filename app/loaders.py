@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
+from app.ui import run_parameters
 from lens_core import stats
 from lens_core.storage import queries
 from lens_core.storage.models import PipelineRun
@@ -83,7 +84,8 @@ def value_counts(_engine: Engine, url: str, n_events: int, column: str) -> pd.Da
     )
 
 
-RUN_PARAMETERS = ["min_cluster_size", "min_samples", "k", "umap_neighbors", "umap_min_dist", "random_state"]
+# Shared by every algorithm (the 2-D map is a UMAP for all of them); each algorithm's own in run_parameters.
+RUN_PARAMETERS = ["umap_neighbors", "umap_min_dist", "random_state"]
 
 
 def _run_row(run: PipelineRun) -> dict:
@@ -92,7 +94,7 @@ def _run_row(run: PipelineRun) -> dict:
     timings = run.timings or {}
     return {
         "run": run.id, "status": run.status, "created": run.created_at, "algorithm": run.algorithm,
-        "view": run.view, "embedder": run.embedding_model or run.embedder,
+        "view": run.view, "embedder": run.embedding_model or run.embedder, "parameters": run_parameters(run),
         **{name: params.get(name) for name in RUN_PARAMETERS},
         "events": run.n_events, "clusters": run.n_clusters,
         "noise share": None if run.noise_share is None else round(run.noise_share, 4),

@@ -264,6 +264,7 @@ def test_overview_runs_and_export_pages(app: AppTest, downloads: Callable[[objec
     open_page(app, "runs")
     no_exception(app)
     assert app.dataframe[0].value["run"].tolist() == [2, 1]
+    assert app.dataframe[0].value["parameters"].tolist() == ["cut 1.0", "cut 1.2"]  # each algorithm's own
     app.selectbox(key="runs_choice").set_value(1)
     app.button(key="runs_show").click().run()
     assert app.session_state["app_run_id"] == 1
