@@ -253,8 +253,13 @@ class Fingerprinter:
 
 def fingerprint_hash(fields: dict[str, Any], version: str = FINGERPRINT_VERSION) -> str:
     """First 16 hex characters of sha1 over canonical JSON of the version and the fields."""
-    canonical = json.dumps({"version": version, "fields": fields}, sort_keys=True,
-                           separators=(",", ":"), ensure_ascii=False, default=str)
+    return short_hash({"version": version, "fields": fields})
+
+
+def short_hash(payload: dict[str, Any]) -> str:
+    """First 16 hex characters of sha1 over canonical JSON of `payload` (sorted keys, no spaces): the
+    stored identity of a versioned signature (fingerprints, message patterns)."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha1(canonical.encode("utf-8")).hexdigest()[:16]
 
 

@@ -17,13 +17,12 @@ parser, mask table or miner change re-mines every fingerprint at the next refres
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Sequence
 
 from sqlalchemy.engine import Engine
 
+from lens_core.fingerprint import short_hash
 from lens_core.storage import patterns as store
 from lens_core.storage.models import utcnow
 from lens_core.templates import mine_templates
@@ -34,9 +33,7 @@ log = logging.getLogger(__name__)
 
 def pattern_hash(template: str, version: str) -> str:
     """First 16 hex characters of sha1 over canonical JSON of the version and the template."""
-    canonical = json.dumps({"version": version, "template": template}, sort_keys=True, separators=(",", ":"),
-                           ensure_ascii=False)
-    return hashlib.sha1(canonical.encode("utf-8")).hexdigest()[:16]
+    return short_hash({"version": version, "template": template})
 
 
 def mine_patterns(templates: Sequence[str], weights: Sequence[int]) -> list[str]:
