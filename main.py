@@ -24,8 +24,8 @@ def run(args: argparse.Namespace) -> None:
     from lens_core.cli import print_clusters, progress_printer
     from lens_core.config import configure_logging, get_settings
     from lens_core.ingest.ingestor import ingest_records
-    from lens_core.pipeline import ProcessOptions, process
-    from lens_core.samples import generate
+    from lens_core.runs.pipeline import ProcessOptions, process
+    from lens_core.samples.generator import generate
     from lens_core.storage.engine import open_engine
 
     settings = get_settings()
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> None:
 def llm_summaries(engine: object, settings: object, run_id: int, limit: int) -> None:
     """LLM summaries for the top clusters; without a key, say how to configure it and keep the offline ones."""
     from lens_core.errors import ConfigError
-    from lens_core.llm_summaries import build_client, summarize_run
+    from lens_core.describe.llm_summaries import build_client, summarize_run
 
     try:
         client = build_client(settings)

@@ -13,7 +13,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from lens_core.config import Settings
-from lens_core.embeddings import Embedder, get_embedder
+from lens_core.embed import Embedder, get_embedder
 from lens_core.errors import NotFoundError
 from lens_core.storage import queries
 from lens_core.storage.engine import open_engine

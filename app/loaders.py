@@ -13,7 +13,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from app.ui import run_parameters
-from lens_core import stats
+from lens_core.storage import stats
 from lens_core.storage import queries
 from lens_core.storage.models import PipelineRun
 

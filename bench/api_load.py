@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from lens_core.samples import generate
+from lens_core.samples.generator import generate
 from lens_core.storage.engine import make_engine, normalise_url
 
 RESULTS = ROOT / "bench" / "results"

@@ -29,7 +29,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lens_core.embeddings import Embedder, get_embedder, onnx_export
+from lens_core.embed import Embedder, get_embedder, onnx_export
 
 
 def sample_texts(events: Path, n: int, seed: int = 0) -> tuple[list[str], int]:

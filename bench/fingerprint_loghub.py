@@ -2,9 +2,9 @@
 
     python bench/fingerprint_loghub.py ../shared/datasets/loghub_2k [--only HDFS,BGL]
 
-Each dataset's `Content` column goes through the product's code: lens_core.fingerprint.mask_message
+Each dataset's `Content` column goes through the product's code: lens_core.parse.fingerprint.mask_message
 (what fingerprints every skill_output message at ingest) gives each line its template, then
-lens_core.templates.mine_templates mines the distinct templates weighted by their line counts, as the
+lens_core.parse.pattern_miner.mine_templates mines the distinct templates weighted by their line counts, as the
 describe stage does with each cluster's fingerprints (the "message patterns" of the evidence). One
 generic configuration. drain3.TemplateMiner() runs with its defaults on the same lines. Prints per
 dataset GA, FGA, predicted and true group counts and lines per second for both, a mean row last, and
@@ -38,8 +38,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lens_core.fingerprint import clear_caches, mask_message  # noqa: E402
-from lens_core.templates import mine_templates  # noqa: E402
+from lens_core.parse.fingerprint import clear_caches, mask_message  # noqa: E402
+from lens_core.parse.pattern_miner import mine_templates  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "fingerprint_loghub.json"
 

@@ -29,10 +29,10 @@ sys.path.insert(0, str(ROOT))
 from bench.benchlib import RESULTS, Meter, machine, machine_line, ru_maxrss_mb, show, write_json
 from bench.sample_quality import score, truth_path
 from lens_core.config import Settings
-from lens_core.embeddings import get_embedder
+from lens_core.embed import get_embedder
 from lens_core.ingest.ingestor import ingest_file
-from lens_core.pipeline import ProcessOptions, process
-from lens_core.samples import write_samples
+from lens_core.runs.pipeline import ProcessOptions, process
+from lens_core.samples.generator import write_samples
 from lens_core.storage import queries
 from lens_core.storage.engine import open_engine
 

@@ -45,16 +45,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.benchlib import machine, machine_line, show, write_json  # noqa: E402
-from lens_core.clustering.agglomerative import AgglomerativeClusterer, family_features  # noqa: E402
+from lens_core.cluster.agglomerative import AgglomerativeClusterer, family_features  # noqa: E402
 from lens_core.config import Settings  # noqa: E402
-from lens_core.embeddings import get_embedder  # noqa: E402
+from lens_core.embed import get_embedder  # noqa: E402
 from lens_core.ingest.ingestor import ingest_file  # noqa: E402
-from lens_core.meaning import family_of_meaning  # noqa: E402
-from lens_core.pipeline import ProcessOptions, process  # noqa: E402
+from lens_core.parse.meaning import family_of_meaning  # noqa: E402
+from lens_core.runs.pipeline import ProcessOptions, process  # noqa: E402
 from lens_core.storage import queries  # noqa: E402
 from lens_core.storage.engine import open_engine  # noqa: E402
-from lens_core.vectors import embed_cached  # noqa: E402
-from lens_core.views import build_view, distinct_texts  # noqa: E402
+from lens_core.embed.cache import embed_cached  # noqa: E402
+from lens_core.embed.views import build_view, distinct_texts  # noqa: E402
 
 CORPORA_DIR = ROOT / "bench" / "corpora"
 TELEMETRY_B = ROOT.parent / "shared" / "datasets" / "telemetry_b"
@@ -173,7 +173,7 @@ def bertopic_labels(corpus: Corpus, outputs: list[str]) -> tuple[np.ndarray, flo
     from bertopic import BERTopic
     from umap import UMAP
 
-    from lens_core.views import text_hash
+    from lens_core.embed.views import text_hash
 
     started = time.perf_counter()
     unique = list(dict.fromkeys(outputs))

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.benchlib import DEFAULT_PG_URL, PYTHON, RESULTS, fresh_database, machine, machine_line, show, write_json
-from lens_core.samples import generate, write_events
+from lens_core.samples.generator import generate, write_events
 from lens_core.storage.engine import open_engine
 from lens_core.storage.models import TelemetryEventRow
 

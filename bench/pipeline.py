@@ -4,7 +4,7 @@
                              [--skip-starts] [--small 5000] [--fit-sample 20000,500] [--seed 7]
                              [--pg-url URL] [--out bench/results/pipeline.json]
 
-1. Writes sample telemetry of that size (lens_core.samples, with its true root causes) to a temp folder.
+1. Writes sample telemetry of that size (lens_core.samples.generator, with its true root causes) to a temp folder.
 2. lens into a fresh database (a temp SQLite file, or a new PostgreSQL schema that is dropped after):
    ingest (validate, parse, fingerprint, store), with parse+fingerprint also timed alone, then `process`
    with the product's defaults; per stage: seconds, events/s, texts embedded, RSS at the stage start, the
@@ -63,17 +63,17 @@ from bench.benchlib import (
 )
 from bench.sample_quality import score, truth_path
 from lens_core.config import Settings
-from lens_core.embeddings import get_embedder
-from lens_core.fingerprint import Fingerprinter
+from lens_core.embed import get_embedder
+from lens_core.parse.fingerprint import Fingerprinter
 from lens_core.ingest.ingestor import DEFAULT_MAX_CHARS, ingest_file
 from lens_core.ingest.readers import read_file
 from lens_core.ingest.validate import validate_record
-from lens_core.parsing import ErrorParser
-from lens_core.pipeline import ProcessOptions, process
-from lens_core.samples import write_samples
+from lens_core.parse.parsing import ErrorParser
+from lens_core.runs.pipeline import ProcessOptions, process
+from lens_core.samples.generator import write_samples
 from lens_core.storage import queries
 from lens_core.storage.engine import open_engine
-from lens_core.views import build_view
+from lens_core.embed.views import build_view
 
 RECLUSTER_MIN_CLUSTER_SIZE = 15
 NUMBA_START_EVENTS = 2000
@@ -189,7 +189,7 @@ def bertopic_run(texts: list[str], truth: np.ndarray) -> dict[str, Any]:
     from bertopic import BERTopic
     from sentence_transformers import SentenceTransformer
 
-    from lens_core.embeddings.minilm import bundled_model_path
+    from lens_core.embed.minilm import bundled_model_path
 
     meter = Meter()
     with meter.stage("bertopic"):
@@ -209,8 +209,8 @@ START_CODE = """
 import json, sys, time
 t0 = time.perf_counter()
 from lens_core.config import Settings
-from lens_core.embeddings import get_embedder
-from lens_core.pipeline import ProcessOptions, process
+from lens_core.embed import get_embedder
+from lens_core.runs.pipeline import ProcessOptions, process
 from lens_core.storage.engine import open_engine
 settings = Settings(_env_file=None, database_url=sys.argv[1])
 engine = open_engine(sys.argv[1])

@@ -24,7 +24,7 @@ from lens_api.limits import BodySizeLimit
 from lens_api.routers import clusters, export, health, ingest, pipeline, runs, stats
 from lens_core.config import Settings, get_settings
 from lens_core.errors import LensError
-from lens_core.jobs import recover_jobs
+from lens_core.runs.jobs import recover_jobs
 
 log = logging.getLogger("lens_api")
 

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 from lens_core.config import Settings
 from lens_core.errors import LensError, StorageError
-from lens_core.jobs import JobRunner
+from lens_core.runs.jobs import JobRunner
 from lens_core.storage.engine import open_engine
 
 log = logging.getLogger("lens_api")

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from lens_core.choices import CLUSTERER_NAMES, DEFAULT_VIEW, VIEW_NAMES
-from lens_core.stats import finite
+from lens_core.storage.stats import finite
 from lens_core.storage.models import PipelineJob, PipelineRun
 
 MAX_ID = 2**63 - 1  # the largest id any supported database stores; larger ones cannot exist
@@ -79,7 +79,7 @@ class AssignOut(BaseModel):
 
     @classmethod
     def of(cls, report: Any) -> AssignOut:
-        """From lens_core.assign.AssignReport."""
+        """From lens_core.cluster.assign.AssignReport."""
         return cls(run_id=report.run_id, events=report.events, assigned=report.assigned, novel=report.novel,
                    embedded=report.embedded, per_cluster={str(k): v for k, v in report.per_cluster.items()})
 

@@ -1,8 +1,8 @@
 """The names of the pipeline's choices and their defaults, importable without the libraries behind them.
 
 The CLI, the API schema and the dashboard build their options from these names, so that `lens --help`
-starts without importing scikit-learn or pandas. The registries (lens_core.clustering.registry.CLUSTERERS,
-lens_core.views.VIEWS) hold the implementations under exactly these names; a test keeps them equal.
+starts without importing scikit-learn or pandas. The registries (lens_core.cluster.registry.CLUSTERERS,
+lens_core.embed.views.VIEWS) hold the implementations under exactly these names; a test keeps them equal.
 
 Each view has its own default clusterer: the `cause` view's few distinct meanings are clustered
 deterministically by `agglomerative` with failure families kept apart; prompts and raw texts (the other

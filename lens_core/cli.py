@@ -70,7 +70,7 @@ def sample(
     seed: Annotated[int, typer.Option("--seed", help="Random seed")] = 7,
 ) -> None:
     """Write realistic sample telemetry, with the true root causes in <stem>.truth.csv beside it."""
-    from lens_core.samples import write_samples
+    from lens_core.samples.generator import write_samples
 
     if out.suffix.lower() not in (".csv", ".json", ".jsonl"):
         raise InputError(f"{out}: the sample file must end in .csv, .json or .jsonl")
@@ -133,8 +133,8 @@ def process(
     limit: Annotated[int, typer.Option(help="Clusters to print")] = 10,
 ) -> None:
     """Fingerprint, embed, reduce and cluster every stored event as one stored run."""
-    from lens_core.pipeline import ProcessOptions
-    from lens_core.pipeline import process as run_pipeline
+    from lens_core.runs.pipeline import ProcessOptions
+    from lens_core.runs.pipeline import process as run_pipeline
 
     settings, engine = _context()
     options = ProcessOptions.from_settings(
@@ -159,7 +159,7 @@ def assign(
         min=0.01, help="How far beyond a cluster's radius an event may lie and still join it")] = 1.0,
 ) -> None:
     """Assign events stored since a run to its clusters, without clustering again; the rest are novel."""
-    from lens_core.assign import assign_new_events
+    from lens_core.cluster.assign import assign_new_events
 
     settings, engine = _context()
     report = assign_new_events(engine=engine, settings=settings, run_id=run, distance_factor=distance_factor)
@@ -175,7 +175,7 @@ def clusters(
     run: Annotated[Optional[int], typer.Option("--run", help="Run id (default: the latest)")] = None,
 ) -> None:
     """The top clusters of a run with their summaries and root-cause hypotheses."""
-    from lens_core.export import top_clusters
+    from lens_core.runs.export import top_clusters
 
     _settings, engine = _context()
     if as_json:
@@ -205,7 +205,7 @@ def export_assignments(
     run: Annotated[Optional[int], typer.Option("--run")] = None,
 ) -> None:
     """evaluation_id, fingerprint, message_pattern, cluster_id, run_id for every event (noise is -1)."""
-    from lens_core.export import assignments_csv
+    from lens_core.runs.export import assignments_csv
 
     _settings, engine = _context()
     _write(out, assignments_csv(engine=engine, run_id=run))
@@ -218,7 +218,7 @@ def export_summaries(
     run: Annotated[Optional[int], typer.Option("--run")] = None,
 ) -> None:
     """Every cluster's summary and evidence as JSON, CSV or a Markdown report."""
-    from lens_core.export import summaries_text
+    from lens_core.runs.export import summaries_text
 
     settings, engine = _context()
     _write(out, summaries_text(engine=engine, fmt=fmt.value, run_id=run, redact=settings.export_redact))
@@ -231,7 +231,7 @@ def summarize(
     n_clusters: Annotated[Optional[int], typer.Option("--clusters", min=1, help="Top N clusters (default: all)")] = None,
 ) -> None:
     """LLM summaries and root causes for the top clusters of a run (offline summaries are kept on failure)."""
-    from lens_core.llm_summaries import build_client, summarize_run
+    from lens_core.describe.llm_summaries import build_client, summarize_run
 
     if not llm:
         raise InputError("offline summaries are written by `lens process`; add --llm to summarize with the LLM")
@@ -279,7 +279,7 @@ def _write(out: Path, text: str) -> None:
 
 
 def print_clusters(engine: object, run_id: Optional[int], limit: int) -> None:
-    from lens_core.export import top_clusters
+    from lens_core.runs.export import top_clusters
 
     run_row, rows = top_clusters(engine=engine, run_id=run_id, limit=limit)
     typer.echo(f"top clusters of run {run_row.id} ({run_row.n_events} events, {run_row.algorithm}, "

@@ -108,11 +108,11 @@ class ClusterDigest:
     # Added by describe: the most frequent tenants, so a summary can say when one tenant dominates.
     tenants: list[Count] = field(default_factory=list)
     # The cluster's message patterns: its fingerprints' templates after template mining
-    # (lens_core.templates), "<*>" where mined variables were, with event counts, most frequent first.
+    # (lens_core.parse.pattern_miner), "<*>" where mined variables were, with event counts, most frequent first.
     patterns: list[Count] = field(default_factory=list)
     # What holds the cluster together and what it absorbed: the surface forms of its errors (json,
     # stacktrace, xml, html, text...), its most common meaning texts (the cause view's text) and the
-    # failure families those texts state (lens_core.meaning); several families mean a mixed cluster.
+    # failure families those texts state (lens_core.parse.meaning); several families mean a mixed cluster.
     forms: list[Count] = field(default_factory=list)
     meanings: list[Count] = field(default_factory=list)
     families: list[Count] = field(default_factory=list)

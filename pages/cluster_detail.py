@@ -9,7 +9,7 @@ import streamlit as st
 
 from app import charts, context, loaders
 from app.ui import lens_errors, md_literal, need_events, need_run
-from lens_core.llm_summaries import build_client, summarize_run
+from lens_core.describe.llm_summaries import build_client, summarize_run
 from lens_core.storage import queries
 
 PAGE_SIZE = 50

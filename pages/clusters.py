@@ -6,8 +6,8 @@ from app import actions, charts, context, loaders, nav
 from app.ui import lens_errors, md_literal, need_events, percent, progress_bar, reuse_note, run_parameters
 from lens_core.storage import queries
 from lens_core.choices import default_clusterer
-from lens_core.clustering.registry import CLUSTERERS
-from lens_core.views import VIEWS
+from lens_core.cluster.registry import CLUSTERERS
+from lens_core.embed.views import VIEWS
 
 ALGORITHM_LABELS = {"agglomerative": "Agglomerative (by cause)", "hdbscan": "HDBSCAN", "kmeans": "K-Means"}
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 from app import context
 from app.ui import lens_errors, need_events, need_run
-from lens_core import export
+from lens_core.runs import export
 from lens_core.storage import queries
 
 ctx = context.current()

@@ -5,7 +5,7 @@ import streamlit as st
 from app import actions, context, nav
 from app.ui import lens_errors, md_literal, progress_bar
 from lens_core.errors import InputError
-from lens_core.export import to_csv
+from lens_core.runs.export import to_csv
 
 ctx = context.current()
 limit_mb = st.get_option("server.maxUploadSize")

@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 from lens_api.deps import get_engine
 from lens_api.errors import error_responses
 from lens_api.schemas import MAX_ID, ClusterDetail, ClusterOut, EventOut, EventPage, Evidence
-from lens_core.export import cluster_response, top_clusters
+from lens_core.runs.export import cluster_response, top_clusters
 from lens_core.storage import queries
 
 router = APIRouter(prefix="/clusters", tags=["clusters"], responses=error_responses(404, 503))

@@ -1,4 +1,4 @@
-"""GET /export/summaries (json, csv, md) and /export/assignments (csv), as lens_core.export writes them."""
+"""GET /export/summaries (json, csv, md) and /export/assignments (csv), as lens_core.runs.export writes them."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from lens_api.deps import get_engine, get_settings_dep
 from lens_api.errors import error_responses
 from lens_api.schemas import MAX_ID
 from lens_core.config import Settings
-from lens_core.export import assignments_csv, summaries_text
+from lens_core.runs.export import assignments_csv, summaries_text
 from lens_core.storage import queries
 
 router = APIRouter(prefix="/export", tags=["export"], responses=error_responses(404, 503))

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from lens_api.schemas import Check, Health
-from lens_core import stats
+from lens_core.storage import stats
 from lens_core.config import Settings
-from lens_core.embeddings.minilm import bundled_model_path
+from lens_core.embed.minilm import bundled_model_path
 from lens_core.errors import LensError
 
 router = APIRouter(tags=["health"])

@@ -25,9 +25,9 @@ from lens_api.deps import get_engine, get_settings_dep
 from lens_api.errors import error_responses
 from lens_api.limits import StrictJSONRoute
 from lens_api.schemas import Arrival, AssignOut, BatchIn, BatchReport, EventAccepted, Rejected, TelemetryEventIn
-from lens_core.assign import assign_new_events
+from lens_core.cluster.assign import assign_new_events
 from lens_core.config import Settings
-from lens_core.embeddings import Embedder, get_embedder
+from lens_core.embed import Embedder, get_embedder
 from lens_core.errors import InputError, LensError, RowError
 from lens_core.ingest.ingestor import ingest_bytes, ingest_records
 from lens_core.ingest.readers import detect_format

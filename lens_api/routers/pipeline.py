@@ -1,5 +1,5 @@
-"""POST /pipeline/process starts a background job; GET /pipeline/jobs/{id} follows it (lens_core.jobs);
-POST /pipeline/assign gives events stored since a run to its clusters (lens_core.assign)."""
+"""POST /pipeline/process starts a background job; GET /pipeline/jobs/{id} follows it (lens_core.runs.jobs);
+POST /pipeline/assign gives events stored since a run to its clusters (lens_core.cluster.assign)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from lens_api.deps import get_engine, get_runner, get_settings_dep
 from lens_api.errors import error_responses
 from lens_api.limits import StrictJSONRoute
 from lens_api.schemas import MAX_ID, AssignIn, AssignOut, JobAccepted, JobOut, ProcessIn
-from lens_core import jobs
-from lens_core.assign import assign_new_events
+from lens_core.runs import jobs
+from lens_core.cluster.assign import assign_new_events
 from lens_core.config import Settings
-from lens_core.jobs import JobRunner
-from lens_core.pipeline import ProcessOptions
+from lens_core.runs.jobs import JobRunner
+from lens_core.runs.pipeline import ProcessOptions
 
 router = APIRouter(route_class=StrictJSONRoute, prefix="/pipeline", tags=["pipeline"], responses=error_responses(503))
 

@@ -1,4 +1,4 @@
-"""GET /stats/overview and /clustering/stats (lens_core.stats)."""
+"""GET /stats/overview and /clustering/stats (lens_core.storage.stats)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from sqlalchemy.engine import Engine
 from lens_api.deps import get_engine
 from lens_api.errors import error_responses
 from lens_api.schemas import MAX_ID, ClusteringStats, Overview, RunOut, ValueCountOut
-from lens_core import stats
-from lens_core.stats import ValueCount, finite
+from lens_core.storage import stats
+from lens_core.storage.stats import ValueCount, finite
 
 router = APIRouter(tags=["stats"], responses=error_responses(503))
 

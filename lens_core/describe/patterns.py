@@ -16,7 +16,7 @@ import pandas as pd
 from lens_core.describe.keywords import class_tfidf_from_counts
 from lens_core.describe.representatives import pick_representatives
 from lens_core.schema import ClusterDigest, Count, FingerprintCount, Representative
-from lens_core.templates import mine_templates
+from lens_core.parse.pattern_miner import mine_templates
 
 # Digest field -> event column. Status codes are shown as strings ("401") like every other value.
 COUNT_COLUMNS = {
@@ -28,7 +28,7 @@ COUNT_COLUMNS = {
     "tenants": "tenant_id",
     "forms": "error_form",
     "meanings": "text",  # the run's view text: under the cause view, what each event means
-    "families": "family",  # the failure family the view's text states (lens_core.views.families_of)
+    "families": "family",  # the failure family the view's text states (lens_core.embed.views.families_of)
 }
 MAX_FINGERPRINTS = 10
 # Representatives are picked from a deterministic sample: MMR is O(k * n) and 2000 rows of a cluster

@@ -3,7 +3,7 @@
     refresh_message_patterns(engine=engine)  # after every ingest; before processing
 
 A fingerprint is exact: "Mailbox of ann@x.com is over quota" and "... of bob ..." share one only when the
-masks catch the variable word. The miner (lens_core.templates) finds what varies across messages, so a
+masks catch the variable word. The miner (lens_core.parse.pattern_miner) finds what varies across messages, so a
 message pattern ("Mailbox of <*> is over quota") is the level between fingerprints and clusters. It is a
 property of a template, so mining reads the distinct templates of all stored fingerprints, each weighted
 by its events (the same templates as mining the events themselves, at the cost of the fingerprints), and
@@ -11,7 +11,7 @@ an event's pattern is its fingerprint's.
 
 Mining is global, and a new template can regroup old ones, so each refresh mines every template again and
 updates the fingerprints whose pattern changed, in one transaction that one process at a time runs
-(lens_core.storage.patterns). A pattern's hash covers lens_core.versions.message_pattern_version(), so a
+(lens_core.storage.patterns). A pattern's hash covers lens_core.parse.versions.message_pattern_version(), so a
 parser, mask table or miner change re-mines every fingerprint at the next refresh.
 """
 
@@ -22,11 +22,11 @@ from collections.abc import Sequence
 
 from sqlalchemy.engine import Engine
 
-from lens_core.fingerprint import short_hash
+from lens_core.parse.fingerprint import short_hash
 from lens_core.storage import patterns as store
 from lens_core.storage.models import utcnow
-from lens_core.templates import mine_templates
-from lens_core.versions import message_pattern_version
+from lens_core.parse.pattern_miner import mine_templates
+from lens_core.parse.versions import message_pattern_version
 
 log = logging.getLogger(__name__)
 

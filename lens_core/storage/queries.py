@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from lens_core import liveness
+from lens_core.runs import liveness
 from lens_core.errors import NotFoundError
 from lens_core.storage import patterns as pattern_store
 from lens_core.storage.engine import insert_frame, insert_rows
@@ -238,7 +238,7 @@ def beat_run(*, engine: Engine, run_id: int, stage: str | None = None) -> None:
 def fail_stale_runs(*, engine: Engine) -> list[int]:
     """Fail the "running" runs whose process is gone (killed, crashed); returns their ids.
 
-    Gone means what it means for jobs (lens_core.liveness): its pid no longer exists on this host, or no
+    Gone means what it means for jobs (lens_core.runs.liveness): its pid no longer exists on this host, or no
     heartbeat for STALE_AFTER_S. Cheap when nothing runs: one query over the running runs.
     """
     table = PipelineRun.__table__

@@ -6,13 +6,13 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from lens_core.assign import NOVEL, assign_new_events
+from lens_core.cluster.assign import NOVEL, assign_new_events
 from lens_core.cli import app
 from lens_core.config import Settings
 from lens_core.errors import ConfigError, NotFoundError
 from lens_core.ingest.ingestor import ingest_records
-from lens_core.pipeline import ProcessOptions, process
-from lens_core.samples import generate
+from lens_core.runs.pipeline import ProcessOptions, process
+from lens_core.samples.generator import generate
 from lens_core.storage import queries
 
 
@@ -66,7 +66,7 @@ def test_assign_needs_a_completed_run_and_the_runs_own_model(sqlite_engine) -> N
     first, _later, _ = _split_sample(400, 100)
     ingest_records(first, engine=sqlite_engine)
     process(engine=sqlite_engine, settings=settings, options=ProcessOptions(embedder="hashing", min_cluster_size=5))
-    from lens_core.embeddings import get_embedder
+    from lens_core.embed import get_embedder
 
     with pytest.raises(ConfigError, match="different models"):
         assign_new_events(engine=sqlite_engine, settings=settings, embedder=get_embedder("hashing", dim=64))

@@ -15,7 +15,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from lens_core.config import Settings
 from lens_core.ingest.ingestor import ingest_records
-from lens_core.pipeline import ProcessOptions, process
+from lens_core.runs.pipeline import ProcessOptions, process
 from lens_core.storage import queries
 from lens_core.storage.engine import open_engine
 

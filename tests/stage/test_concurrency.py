@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from lens_core.samples import generate, write_events
+from lens_core.samples.generator import generate, write_events
 from lens_core.storage.engine import make_engine
 from tests.stage.test_crash import LENS, assert_consistent, lens_env
 

@@ -31,7 +31,7 @@ from sqlalchemy.engine import Engine
 from lens_api import create_app
 from lens_core.config import Settings
 from lens_core.ingest.ingestor import CHUNK_SIZE, ingest_file
-from lens_core.samples import write_samples
+from lens_core.samples.generator import write_samples
 from lens_core.storage import queries
 from lens_core.storage.engine import make_engine, open_engine
 from lens_core.storage.models import PipelineRun, utcnow

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from lens_core.ingest import parallel
 from lens_core.ingest.ingestor import CHUNK_SIZE, ingest_file
-from lens_core.samples import write_samples
+from lens_core.samples.generator import write_samples
 from lens_core.storage.engine import open_engine
 
 COLUMNS = "evaluation_id, plugin, endpoint_template, status_code, error_code, error_type, error_message, fingerprint"

@@ -23,9 +23,9 @@ from lens_core.config import Settings
 from lens_core.describe.llm import FENCE_CLOSE, FENCE_OPEN, SYSTEM_PROMPT, _VALIDATOR
 from lens_core.errors import ConfigError
 from lens_core.ingest.ingestor import ingest_records
-from lens_core.llm_summaries import build_client, summarize_run
-from lens_core.pipeline import ProcessOptions, process
-from lens_core.samples import generate
+from lens_core.describe.llm_summaries import build_client, summarize_run
+from lens_core.runs.pipeline import ProcessOptions, process
+from lens_core.samples.generator import generate
 from lens_core.storage import queries
 from lens_core.storage.engine import open_engine
 from lens_core.storage.models import ClusterSummaryRow

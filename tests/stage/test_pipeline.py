@@ -10,9 +10,9 @@ from sklearn.metrics import adjusted_rand_score
 
 from lens_core.config import Settings
 from lens_core.errors import ConfigError, InputError
-from lens_core.export import assignments_csv, summaries_text, top_clusters
+from lens_core.runs.export import assignments_csv, summaries_text, top_clusters
 from lens_core.ingest.ingestor import ingest_file
-from lens_core.pipeline import ProcessOptions, process
+from lens_core.runs.pipeline import ProcessOptions, process
 from lens_core.storage import queries
 from tests.conftest import SAMPLES
 
@@ -112,7 +112,7 @@ def test_minilm_error_view_finds_the_root_causes(sqlite_engine) -> None:
 
 def test_summary_exports_redact_personal_data_unless_turned_off(sqlite_engine) -> None:
     from lens_core.ingest.ingestor import ingest_records
-    from lens_core.samples import generate
+    from lens_core.samples.generator import generate
 
     events, _ = generate(300, seed=5)
     for event in events:

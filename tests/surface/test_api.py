@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from lens_api import create_app
 from lens_core.config import Settings
-from lens_core.samples import generate
+from lens_core.samples.generator import generate
 from tests.conftest import sqlite_url
 
 EXAMPLE = {

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from lens_api import create_app
 from lens_core.config import Settings
-from lens_core.samples import generate
+from lens_core.samples.generator import generate
 from tests.surface.test_api import wait_for_job
 
 

@@ -1,4 +1,4 @@
-"""Pipeline jobs as database rows (lens_core.jobs): they survive restarts and never hang as "running".
+"""Pipeline jobs as database rows (lens_core.runs.jobs): they survive restarts and never hang as "running".
 
 Each case writes the rows a dead, restarted or distant process would have left and checks what a new
 API process (or any reader) makes of them, on SQLite and PostgreSQL.
@@ -17,9 +17,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from lens_api import create_app
-from lens_core import jobs
+from lens_core.runs import jobs
 from lens_core.config import Settings
-from lens_core.pipeline import ProcessOptions
+from lens_core.runs.pipeline import ProcessOptions
 from lens_core.storage.engine import open_engine
 from lens_core.storage.models import PipelineJob, utcnow
 

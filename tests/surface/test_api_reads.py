@@ -17,8 +17,8 @@ from sqlalchemy import text
 
 from lens_api import create_app
 from lens_core.ingest.ingestor import ingest_records
-from lens_core.pipeline import ProcessOptions, process
-from lens_core.samples import generate
+from lens_core.runs.pipeline import ProcessOptions, process
+from lens_core.samples.generator import generate
 from lens_core.storage.engine import make_engine, normalise_url, open_engine
 from tests.conftest import NO_POSTGRES, POSTGRES_URL, sqlite_url
 from tests.surface.test_api import EXAMPLE, make_settings

@@ -22,8 +22,8 @@ from schemathesis.specs.openapi import checks as oa_checks
 
 from lens_api import create_app
 from lens_core.ingest.ingestor import ingest_records
-from lens_core.pipeline import ProcessOptions, process
-from lens_core.samples import generate
+from lens_core.runs.pipeline import ProcessOptions, process
+from lens_core.samples.generator import generate
 from tests.conftest import sqlite_url
 from tests.surface.test_api import EXAMPLE, make_settings
 

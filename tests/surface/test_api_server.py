@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from lens_core.samples import generate
+from lens_core.samples.generator import generate
 from tests.conftest import ROOT
 from tests.surface.test_api import EXAMPLE
 

@@ -284,7 +284,7 @@ def test_overview_runs_and_export_pages(app: AppTest, downloads: Callable[[objec
 
 def test_a_run_with_only_noise_or_too_little_data_is_explained(app: AppTest, db_path: Path) -> None:
     from lens_core.ingest.ingestor import ingest_records
-    from lens_core.samples import generate
+    from lens_core.samples.generator import generate
 
     ingest_records(generate(40, seed=1)[0], engine=open_engine(f"sqlite:///{db_path}"))
     open_page(app, "clusters").radio(key="clusters_algorithm").set_value("hdbscan").run()  # the one with noise

@@ -1,4 +1,4 @@
-"""Exports are safe to open and to share, through every surface: lens_core.export, `lens export`, the API's
+"""Exports are safe to open and to share, through every surface: lens_core.runs.export, `lens export`, the API's
 /export/* and the dashboard's download buttons.
 
 - CSV cells that a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage return)
@@ -25,10 +25,10 @@ from streamlit.testing.v1 import AppTest
 
 from lens_api import create_app
 from lens_core.config import Settings, get_settings
-from lens_core.export import assignments_csv, summaries_text, to_csv
+from lens_core.runs.export import assignments_csv, summaries_text, to_csv
 from lens_core.ingest.ingestor import ingest_records
-from lens_core.pipeline import ProcessOptions, process
-from lens_core.samples import generate
+from lens_core.runs.pipeline import ProcessOptions, process
+from lens_core.samples.generator import generate
 from lens_core.storage import queries
 from lens_core.storage.engine import open_engine
 from tests.conftest import ROOT, sqlite_url

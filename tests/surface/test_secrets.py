@@ -32,8 +32,8 @@ from lens_api import create_app, deps
 from lens_core.config import Settings, get_settings
 from lens_core.errors import ConfigError, StorageError
 from lens_core.ingest.ingestor import ingest_records
-from lens_core.pipeline import ProcessOptions, process
-from lens_core.samples import generate, write_samples
+from lens_core.runs.pipeline import ProcessOptions, process
+from lens_core.samples.generator import generate, write_samples
 from lens_core.storage.engine import make_engine, open_engine
 from tests.conftest import ROOT, sqlite_url
 from tests.surface.test_api import EXAMPLE

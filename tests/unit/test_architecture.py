@@ -38,8 +38,8 @@ def test_the_walk_sees_the_cli_imports() -> None:
 
 def test_choice_names_are_the_registries_names():
     from lens_core.choices import CLUSTERER_NAMES, DEFAULT_VIEW, VIEW_NAMES, default_clusterer
-    from lens_core.clustering.registry import CLUSTERERS
-    from lens_core.views import VIEWS
+    from lens_core.cluster.registry import CLUSTERERS
+    from lens_core.embed.views import VIEWS
 
     assert tuple(CLUSTERERS) == CLUSTERER_NAMES and tuple(VIEWS) == VIEW_NAMES and DEFAULT_VIEW in VIEWS
     assert all(default_clusterer(view) in CLUSTERERS for view in VIEWS)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from lens_core.clustering import (
+from lens_core.cluster import (
     CLUSTERERS,
     AgglomerativeClusterer,
     HdbscanClusterer,
@@ -15,7 +15,7 @@ from lens_core.clustering import (
     UmapReducer,
     make_clusterer,
 )
-from lens_core.clustering.agglomerative import family_features
+from lens_core.cluster.agglomerative import family_features
 from lens_core.errors import ClusteringError, ConfigError
 
 

@@ -15,10 +15,10 @@ import pytest
 from pydantic import SecretStr
 
 from lens_core.config import Settings
-from lens_core.embeddings import EMBEDDERS, Embedder, get_embedder
-from lens_core.embeddings.hashing import HashingEmbedder
-from lens_core.embeddings.minilm import MiniLMEmbedder
-from lens_core.embeddings.openai_backend import OpenAIEmbedder
+from lens_core.embed import EMBEDDERS, Embedder, get_embedder
+from lens_core.embed.hashing import HashingEmbedder
+from lens_core.embed.minilm import MiniLMEmbedder
+from lens_core.embed.openai_backend import OpenAIEmbedder
 from lens_core.errors import ConfigError, EmbeddingError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,7 +35,7 @@ def _cos(a: np.ndarray, b: np.ndarray) -> float:
 def test_hashing_is_the_same_across_processes() -> None:
     # Python's hash() is salted per process; a hashing embedder built on it would fail here.
     code = (
-        "import json; from lens_core.embeddings.hashing import HashingEmbedder; "
+        "import json; from lens_core.embed.hashing import HashingEmbedder; "
         f"print(json.dumps(HashingEmbedder().embed({TEXTS!r}).tolist()))"
     )
     runs = [

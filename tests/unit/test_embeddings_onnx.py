@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lens_core.embeddings import EMBEDDERS, Embedder, get_embedder, onnx_export
-from lens_core.embeddings.minilm import MiniLMEmbedder
-from lens_core.embeddings.minilm_onnx import MiniLMOnnxEmbedder
+from lens_core.embed import EMBEDDERS, Embedder, get_embedder, onnx_export
+from lens_core.embed.minilm import MiniLMEmbedder
+from lens_core.embed.minilm_onnx import MiniLMOnnxEmbedder
 from lens_core.errors import DependencyError, EmbeddingError
 
 pytest.importorskip("onnxruntime")
@@ -272,7 +272,7 @@ def test_corrupt_cache_file_is_rebuilt_with_a_warning(
     model_file = folder / onnx_export.MODEL_FILE
     model_file.write_bytes(model_file.read_bytes()[: 1 << 20])  # a half-written file
     rebuilt = MiniLMOnnxEmbedder()
-    with caplog.at_level(logging.WARNING, logger="lens_core.embeddings.onnx_export"):
+    with caplog.at_level(logging.WARNING, logger="lens_core.embed.onnx_export"):
         vectors = rebuilt.embed(["hello", "world"])
     assert vectors.shape == (2, 384)
     assert rebuilt.export_seconds is not None
@@ -291,7 +291,7 @@ def test_a_file_onnxruntime_refuses_is_rebuilt(
     _write_with_manifest(folder, b"garbage, not protobuf")
     monkeypatch.setattr(onnx_export, "export", lambda _model_dir, target: _write_with_manifest(target, good))
     built = MiniLMOnnxEmbedder()
-    with caplog.at_level(logging.WARNING, logger="lens_core.embeddings.minilm_onnx"):
+    with caplog.at_level(logging.WARNING, logger="lens_core.embed.minilm_onnx"):
         assert built.embed(["hello"]).shape == (1, 384)
     assert any("exporting it again" in record.getMessage() for record in caplog.records)
 

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lens_core.fingerprint import FINGERPRINT_VERSION, MASKS, Fingerprinter, _apply, fingerprint_hash, mask_message
-from lens_core.parsing import ErrorParser
+from lens_core.parse.fingerprint import FINGERPRINT_VERSION, MASKS, Fingerprinter, _apply, fingerprint_hash, mask_message
+from lens_core.parse.parsing import ErrorParser
 from lens_core.schema import Fingerprint, ParsedError
 
 GOLDEN = Path(__file__).parent / "golden" / "fingerprints.jsonl"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numba
 
-from lens_core.clustering.jit_cache import numba_cache_by_default
+from lens_core.cluster.jit_cache import numba_cache_by_default
 
 
 def test_kernels_declared_inside_default_to_the_disk_cache_and_an_explicit_choice_stands() -> None:
@@ -30,7 +30,7 @@ def test_kernels_declared_inside_default_to_the_disk_cache_and_an_explicit_choic
 _CHILD = """
 import json, sys
 sys.path.insert(0, sys.argv[1])
-from lens_core.clustering.jit_cache import import_with_numba_cache
+from lens_core.cluster.jit_cache import import_with_numba_cache
 kernels = import_with_numba_cache("lens_test_kernels")
 assert kernels.add(1, 2) == 3
 print(json.dumps({"hits": sum(kernels.add.stats.cache_hits.values()),

@@ -1,10 +1,10 @@
-"""What an error means, apart from how it was written (lens_core.meaning)."""
+"""What an error means, apart from how it was written (lens_core.parse.meaning)."""
 
 from __future__ import annotations
 
 import pytest
 
-from lens_core.meaning import Meaning, code_words, family_of_meaning, meaning_of, meaning_text, meaning_texts
+from lens_core.parse.meaning import Meaning, code_words, family_of_meaning, meaning_of, meaning_text, meaning_texts
 
 
 def _text(**fields) -> str:

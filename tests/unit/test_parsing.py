@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from lens_core.parsing import ErrorParser, endpoint_template, find_status, normalize_endpoint, normalize_plugin
+from lens_core.parse.parsing import ErrorParser, endpoint_template, find_status, normalize_endpoint, normalize_plugin
 from lens_core.schema import ParsedError
 
 GRAPH_EXPIRED = {
@@ -426,7 +426,7 @@ def test_a_repeated_blob_gives_each_input_its_own_hints(parse) -> None:
 
 def test_remembered_blobs_parse_as_new_ones(parse) -> None:
     """The memo changes no result: the same texts parsed with the memo emptied give equal errors."""
-    from lens_core import parsing
+    from lens_core.parse import parsing
 
     texts = [json.dumps(GRAPH_EXPIRED), "503 Service Unavailable for url: https://x.test/a/1", "x" * (parsing.MEMO_CHARS + 1)]
     first = [parse(text, skill_input='{"plugin": "Teams"}') for text in texts * 2]
@@ -671,7 +671,7 @@ def test_entity_bomb_is_never_expanded(parse):
 
 def test_xml_reader_refuses_dtds_even_past_the_text_check(monkeypatch):
     """The parser's own handlers refuse a DTD, an entity declaration and an external entity."""
-    from lens_core import parse_forms
+    from lens_core.parse import forms as parse_forms
 
     monkeypatch.setattr(parse_forms, "_XML_REFUSED", ())
     assert parse_forms.parse_xml(BILLION_LAUGHS) is None
@@ -682,7 +682,7 @@ def test_xml_reader_refuses_dtds_even_past_the_text_check(monkeypatch):
 
 
 def test_xml_size_and_node_caps(parse):
-    from lens_core import parse_forms
+    from lens_core.parse import forms as parse_forms
 
     assert parse_forms.parse_xml("<a>" + "<b/>" * (parse_forms.XML_MAX_NODES + 1) + "</a>") is None
     assert parse_forms.parse_xml("<a>" * 100 + "</a>" * 100) is None  # deeper than XML_MAX_DEPTH
@@ -737,8 +737,8 @@ def test_grpc_status_inside_a_python_traceback(parse):
 
 
 def test_grpc_http_status_mapping():
-    from lens_core.parse_forms import GRPC_CODES, GRPC_HTTP_STATUS, grpc_code
-    from lens_core.parsing import GRPC_HTTP_STATUS as reexported
+    from lens_core.parse.forms import GRPC_CODES, GRPC_HTTP_STATUS, grpc_code
+    from lens_core.parse.parsing import GRPC_HTTP_STATUS as reexported
 
     assert reexported is GRPC_HTTP_STATUS and set(GRPC_HTTP_STATUS) == set(GRPC_CODES) and len(GRPC_CODES) == 17
     assert (GRPC_HTTP_STATUS["UNAVAILABLE"], GRPC_HTTP_STATUS["RESOURCE_EXHAUSTED"],

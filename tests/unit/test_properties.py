@@ -27,11 +27,11 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from lens_core.errors import InputError, LensError, RowError
-from lens_core.fingerprint import Fingerprinter
+from lens_core.parse.fingerprint import Fingerprinter
 from lens_core.ingest.ingestor import ingest_records
 from lens_core.ingest.readers import read_bytes
 from lens_core.ingest.validate import text_problem, valid_id, validate_record
-from lens_core.parsing import ErrorParser
+from lens_core.parse.parsing import ErrorParser
 from lens_core.schema import KNOWN_FIELDS, ParsedError, TelemetryEvent
 from lens_core.storage.engine import open_engine
 from lens_core.storage.models import TelemetryEventRow
@@ -73,7 +73,7 @@ def parser_fallbacks() -> Iterator[list[logging.LogRecord]]:
     seen: list[logging.LogRecord] = []
     handler = logging.Handler()
     handler.emit = seen.append  # type: ignore[method-assign]
-    logger = logging.getLogger("lens_core.parsing")
+    logger = logging.getLogger("lens_core.parse.parsing")
     logger.addHandler(handler)
     try:
         yield seen

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from lens_core.errors import InputError
-from lens_core.sample_catalog import INTENTS
-from lens_core.samples import (
+from lens_core.samples.catalog import INTENTS
+from lens_core.samples.generator import (
     ROOT_CAUSES,
     generate,
     generate_labelled,

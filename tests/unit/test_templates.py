@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from lens_core.templates import WILDCARD, TemplateMiner, _fits
+from lens_core.parse.pattern_miner import WILDCARD, TemplateMiner, _fits
 
 
 def _partition(labels: list[int]) -> set[frozenset[int]]:
@@ -132,7 +132,7 @@ def test_throughput_smoke():
 def test_distinct_messages_with_their_counts_mine_like_the_messages_themselves():
     from collections import Counter
 
-    from lens_core.templates import mine_templates
+    from lens_core.parse.pattern_miner import mine_templates
 
     messages = [f"user {u} logged in from host{h % 3}" for u in "abcdefgh" for h in range(4)] + ["disk full"] * 5
     counts = Counter(messages)

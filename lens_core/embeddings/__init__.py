@@ -1,6 +1,0 @@
-"""Text embeddings: the Embedder protocol and its backends, chosen by name from EMBEDDERS."""
-
-from lens_core.embeddings.base import Embedder
-from lens_core.embeddings.registry import EMBEDDERS, get_embedder
-
-__all__ = ["EMBEDDERS", "Embedder", "get_embedder"]

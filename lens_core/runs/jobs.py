@@ -1,0 +1,254 @@
+"""Background processing jobs: a `process()` run requested now, done later, followed by its database row.
+
+    runner = JobRunner(engine=engine, settings=settings)
+    job = runner.submit(options)          # a queued row; returns at once
+    get_job(engine=engine, job_id=job.id) # state, stage, progress 0..1, run_id or error
+
+A job is a `PipelineJob` row, never process memory: its state survives a restart and reads the same
+from every process sharing the database. The process that runs a job owns it (`owner` = "host:pid")
+and keeps its `updated_at` fresh (a heartbeat, plus every progress write). A queued or running job whose
+owner died is failed with a reason: at startup by `recover_jobs` (a dead pid on this host, or a row this
+process owns but does not know), and by anyone after `STALE_AFTER_S` without a heartbeat.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import socket
+import threading
+import time
+from collections.abc import Collection
+from dataclasses import asdict
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from lens_core.config import Settings
+from lens_core.errors import LensError, NotFoundError
+from lens_core.runs.liveness import HEARTBEAT_S, STALE_AFTER_S, owner_id
+from lens_core.runs.liveness import aware as _aware
+from lens_core.runs.liveness import pid_alive as _pid_alive
+from lens_core.runs.pipeline import STAGES, ProcessOptions, process
+from lens_core.storage.models import PipelineJob, utcnow
+
+log = logging.getLogger(__name__)
+
+ACTIVE = ("queued", "running")
+# Progress callbacks can fire per embedding batch; the row is written at most this often per stage.
+PROGRESS_WRITE_S = 0.5
+
+
+# -- rows ---------------------------------------------------------------------------------------------
+
+
+def create_job(*, engine: Engine, options: ProcessOptions, owner: str | None = None) -> PipelineJob:
+    job = PipelineJob(state="queued", options=asdict(options), owner=owner or owner_id())
+    with Session(engine) as session:
+        session.add(job)
+        session.commit()
+        session.refresh(job)
+        return job
+
+
+def get_job(*, engine: Engine, job_id: int) -> PipelineJob:
+    """The job's row; a job whose owner stopped beating is failed first, so no reader sees it hang."""
+    job = _read(engine, job_id)
+    if job.state in ACTIVE and _is_stale(job, utcnow()):
+        _fail(engine, job_id, f"abandoned: no sign of life from {job.owner} for over {STALE_AFTER_S:.0f} s")
+        job = _read(engine, job_id)
+    return job
+
+
+def _read(engine: Engine, job_id: int) -> PipelineJob:
+    with Session(engine) as session:
+        job = session.get(PipelineJob, job_id)
+    if job is None:
+        raise NotFoundError(f"job {job_id} does not exist")
+    return job
+
+
+def _update(engine: Engine, job_id: int, *, only_states: Collection[str] = (), **values: object) -> bool:
+    """One UPDATE; with `only_states`, it applies only from those states (True when it applied)."""
+    table = PipelineJob.__table__
+    stmt = update(table).where(table.c.id == job_id)
+    if only_states:
+        stmt = stmt.where(table.c.state.in_(list(only_states)))
+    with engine.begin() as conn:
+        return conn.execute(stmt.values(updated_at=utcnow(), **values)).rowcount > 0
+
+
+def _fail(engine: Engine, job_id: int, reason: str) -> bool:
+    # Only from an active state: a job that finished meanwhile keeps its real outcome.
+    return _update(engine, job_id, only_states=ACTIVE, state="failed", error=reason, finished_at=utcnow())
+
+
+def _is_stale(job: PipelineJob, now: datetime) -> bool:
+    return now - _aware(job.updated_at) > timedelta(seconds=STALE_AFTER_S)
+
+
+def heartbeat(*, engine: Engine, owner: str) -> int:
+    """Refresh every active job of `owner`; returns how many rows were touched."""
+    table = PipelineJob.__table__
+    stmt = update(table).where(table.c.owner == owner, table.c.state.in_(ACTIVE)).values(updated_at=utcnow())
+    with engine.begin() as conn:
+        return conn.execute(stmt).rowcount
+
+
+def recover_jobs(*, engine: Engine, live: Collection[int] = ()) -> int:
+    """At startup: fail the active jobs no process is running any more; returns how many.
+
+    A job is dead when its heartbeat is stale, or when its owner is on this host and is either a dead
+    pid or this very process without the job among `live` (a previous process that had the same pid,
+    as the first process of a container always has).
+    """
+    host, me, now = socket.gethostname(), os.getpid(), utcnow()
+    with Session(engine) as session:
+        active = session.execute(select(PipelineJob).where(PipelineJob.state.in_(ACTIVE))).scalars().all()
+    failed = 0
+    for job in active:
+        reason = _death_reason(job, host=host, me=me, live=live, now=now)
+        if reason and _fail(engine, job.id, reason):
+            log.warning("job %s failed at startup: %s", job.id, reason)
+            failed += 1
+    return failed
+
+
+def _death_reason(job: PipelineJob, *, host: str, me: int, live: Collection[int], now: datetime) -> str | None:
+    if _is_stale(job, now):
+        return f"abandoned: no sign of life from {job.owner} for over {STALE_AFTER_S:.0f} s"
+    owner_host, _, pid_text = job.owner.rpartition(":")
+    if owner_host != host or not pid_text.isdigit():
+        return None  # another machine's process: only its heartbeat can tell
+    pid = int(pid_text)
+    if pid == me and job.id not in live:
+        return "abandoned: the API process that owned it restarted"
+    if pid != me and not _pid_alive(pid):
+        return f"abandoned: the API process {job.owner} that owned it has stopped"
+    return None
+
+
+# -- running ------------------------------------------------------------------------------------------
+
+
+class _Progress:
+    """process()'s (stage, fraction) callback -> the job row's stage and overall progress, throttled."""
+
+    def __init__(self, engine: Engine, job_id: int) -> None:
+        self.engine, self.job_id = engine, job_id
+        self._stage: str | None = None
+        self._written = 0.0
+
+    def __call__(self, stage: str, fraction: float) -> None:
+        now = time.monotonic()
+        if stage == self._stage and now - self._written < PROGRESS_WRITE_S and fraction < 1.0:
+            return
+        index = STAGES.index(stage) if stage in STAGES else 0
+        overall = min(1.0, (index + max(0.0, min(1.0, fraction))) / len(STAGES))
+        self._stage, self._written = stage, now
+        _update(self.engine, self.job_id, stage=stage, progress=round(overall, 4))
+
+
+def run_job(job_id: int, *, engine: Engine, settings: Settings, options: ProcessOptions) -> None:
+    """Run one queued job to its end and record the outcome on its row; never raises."""
+    try:
+        if not _update(engine, job_id, only_states=("queued",), state="running", stage="load", progress=0.0):
+            log.info("job %s is no longer queued; not running it", job_id)
+            return
+        outcome = process(engine=engine, settings=settings, options=options, progress=_Progress(engine, job_id))
+        _update(engine, job_id, state="completed", progress=1.0, run_id=outcome.run_id, error=None,
+                finished_at=utcnow())
+    except LensError as exc:
+        _record_failure(engine, job_id, str(exc))
+    except Exception as exc:  # noqa: BLE001 - a worker thread has no caller: the row is where it is reported
+        log.exception("job %s failed unexpectedly", job_id)
+        _record_failure(engine, job_id, f"{type(exc).__name__}: {exc}")
+
+
+def _record_failure(engine: Engine, job_id: int, reason: str) -> None:
+    log.warning("job %s failed: %s", job_id, reason)
+    try:
+        _update(engine, job_id, state="failed", error=reason, finished_at=utcnow())
+    except Exception:  # noqa: BLE001 - database gone too: the heartbeat stops and staleness fails the job
+        log.exception("could not record the failure of job %s", job_id)
+
+
+class JobRunner:
+    """Runs submitted jobs one at a time on a daemon thread and keeps their heartbeat.
+
+    One at a time because a run already uses the machine's cores; other requests wait as "queued".
+    Threads start on the first submit and stop on `close()`; a later submit starts fresh ones (each pair
+    has its own queue and stop flag, so a worker still finishing a job never takes the new work).
+    """
+
+    def __init__(self, *, engine: Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.owner = owner_id()
+        self._lock = threading.Lock()
+        self._live: set[int] = set()
+        self._queue: queue.Queue[tuple[int, ProcessOptions] | None] | None = None
+        self._stop = threading.Event()
+
+    @property
+    def live(self) -> set[int]:
+        with self._lock:
+            return set(self._live)
+
+    def submit(self, options: ProcessOptions) -> PipelineJob:
+        job = create_job(engine=self.engine, options=options, owner=self.owner)
+        with self._lock:
+            self._live.add(job.id)
+            if self._queue is None:
+                self._start()
+            assert self._queue is not None
+            self._queue.put((job.id, options))
+        return job
+
+    def _start(self) -> None:
+        self._queue, self._stop = queue.Queue(), threading.Event()
+        threading.Thread(target=self._work, args=(self._queue,), name="lens-job-worker", daemon=True).start()
+        threading.Thread(target=self._beat, args=(self._stop,), name="lens-job-heartbeat", daemon=True).start()
+
+    def _work(self, jobs: queue.Queue[tuple[int, ProcessOptions] | None]) -> None:
+        while (item := jobs.get()) is not None:
+            job_id, options = item
+            try:
+                run_job(job_id, engine=self.engine, settings=self.settings, options=options)
+            finally:
+                with self._lock:
+                    self._live.discard(job_id)
+
+    def _beat(self, stop: threading.Event) -> None:
+        while not stop.wait(HEARTBEAT_S):
+            try:
+                heartbeat(engine=self.engine, owner=self.owner)
+            except Exception:  # noqa: BLE001 - a missed beat is retried; staleness needs many in a row
+                log.warning("job heartbeat failed", exc_info=True)
+
+    def close(self) -> None:
+        """Stop taking work: jobs still queued are failed; the one running finishes on its thread."""
+        with self._lock:
+            jobs, self._queue = self._queue, None
+            self._stop.set()
+        if jobs is None:
+            return
+        while True:
+            try:
+                item = jobs.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None:
+                self._abandon(item[0])
+        jobs.put(None)
+
+    def _abandon(self, job_id: int) -> None:
+        try:
+            _fail(self.engine, job_id, "the API process stopped before the job started")
+        except Exception:  # noqa: BLE001 - shutting down with the database gone: staleness fails it later
+            log.warning("could not mark job %s failed", job_id, exc_info=True)
+        with self._lock:
+            self._live.discard(job_id)

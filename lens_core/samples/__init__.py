@@ -1,0 +1,1 @@
+"""Sample telemetry with known root causes: the generator and its catalogue of plugins and causes."""
