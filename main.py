@@ -24,7 +24,8 @@ def run(args: argparse.Namespace) -> None:
     from lens_core.cli import print_clusters, progress_printer
     from lens_core.config import configure_logging, get_settings
     from lens_core.ingest.ingestor import ingest_records
-    from lens_core.runs.pipeline import ProcessOptions, process
+    from lens_core.runs.options import ProcessOptions
+    from lens_core.runs.pipeline import process
     from lens_core.samples.generator import generate
     from lens_core.storage.engine import open_engine
 
@@ -34,7 +35,7 @@ def run(args: argparse.Namespace) -> None:
     events, _truth = generate(args.n, seed=args.seed)
     report = ingest_records(events, engine=engine, source="sample", max_chars=settings.max_field_chars)
     print(report.summary_line())
-    options = ProcessOptions.from_settings(settings)
+    options = ProcessOptions.of(settings)
     outcome = process(engine=engine, settings=settings, options=options, progress=progress_printer())
     print(f"run {outcome.run_id}: {outcome.n_clusters} clusters, noise {outcome.noise_share:.1%}; stage seconds: "
           + ", ".join(f"{k} {v:.2f}" for k, v in outcome.timings.items()))

@@ -5,19 +5,20 @@ progress bar handed in, so each action is testable on its own.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from app.context import AppContext, embedder_for
+from app.context import AppContext
 from lens_core.samples import generator as samples
 from lens_core.errors import InputError, RowError
 from lens_core.ingest.ingestor import IngestReport, ingest_bytes, ingest_records
 from lens_core.ingest.readers import detect_format, read_bytes
-from lens_core.runs.pipeline import STAGES, ProcessOptions, process
+from lens_core.runs.options import ProcessOptions
+from lens_core.runs.pipeline import STAGES, process
 from lens_core.runs.results import RunOutcome
 
 # (fraction 0..1, text) -> None: a progress bar's update
@@ -98,17 +99,13 @@ def rejections_table(results: list[UploadResult]) -> pd.DataFrame:
 
 
 def options_from(context: AppContext, **values: Any) -> ProcessOptions:
-    """ProcessOptions from the settings and the page's widget values (unknown keys are refused)."""
-    known = {f.name for f in fields(ProcessOptions)}
-    unknown = set(values) - known
-    if unknown:
-        raise TypeError(f"not a ProcessOptions field: {', '.join(sorted(unknown))}")
-    return ProcessOptions.from_settings(context.settings, **values)
+    """ProcessOptions from the settings and the page's widget values (a name no stage takes is refused)."""
+    return ProcessOptions.of(context.settings, **values)
 
 
 def run_pipeline(options: ProcessOptions, *, context: AppContext, progress: Progress | None = None) -> RunOutcome:
     """One stored run. Stored embeddings and reductions are reused by the core when they still apply."""
-    embedder = embedder_for(options.embedder, context.settings.embedding_model, context.settings)
+    embedder = context.embedder(options.embedder)
     return process(engine=context.engine, settings=context.settings, options=options, embedder=embedder,
                    progress=stage_progress(progress) if progress else None)
 

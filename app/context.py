@@ -1,19 +1,19 @@
 """What every page needs: the settings, one engine per database and one embedder per model, per server.
 
-The entry point (app/main.py) builds the context from `get_settings()` and puts it in session state; pages
-read it with `current()`. Engines and embedders are `st.cache_resource`, so every session of one server
-shares one connection pool and one loaded MiniLM model.
+The entry point (app/main.py) builds the context (lens_core.context, as the CLI and the API do) from
+`get_settings()` and puts it in session state; pages read it with `current()`. The engine and the
+embedders are `st.cache_resource`, so every session of one server shares one connection pool and one
+loaded MiniLM model.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import streamlit as st
 from sqlalchemy.engine import Engine
 
 from lens_core.config import Settings
-from lens_core.embed import Embedder, get_embedder
+from lens_core.context import AppContext, build_context
+from lens_core.embed import Embedder
 from lens_core.errors import NotFoundError
 from lens_core.storage import queries
 from lens_core.storage.engine import open_engine
@@ -23,31 +23,22 @@ CONTEXT_KEY = "app_context"
 RUN_KEY = "app_run_id"  # the run every page shows; set on the Runs page and after a new run
 
 
-@dataclass(frozen=True)
-class AppContext:
-    settings: Settings
-    engine: Engine
-
-    @property
-    def url(self) -> str:
-        """The cache key for query results: one database, one set of cached frames."""
-        return self.settings.database_url
-
-
 @st.cache_resource(show_spinner=False)
 def engine_for(url: str) -> Engine:
     return open_engine(url)
 
 
-@st.cache_resource(show_spinner="Loading the embedding model…")
-def embedder_for(name: str, model: str, _settings: Settings) -> Embedder:
-    """One embedder per (backend, model) per server; the model itself loads on its first use."""
-    return get_embedder(name, _settings)
+@st.cache_resource(show_spinner=False)
+def embedders_for(model: str) -> dict[str, Embedder]:
+    """The embedders every context of this server shares, by backend, per EMBEDDING_MODEL (the openai
+    backend's model); each embedder's model loads on its first use."""
+    return {}
 
 
 def install(settings: Settings) -> AppContext:
     """Called by the entry point on every script run."""
-    context = AppContext(settings=settings, engine=engine_for(settings.database_url))
+    context = build_context(settings, engine=engine_for(settings.database_url),
+                            embedders=embedders_for(settings.embedding_model))
     st.session_state[CONTEXT_KEY] = context
     return context
 

@@ -13,6 +13,8 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from app.ui import run_parameters
+from lens_core.runs.options import stage_params
+from lens_core.schema import Count
 from lens_core.storage import stats
 from lens_core.storage import queries
 from lens_core.storage.models import PipelineRun
@@ -24,9 +26,8 @@ CLUSTER_COLUMNS = [
 NOISE = -1
 
 
-def _top(evidence: dict, key: str) -> str:
-    items = evidence.get(key) or []
-    return str(items[0]["value"]) if items else ""
+def _top(counts: list[Count]) -> str:
+    return str(counts[0].value) if counts else ""
 
 
 def cluster_name(label: int, analyst_label: str | None) -> str:
@@ -43,12 +44,12 @@ def clusters_table(_engine: Engine, url: str, run_id: int, run_events: int = 0) 
     """
     rows = []
     for c in queries.clusters_of_run(engine=_engine, run_id=run_id, include_noise=True):
-        ev = c.evidence or {}
+        ev = c.evidence
         rows.append({
             "cluster": c.label, "name": cluster_name(c.label, c.analyst_label), "size": c.size,
             "share": c.share, "summary": c.summary, "root_cause": c.root_cause,
-            "top_plugin": _top(ev, "plugins"), "top_status_code": _top(ev, "status_codes"),
-            "unique_users": ev.get("unique_users", 0), "keywords": ", ".join(ev.get("keywords", [])[:6]),
+            "top_plugin": _top(ev.plugins), "top_status_code": _top(ev.status_codes),
+            "unique_users": ev.unique_users, "keywords": ", ".join(ev.keywords[:6]),
         })
     return pd.DataFrame(rows, columns=CLUSTER_COLUMNS)
 
@@ -84,18 +85,17 @@ def value_counts(_engine: Engine, url: str, n_events: int, column: str) -> pd.Da
     )
 
 
-# Shared by every algorithm (the 2-D map is a UMAP for all of them); each algorithm's own in run_parameters.
-RUN_PARAMETERS = ["umap_neighbors", "umap_min_dist", "random_state"]
 
 
 def _run_row(run: PipelineRun) -> dict:
     """One line of the runs table: what ran, what it found, how long each stage took."""
-    params = run.parameters or {}
+    # The reducer's parameters shape every run's map; each clusterer's own are in run_parameters.
+    _, reducer_params = stage_params(run.parameters, "reducer")
     timings = run.timings or {}
     return {
         "run": run.id, "status": run.status, "created": run.created_at, "algorithm": run.algorithm,
         "view": run.view, "embedder": run.embedding_model or run.embedder, "parameters": run_parameters(run),
-        **{name: params.get(name) for name in RUN_PARAMETERS},
+        **reducer_params, "random_state": (run.parameters or {}).get("random_state"),
         "events": run.n_events, "clusters": run.n_clusters,
         "noise share": None if run.noise_share is None else round(run.noise_share, 4),
         "silhouette": None if run.silhouette is None else round(run.silhouette, 3),

@@ -11,6 +11,7 @@ import streamlit as st
 
 from app import nav
 from app.actions import Progress
+from lens_core.runs.options import stage_params
 from lens_core.errors import LensError
 
 # Every ASCII punctuation character may be backslash-escaped in Markdown; escaping all of them also
@@ -66,13 +67,12 @@ def percent(value: float | None) -> str:
 
 
 def run_parameters(run: Any) -> str:
-    """The parameters that shaped a run, for its algorithm only ('cut 1.2', 'K 12 (chosen)')."""
-    params = run.parameters or {}
-    if run.algorithm == "agglomerative":
-        return f"cut {params.get('distance_threshold')}"
-    if run.algorithm == "kmeans":
-        return f"K {params['k']}" if params.get("k") else "K chosen by silhouette"
-    return f"min_cluster_size {params.get('min_cluster_size')}, min_samples {params.get('min_samples')}"
+    """The parameters of a run's own clusterer, as its registry row names them
+    ('distance_threshold 1.2, family_separation 1.0'; 'k automatic')."""
+    name, params = stage_params(run.parameters, "clusterer")
+    if name is None:
+        return "parameters of a clusterer this lens does not know"
+    return ", ".join(f"{key} {'automatic' if value is None else value}" for key, value in params.items()) or "none"
 
 
 def reuse_note(counts: dict[str, Any]) -> str:

@@ -33,7 +33,8 @@ sys.path.insert(0, str(ROOT))
 from lens_core.config import Settings  # noqa: E402
 from lens_core.embed import get_embedder  # noqa: E402
 from lens_core.ingest.ingestor import ingest_file  # noqa: E402
-from lens_core.runs.pipeline import ProcessOptions, process  # noqa: E402
+from lens_core.runs.options import ProcessOptions  # noqa: E402
+from lens_core.runs.pipeline import process  # noqa: E402
 from lens_core.storage import queries  # noqa: E402
 from lens_core.storage.engine import open_engine  # noqa: E402
 from lens_core.embed.cache import embed_cached  # noqa: E402
@@ -56,7 +57,7 @@ def row(method: str, text: str, labels: np.ndarray, truth: np.ndarray, seconds: 
 
 
 def lens_labels(engine, settings: Settings, embedder, view: str, evaluation_ids: pd.Series) -> tuple[np.ndarray, float]:
-    options = ProcessOptions.from_settings(settings, view=view, embedder="minilm")
+    options = ProcessOptions.of(settings, view=view, embedder="minilm")
     started = time.perf_counter()
     outcome = process(engine=engine, settings=settings, options=options, embedder=embedder)
     seconds = time.perf_counter() - started
@@ -115,7 +116,7 @@ def main() -> None:
                     topics, truth, seconds + embed_s))
 
     table = pd.DataFrame(rows)
-    print(f"\nembedder {embedder.model}; lens defaults: {ProcessOptions.from_settings(settings)}\n")
+    print(f"\nembedder {embedder.model}; lens defaults: {ProcessOptions.of(settings)}\n")
     print(table.to_string(index=False))
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)

@@ -31,7 +31,8 @@ from bench.sample_quality import score, truth_path
 from lens_core.config import Settings
 from lens_core.embed import get_embedder
 from lens_core.ingest.ingestor import ingest_file
-from lens_core.runs.pipeline import ProcessOptions, process
+from lens_core.runs.options import ProcessOptions
+from lens_core.runs.pipeline import process
 from lens_core.samples.generator import write_samples
 from lens_core.storage import queries
 from lens_core.storage.engine import open_engine
@@ -75,18 +76,18 @@ def main() -> None:
         print(f"{report.summary_line()}; generated in {meter.stages['generate']['seconds']:.1f} s")
         settings = Settings(_env_file=None, embedding_backend=args.embedder)
         embedder = get_embedder(args.embedder, settings)
-        base = ProcessOptions(embedder=args.embedder, view=args.view)
+        base = ProcessOptions.of(embedder=args.embedder, view=args.view)
         sizes = [int(x) for x in args.fit_sample.split(",") if x]
         rows, full_labels = [], None
         # Sampled runs first: the first run also embeds every distinct text, which the table shows apart.
         for size in sizes:
-            row, labels = run(engine, settings, ProcessOptions(**{**base.__dict__, "fit_sample": size}), embedder, truth)
+            row, labels = run(engine, settings, base.but(fit_sample=size), embedder, truth)
             rows.append((row, labels))
         if args.full:
             row, full_labels = run(engine, settings, base, embedder, truth)
             rows.append((row, full_labels))
             # The ceiling for "agrees with the full fit": the full fit against itself with another seed.
-            row, labels = run(engine, settings, ProcessOptions(**{**base.__dict__, "random_state": 7}), embedder, truth)
+            row, labels = run(engine, settings, base.but(random_state=7), embedder, truth)
             row["fit_sample"] = "all, random_state 7"
             rows.append((row, labels))
         table = []

@@ -33,8 +33,6 @@ import logging
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -50,7 +48,8 @@ from lens_core.config import Settings  # noqa: E402
 from lens_core.embed import get_embedder  # noqa: E402
 from lens_core.ingest.ingestor import ingest_file  # noqa: E402
 from lens_core.parse.meaning import family_of_meaning  # noqa: E402
-from lens_core.runs.pipeline import ProcessOptions, process  # noqa: E402
+from lens_core.runs.options import ProcessOptions  # noqa: E402
+from lens_core.runs.pipeline import process  # noqa: E402
 from lens_core.storage import queries  # noqa: E402
 from lens_core.storage.engine import open_engine  # noqa: E402
 from lens_core.embed.cache import embed_cached  # noqa: E402
@@ -188,18 +187,18 @@ def bertopic_labels(corpus: Corpus, outputs: list[str]) -> tuple[np.ndarray, flo
 # ---- the benchmark --------------------------------------------------------------------------------------
 
 def bench_corpus(corpus: Corpus, folder: Path, args: argparse.Namespace) -> list[dict]:
-    defaults = ProcessOptions.from_settings(corpus.settings, embedder="minilm")
+    defaults = ProcessOptions.of(corpus.settings, embedder="minilm")
     labels, titles, seconds = corpus.run(defaults)
     ids = corpus.events["evaluation_id"]
     first = labels.reindex(ids).to_numpy()
     # The same events ingested in another order, clustered with another seed: the groups must not move.
     shuffled_engine = open_engine(f"sqlite:///{folder}/{corpus.name}.shuffled.db")
     ingest_file(shuffled_copy(corpus.path, folder, seed=7), engine=shuffled_engine)
-    again, _, _ = corpus.run(replace(defaults, random_state=7), engine=shuffled_engine)
+    again, _, _ = corpus.run(defaults.but(random_state=7), engine=shuffled_engine)
     rows = [score("lens defaults (cause view, agglomerative)", corpus.name, corpus.truth, first, seconds,
                   duplicate_titles=duplicate_titles(titles),
                   run_to_run_ARI=round(float(adjusted_rand_score(first, again.reindex(ids).to_numpy())), 3))]
-    previous = replace(defaults, view="error", algorithm="hdbscan")
+    previous = defaults.but(view="error", algorithm="hdbscan")
     labels, titles, seconds = corpus.run(previous)
     rows.append(score("lens before (error view, UMAP + HDBSCAN)", corpus.name, corpus.truth,
                       labels.reindex(ids).to_numpy(), seconds, duplicate_titles=duplicate_titles(titles)))
@@ -223,7 +222,7 @@ def main() -> None:
     print(machine_line(info))
     names = args.only.split(",") if args.only else [*TUNED, "telemetry_b"]
     embedder = get_embedder("minilm")
-    separation = ProcessOptions().family_separation
+    separation = ProcessOptions.of().params("clusterer")["family_separation"]
     grids: dict[str, dict[float, float]] = {}
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="lens-generalisation-") as tmp:

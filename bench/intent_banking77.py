@@ -4,12 +4,12 @@
 
 The queries are ingested as telemetry events (evaluation_id = row index, customer_prompt = text,
 skill_output = a constant placeholder) into a fresh database (a temporary SQLite file unless --db is
-given), and `process` runs with ProcessOptions.from_settings(settings, view="intent") and the minilm
+given), and `process` runs with ProcessOptions.of(settings, view="intent") and the minilm
 embedder: the product's code path and defaults. In the same run, on the SAME MiniLM vectors (read back
 from lens's embedding cache), BERTopic with its defaults (UMAP 15/5/0.0 cosine, HDBSCAN
 min_cluster_size 10) and scikit-learn K-Means told the true K. Prints clusters, noise share, ARI and
 NMI against `category` (noise counted as one group) and seconds; for lens also with every noise point
-given to its nearest cluster (ProcessOptions(assign_noise=True): the clusterer's centroids in the
+given to its nearest cluster (assign_noise=True: the clusterer's centroids in the
 clustering space; a second run that reuses the stored embeddings and reductions). Writes the same as
 JSON to bench/results/intent_banking77.json. The data is read in place, never copied.
 """
@@ -36,7 +36,8 @@ sys.path.insert(0, str(ROOT))
 from lens_core.config import Settings  # noqa: E402
 from lens_core.embed import get_embedder  # noqa: E402
 from lens_core.ingest.ingestor import ingest_records  # noqa: E402
-from lens_core.runs.pipeline import ProcessOptions, process  # noqa: E402
+from lens_core.runs.options import ProcessOptions  # noqa: E402
+from lens_core.runs.pipeline import process  # noqa: E402
 from lens_core.storage import queries  # noqa: E402
 from lens_core.storage.engine import open_engine  # noqa: E402
 from lens_core.embed.views import text_hash  # noqa: E402
@@ -60,7 +61,7 @@ def row(name: str, labels: np.ndarray, truth: np.ndarray, seconds: float, **extr
 
 def run_lens(engine, settings: Settings, frame: pd.DataFrame, embedder, **overrides) -> tuple[ProcessOptions, object, np.ndarray, float]:
     """lens's run with the product's options (plus overrides): options, outcome, labels in row order, seconds."""
-    options = ProcessOptions.from_settings(settings, view="intent", embedder="minilm", **overrides)
+    options = ProcessOptions.of(settings, view="intent", embedder="minilm", **overrides)
     started = time.perf_counter()
     outcome = process(engine=engine, settings=settings, options=options, embedder=embedder)
     seconds = time.perf_counter() - started

@@ -37,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import fields, replace
+from dataclasses import fields
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -69,7 +69,8 @@ from lens_core.ingest.ingestor import DEFAULT_MAX_CHARS, ingest_file
 from lens_core.ingest.readers import read_file
 from lens_core.ingest.validate import validate_record
 from lens_core.parse.parsing import ErrorParser
-from lens_core.runs.pipeline import ProcessOptions, process
+from lens_core.runs.options import ProcessOptions
+from lens_core.runs.pipeline import process
 from lens_core.samples.generator import write_samples
 from lens_core.storage import queries
 from lens_core.storage.engine import open_engine
@@ -137,7 +138,7 @@ def lens_run(events: Path, truth: pd.Series, args: argparse.Namespace, *, extras
         engine = open_engine(url)
         settings = Settings(_env_file=None, database_url=url)
         embedder = get_embedder("minilm", settings)
-        options = ProcessOptions.from_settings(settings)
+        options = ProcessOptions.of(settings)
         result: dict[str, Any] = {"events": len(truth), "db": args.db, "options": str(options)}
         ingest_meter = Meter()
         if extras:
@@ -167,7 +168,7 @@ def follow_ups(engine, settings, options, embedder, truth: pd.Series, full_label
     found: dict[str, Any] = {}
     outcome, _, seconds = run_process(engine, settings, options, embedder)
     found["second"] = run_summary(outcome, seconds, engine, truth)
-    recluster = replace(options, min_cluster_size=RECLUSTER_MIN_CLUSTER_SIZE)
+    recluster = options.but(min_cluster_size=RECLUSTER_MIN_CLUSTER_SIZE)
     outcome, _, seconds = run_process(engine, settings, recluster, embedder)
     found["recluster"] = run_summary(outcome, seconds, engine, truth)
     if "fit_sample" not in {f.name for f in fields(ProcessOptions)}:
@@ -175,7 +176,7 @@ def follow_ups(engine, settings, options, embedder, truth: pd.Series, full_label
         return found
     found["fit_sample"] = []
     for size in fit_samples:
-        outcome, _, seconds = run_process(engine, settings, replace(options, fit_sample=size), embedder)
+        outcome, _, seconds = run_process(engine, settings, options.but(fit_sample=size), embedder)
         sampled = labels_of(engine, outcome.run_id).reindex(full_labels.index)
         found["fit_sample"].append({"fit_sample": size, **run_summary(outcome, seconds, engine, truth),
                                     "ARI_vs_full_fit": round(adjusted_rand_score(full_labels, sampled), 4)})
@@ -210,12 +211,13 @@ import json, sys, time
 t0 = time.perf_counter()
 from lens_core.config import Settings
 from lens_core.embed import get_embedder
-from lens_core.runs.pipeline import ProcessOptions, process
+from lens_core.runs.options import ProcessOptions
+from lens_core.runs.pipeline import process
 from lens_core.storage.engine import open_engine
 settings = Settings(_env_file=None, database_url=sys.argv[1])
 engine = open_engine(sys.argv[1])
 t1 = time.perf_counter()
-out = process(engine=engine, settings=settings, options=ProcessOptions.from_settings(settings),
+out = process(engine=engine, settings=settings, options=ProcessOptions.of(settings),
               embedder=get_embedder("minilm", settings))
 t2 = time.perf_counter()
 print(json.dumps({"imports_s": t1 - t0, "process_s": t2 - t1, "timings": out.timings,

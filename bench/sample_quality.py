@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 from lens_core.config import Settings  # noqa: E402
 from lens_core.embed import get_embedder  # noqa: E402
 from lens_core.ingest.ingestor import ingest_file  # noqa: E402
-from lens_core.runs.pipeline import ProcessOptions, process  # noqa: E402
+from lens_core.runs.options import ProcessOptions  # noqa: E402
+from lens_core.runs.pipeline import process  # noqa: E402
 from lens_core.storage import queries  # noqa: E402
 from lens_core.storage.engine import open_engine  # noqa: E402
 
@@ -67,7 +68,7 @@ def main() -> None:
     rows = []
     embedder = get_embedder(args.embedder, settings)  # one model load for every view
     for view in args.views.split(","):
-        options = ProcessOptions.from_settings(settings, view=view, embedder=args.embedder)
+        options = ProcessOptions.of(settings, view=view, embedder=args.embedder)
         outcome = process(engine=engine, settings=settings, options=options, embedder=embedder)
         ari, nmi = score(engine, outcome.run_id, truth)
         rows.append({

@@ -18,11 +18,12 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from sqlalchemy.engine import Engine
 
-from lens_api.deps import EngineHolder, configured_key, read_dependencies, write_dependencies
+from lens_api.deps import configured_key, engine_of, read_dependencies, write_dependencies
 from lens_api.errors import error_responses, install_error_handlers
 from lens_api.limits import BodySizeLimit
 from lens_api.routers import clusters, export, health, ingest, pipeline, runs, stats
-from lens_core.config import Settings, get_settings
+from lens_core.config import Settings
+from lens_core.context import build_context
 from lens_core.errors import LensError
 from lens_core.runs.jobs import recover_jobs
 
@@ -37,10 +38,10 @@ Ingest failed responses (`/ingest`), cluster them in the background (`/pipeline/
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     """The API over `settings` (default: get_settings()); `engine`, if given, is used instead of DATABASE_URL."""
-    settings = settings or get_settings()
+    context = build_context(settings, engine=engine)
+    settings = context.settings
     app = FastAPI(title="lens", version="0.1.0", description=DESCRIPTION, lifespan=_lifespan)
-    app.state.settings = settings
-    app.state.engine_holder = EngineHolder(settings, engine)
+    app.state.context = context  # settings, engine (opened on first use), embedders: lens_api.deps
     app.state.runner = None  # made on the first pipeline request (lens_api.deps.get_runner)
     app.state.runner_lock = threading.Lock()
     install_error_handlers(app)
@@ -54,7 +55,7 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
     auth = error_responses(401, 403) if writes else {}
     read_auth = auth if reads else {}
     app.include_router(ingest.router, dependencies=writes, responses=auth)
-    app.include_router(pipeline.router, dependencies=writes, responses=auth)
+    app.include_router(pipeline.build_router(), dependencies=writes, responses=auth)
     for router in (clusters.router, stats.router, runs.router, export.router):
         app.include_router(router, dependencies=reads, responses=read_auth)
     app.include_router(health.router)
@@ -66,7 +67,7 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    settings: Settings = app.state.settings
+    settings: Settings = app.state.context.settings
     if configured_key(settings) is None:
         log.warning("LENS_API_KEY is not set: anyone who can reach this server can write to it and start runs")
     _recover(app)
@@ -81,7 +82,7 @@ def _recover(app: FastAPI) -> None:
     """Fail the jobs a stopped process left queued or running; a database that is down is not fatal here."""
     runner = app.state.runner
     try:
-        engine = app.state.engine_holder.get()
+        engine = engine_of(app.state.context)
         recovered = recover_jobs(engine=engine, live=runner.live if runner else ())
     except LensError as exc:
         log.error("database not available at startup (requests will answer 503 until it is): %s", exc)

@@ -1,23 +1,23 @@
-"""What handlers receive: the settings, the engine (opened on first use) and the API-key checks.
+"""What handlers receive: the app's context (settings, engine, embedders), the job runner and the API-key checks.
 
-The engine is opened lazily so that importing `api` or starting the server never fails because the
-database is down: requests answer 503 until it is back, and /health says why.
+The app holds one lens_core.context.AppContext (app.state.context). Its engine is opened on first use, so
+that importing `api` or starting the server never fails because the database is down: requests answer
+503 until it is back, and /health says why.
 """
 
 from __future__ import annotations
 
 import hmac
 import logging
-import threading
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 from sqlalchemy.engine import Engine
 
 from lens_core.config import Settings
+from lens_core.context import AppContext
 from lens_core.errors import LensError, StorageError
 from lens_core.runs.jobs import JobRunner
-from lens_core.storage.engine import open_engine
 
 log = logging.getLogger("lens_api")
 
@@ -34,33 +34,14 @@ class Unauthorized(Exception):
         self.message = message
 
 
-class EngineHolder:
-    """One engine per app, made (with its tables) on first use; a failure is retried on the next use."""
-
-    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
-        self.settings = settings
-        self._engine = engine
-        self._lock = threading.Lock()
-        self._owned = engine is None  # an engine we made is ours to dispose of
-
-    def get(self) -> Engine:
-        if self._engine is None:
-            with self._lock:
-                if self._engine is None:
-                    self._engine = self._open()
-        return self._engine
-
-    def _open(self) -> Engine:
-        try:
-            return open_engine(self.settings.database_url)
-        except StorageError:
-            raise
-        except LensError as exc:  # an unusable DATABASE_URL is the server's fault, not the client's
-            raise StorageError(f"the database is not configured correctly: {exc}") from None
-
-    def dispose(self) -> None:
-        if self._owned and self._engine is not None:
-            self._engine.dispose()
+def engine_of(context: AppContext) -> Engine:
+    """The context's engine, made (with its tables) on first use; a failure is retried on the next use."""
+    try:
+        return context.engine
+    except StorageError:
+        raise
+    except LensError as exc:  # an unusable DATABASE_URL is the server's fault, not the client's
+        raise StorageError(f"the database is not configured correctly: {exc}") from None
 
 
 def configured_key(settings: Settings) -> str | None:
@@ -69,19 +50,25 @@ def configured_key(settings: Settings) -> str | None:
     return key if key.strip() else None
 
 
+def get_context(request: Request) -> AppContext:
+    return request.app.state.context
+
+
 def get_settings_dep(request: Request) -> Settings:
-    return request.app.state.settings
+    return get_context(request).settings
 
 
 def get_engine(request: Request) -> Engine:
-    return request.app.state.engine_holder.get()
+    return engine_of(get_context(request))
 
 
 def get_runner(request: Request) -> JobRunner:
-    holder: EngineHolder = request.app.state.engine_holder
+    """The app's one job runner, made on the first pipeline request; its jobs share the context's embedders."""
+    context = get_context(request)
     with request.app.state.runner_lock:
         if request.app.state.runner is None:
-            request.app.state.runner = JobRunner(engine=holder.get(), settings=holder.settings)
+            engine_of(context)  # a database that is down answers 503 here, before any job is queued
+            request.app.state.runner = JobRunner(context=context)
         return request.app.state.runner
 
 

@@ -8,11 +8,13 @@ batch alike. The fields are still listed, with descriptions, so /docs shows the 
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from lens_core.choices import CLUSTERER_NAMES, DEFAULT_VIEW, VIEW_NAMES
+from lens_core.registry import CHOICE_OPTIONS, REGISTRY
+from lens_core.runs.options import MIN_FIT_SAMPLE
+from lens_core.schema import ClusterDigest
 from lens_core.storage.stats import finite
 from lens_core.storage.models import PipelineJob, PipelineRun
 
@@ -113,35 +115,32 @@ class BatchReport(Arrival):
 # -- pipeline -----------------------------------------------------------------------------------------
 
 
-class ProcessIn(BaseModel):
-    """The options of `lens process`; anything left out comes from the server's settings."""
-
-    # strict: `true` is no number of neighbours, and "5" no cluster size; typos in names are refused too.
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    algorithm: Literal[CLUSTERER_NAMES] | None = Field(  # type: ignore[valid-type]
-        None, description="agglomerative: deterministic, by cause; hdbscan, kmeans: on UMAP. "
-                          "Default: agglomerative for the cause view, hdbscan for the others")
-    view: Literal[VIEW_NAMES] = Field(  # type: ignore[valid-type]
-        DEFAULT_VIEW, description="cause finds causes, intent who is hurt")
-    distance_threshold: float | None = Field(
-        None, gt=0, le=10, description="agglomerative: where the tree is cut (lower: finer clusters)")
-    embedder: Literal["minilm", "minilm-onnx", "openai", "hashing"] | None = Field(None, description="Default: EMBEDDING_BACKEND")
-    min_cluster_size: int | None = Field(None, ge=2, le=1_000_000, description="HDBSCAN; default MIN_CLUSTER_SIZE")
-    min_samples: int | None = Field(None, ge=1, le=1_000_000, description="HDBSCAN; default MIN_SAMPLES")
-    k: int | None = Field(None, ge=2, le=1000, description="K-Means clusters; chosen by silhouette when left out")
-    umap_neighbors: int = Field(15, ge=2, le=200)
-    umap_components: int = Field(5, ge=2, le=50)
-    umap_min_dist: float = Field(0.0, ge=0.0, le=1.0)
-    map_min_dist: float = Field(0.1, ge=0.0, le=1.0)
-    random_state: int | None = Field(None, ge=0, le=2**32 - 1, description="Default: RANDOM_STATE")
-    fit_sample: int | None = Field(
-        None, ge=100, le=10_000_000,
+def process_in_model() -> type[BaseModel]:
+    """The options of `lens process` as a request body, generated from the registry (lens_core.registry):
+    a choice per stage and a field per parameter; anything left out comes from the server's settings."""
+    fields: dict[str, Any] = {}
+    for stage, option in CHOICE_OPTIONS.items():
+        names = REGISTRY.names(stage)
+        described = "; ".join(f"{name}: {REGISTRY.get(stage, name).help}" for name in names)
+        default = "the view's own" if stage == "clusterer" else REGISTRY.default(stage)
+        fields[option] = (Optional[Literal[names]], Field(None, description=f"{described}. Default: {default}"))
+    for name, owner in REGISTRY.param_owners().items():
+        param = next(p for p in owner.params if p.name == name)
+        fields[name] = (Optional[param.kind], Field(
+            None, ge=param.minimum, le=param.maximum,
+            description=f"{owner.stage} {owner.name}: {param.help}. Default: "
+                        + ("automatic" if param.optional and param.default is None else f"{param.default}"
+                           + (f" ({param.setting.upper()})" if param.setting else "")),
+        ))
+    fields["random_state"] = (Optional[int], Field(None, ge=0, le=2**32 - 1, description="Default: RANDOM_STATE"))
+    fields["fit_sample"] = (Optional[int], Field(
+        None, ge=MIN_FIT_SAMPLE, le=10_000_000,
         description="Reduce and cluster at most this many distinct texts (a weighted sample); assign the rest",
-    )
-    summarizer: Literal["offline", "llm"] = Field(
-        "offline", description="llm: also LLM summaries (OPENAI_API_KEY); offline ones are kept on failure"
-    )
+    ))
+    # strict: `true` is no number of neighbours, and "5" no cluster size; typos in names are refused too.
+    return create_model("ProcessIn", __config__=ConfigDict(extra="forbid", strict=True),
+                        __doc__="The options of `lens process`; anything left out comes from the server's settings.",
+                        **fields)
 
 
 class AssignIn(BaseModel):
@@ -266,6 +265,8 @@ class FingerprintOut(BaseModel):
     count: int
 
 
+# A cluster's evidence as the API shows it: the ClusterDigest fields named here, read as attributes (no
+# docstring: it would become a description in the OpenAPI schema).
 class Evidence(BaseModel):
     plugins: list[CountOut] = []
     endpoints: list[CountOut] = []
@@ -280,6 +281,10 @@ class Evidence(BaseModel):
     last_seen: datetime | None = None
     unique_users: int = 0
     unique_tenants: int = 0
+
+    @classmethod
+    def of(cls, digest: ClusterDigest) -> Evidence:
+        return cls.model_validate(digest, from_attributes=True)
 
 
 class ClusterDetail(ClusterOut):

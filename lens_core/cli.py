@@ -9,16 +9,20 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 from enum import Enum
+from typing import Any
 
 import click
 import typer
 
-from lens_core.choices import CLUSTERER_NAMES, DEFAULT_VIEW, VIEW_NAMES
-from lens_core.config import Settings, configure_logging, get_settings
+from lens_core.cli_options import RegistryCommand
+from lens_core.config import configure_logging, get_settings
 from lens_core.errors import InputError, LensError
+
+if TYPE_CHECKING:
+    from lens_core.context import AppContext
 
 app = typer.Typer(
     add_completion=False,
@@ -33,30 +37,20 @@ app.add_typer(db_app, name="db")
 log = logging.getLogger("lens_core.cli")
 
 
-# Choices come from the registries, so a new clusterer or view needs no edit here.
-Algorithm = Enum("Algorithm", {name: name for name in CLUSTERER_NAMES}, type=str)  # type: ignore[misc]
-View = Enum("View", {name: name for name in VIEW_NAMES}, type=str)  # type: ignore[misc]
-
-
-class EmbedderName(str, Enum):
-    minilm = "minilm"
-    minilm_onnx = "minilm-onnx"
-    openai = "openai"
-    hashing = "hashing"
-
-
 class SummaryFormat(str, Enum):
     json = "json"
     csv = "csv"
     md = "md"
 
 
-def _context() -> tuple[Settings, object]:
-    from lens_core.storage.engine import open_engine
+def _context() -> AppContext:
+    """The command's context (lens_core.context, as the API's and the dashboard's), its engine open."""
+    from lens_core.context import build_context
 
-    settings = get_settings()
-    configure_logging(settings)
-    return settings, open_engine(settings.database_url)
+    context = build_context()
+    configure_logging(context.settings)
+    _ = context.engine  # opened now: a database that cannot be reached fails the command before any work
+    return context
 
 
 def _err(message: str) -> None:
@@ -89,11 +83,11 @@ def ingest(
     """Validate and store telemetry; prints accepted, duplicates and rejected rows with reasons."""
     from lens_core.ingest.ingestor import ingest_file
 
-    settings, engine = _context()
+    ctx = _context()
     failed = 0
     for path in files:
         try:
-            report = ingest_file(path, engine=engine, max_chars=settings.max_field_chars, workers=workers)
+            report = ingest_file(path, engine=ctx.engine, max_chars=ctx.settings.max_field_chars, workers=workers)
         except InputError as exc:
             _err(f"lens: {exc}")
             failed += 1
@@ -108,41 +102,25 @@ def ingest(
         raise typer.Exit(code=InputError.exit_code)
 
 
-@app.command()
 def process(
-    algorithm: Annotated[Optional[Algorithm], typer.Option(
-        help="agglomerative: deterministic, by cause; hdbscan / kmeans: on a UMAP reduction "
-             "[default: agglomerative for the cause view, hdbscan for the others]",
-    )] = None,
-    min_cluster_size: Annotated[Optional[int], typer.Option(min=2)] = None,
-    min_samples: Annotated[Optional[int], typer.Option(min=1)] = None,
-    k: Annotated[Optional[int], typer.Option(min=2, help="K-Means clusters (automatic when left out)")] = None,
-    view: Annotated[View, typer.Option(
-        help="What to embed: cause finds causes, intent who is hurt")] = View[DEFAULT_VIEW],
-    distance_threshold: Annotated[Optional[float], typer.Option(
-        min=0.01, help="agglomerative: where the tree is cut (lower: more, finer clusters)")] = None,
-    embedder: Annotated[Optional[EmbedderName], typer.Option(help="Default: EMBEDDING_BACKEND")] = None,
-    umap_neighbors: Annotated[int, typer.Option(min=2)] = 15,
-    umap_min_dist: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.0,
     seed: Annotated[Optional[int], typer.Option(help="Random seed (default: RANDOM_STATE)")] = None,
-    assign_noise: Annotated[
-        bool, typer.Option(help="Give every noise event to its nearest cluster (HDBSCAN)")
-    ] = False,
     fit_sample: Annotated[Optional[int], typer.Option(
         min=100, help="Reduce and cluster at most N distinct texts (a weighted sample); assign the rest")] = None,
     limit: Annotated[int, typer.Option(help="Clusters to print")] = 10,
+    *,
+    chosen: dict[str, Any],
 ) -> None:
-    """Fingerprint, embed, reduce and cluster every stored event as one stored run."""
-    from lens_core.runs.pipeline import ProcessOptions
+    """Fingerprint, embed, reduce and cluster every stored event as one stored run.
+
+    Each stage's backend and parameters are options below (from lens_core.registry); a parameter of a
+    backend that is not chosen is ignored.
+    """
+    from lens_core.runs.options import ProcessOptions
     from lens_core.runs.pipeline import process as run_pipeline
 
-    settings, engine = _context()
-    options = ProcessOptions.from_settings(
-        settings, algorithm=algorithm.value if algorithm else None, min_cluster_size=min_cluster_size, min_samples=min_samples, k=k,
-        view=view.value, embedder=embedder.value if embedder else None, umap_neighbors=umap_neighbors, umap_min_dist=umap_min_dist,
-        distance_threshold=distance_threshold,
-        random_state=seed, assign_noise=assign_noise, fit_sample=fit_sample,
-    )
+    ctx = _context()
+    settings, engine = ctx.settings, ctx.engine
+    options = ProcessOptions.of(settings, random_state=seed, fit_sample=fit_sample, **chosen)
     outcome = run_pipeline(engine=engine, settings=settings, options=options, progress=progress_printer())
     noise = f"{outcome.noise_share:.1%}"
     typer.echo(f"run {outcome.run_id}: {outcome.counts['events']} events, {outcome.n_clusters} clusters, "
@@ -150,6 +128,9 @@ def process(
                f"({outcome.counts['embeddings_cached']} cached)")
     typer.echo("stage seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in outcome.timings.items()))
     print_clusters(engine, outcome.run_id, limit)
+
+
+app.command("process")(RegistryCommand(process))
 
 
 @app.command()
@@ -161,8 +142,8 @@ def assign(
     """Assign events stored since a run to its clusters, without clustering again; the rest are novel."""
     from lens_core.cluster.assign import assign_new_events
 
-    settings, engine = _context()
-    report = assign_new_events(engine=engine, settings=settings, run_id=run, distance_factor=distance_factor)
+    ctx = _context()
+    report = assign_new_events(engine=ctx.engine, settings=ctx.settings, run_id=run, distance_factor=distance_factor)
     typer.echo(report.summary_line())
     for label, n in sorted(report.per_cluster.items(), key=lambda item: (item[0] == -1, -item[1])):
         typer.echo(f"  {'novel' if label == -1 else f'cluster {label}'}: {n}")
@@ -177,7 +158,7 @@ def clusters(
     """The top clusters of a run with their summaries and root-cause hypotheses."""
     from lens_core.runs.export import top_clusters
 
-    _settings, engine = _context()
+    engine = _context().engine
     if as_json:
         run_row, rows = top_clusters(engine=engine, run_id=run, limit=limit)
         typer.echo(json.dumps({"run_id": run_row.id, "clusters": rows}, indent=2, ensure_ascii=False))
@@ -190,8 +171,7 @@ def runs(limit: Annotated[int, typer.Option(min=1)] = 20) -> None:
     """Stored runs, newest first, with their parameters and timings."""
     from lens_core.storage import queries
 
-    _settings, engine = _context()
-    for r in queries.list_runs(engine=engine, limit=limit):
+    for r in queries.list_runs(engine=_context().engine, limit=limit):
         noise = f"{r.noise_share:.1%}" if r.noise_share is not None else "-"
         total = sum(v for v in (r.timings or {}).values())
         typer.echo(f"run {r.id} [{r.status}] {r.created_at:%Y-%m-%d %H:%M} {r.algorithm}/{r.view}/{r.embedder} "
@@ -207,8 +187,7 @@ def export_assignments(
     """evaluation_id, fingerprint, message_pattern, cluster_id, run_id for every event (noise is -1)."""
     from lens_core.runs.export import assignments_csv
 
-    _settings, engine = _context()
-    _write(out, assignments_csv(engine=engine, run_id=run))
+    _write(out, assignments_csv(engine=_context().engine, run_id=run))
 
 
 @export_app.command("summaries")
@@ -220,8 +199,8 @@ def export_summaries(
     """Every cluster's summary and evidence as JSON, CSV or a Markdown report."""
     from lens_core.runs.export import summaries_text
 
-    settings, engine = _context()
-    _write(out, summaries_text(engine=engine, fmt=fmt.value, run_id=run, redact=settings.export_redact))
+    ctx = _context()
+    _write(out, summaries_text(engine=ctx.engine, fmt=fmt.value, run_id=run, redact=ctx.settings.export_redact))
 
 
 @app.command()
@@ -235,8 +214,8 @@ def summarize(
 
     if not llm:
         raise InputError("offline summaries are written by `lens process`; add --llm to summarize with the LLM")
-    settings, engine = _context()
-    report = summarize_run(engine=engine, settings=settings, run_id=run, client=build_client(settings),
+    ctx = _context()
+    report = summarize_run(engine=ctx.engine, settings=ctx.settings, run_id=run, client=build_client(ctx.settings),
                            limit=n_clusters)
     for line in report.lines():
         typer.echo(line)

@@ -8,13 +8,9 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
-from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-ClusterAlgorithm = Literal["hdbscan", "kmeans"]
-
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -28,8 +24,9 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(
         None, description="Base URL of an OpenAI-compatible server (Azure OpenAI, vLLM, Ollama)"
     )
-    embedding_backend: Literal["minilm", "minilm-onnx", "openai", "hashing"] = Field(
-        "minilm", description="Embedding backend by name: minilm (local), openai, hashing (no model)"
+    embedding_backend: str = Field(
+        "minilm", description="Embedding backend by name (lens_core.registry): minilm (local), minilm-onnx, "
+                              "openai, hashing (no model)"
     )
     embedding_model: str = Field(
         "all-MiniLM-L6-v2",
@@ -69,6 +66,15 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         """`OPENAI_API_KEY=` (or `LENS_API_KEY=`) in .env means "not configured", not an empty key."""
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("embedding_backend")
+    @classmethod
+    def _registered_embedder(cls, value: str) -> str:
+        from lens_core.registry import REGISTRY
+
+        if value not in REGISTRY.names("embedder"):
+            raise ValueError(f"EMBEDDING_BACKEND must be one of {', '.join(REGISTRY.names('embedder'))}, not {value!r}")
+        return value
 
     @field_validator("log_level")
     @classmethod

@@ -1,8 +1,14 @@
-"""Domain types shared by every stage. Plain data, no behaviour beyond small derived values."""
+"""Domain types shared by every stage. Plain data, no behaviour beyond small derived values.
+
+A cluster's evidence (ClusterDigest and the values it holds) also knows its JSON form (`to_json` /
+`from_json`); only storage calls them (lens_core.storage.models.EvidenceJSON), so every other reader
+gets the typed values.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -64,6 +70,10 @@ class Count:
     value: str
     count: int
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Count:
+        return cls(value=data["value"], count=data["count"])
+
 
 @dataclass(frozen=True)
 class Representative:
@@ -74,12 +84,21 @@ class Representative:
     error: str
     fingerprint: str | None = None
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Representative:
+        return cls(evaluation_id=data["evaluation_id"], customer_prompt=data["customer_prompt"],
+                   error=data["error"], fingerprint=data.get("fingerprint"))
+
 
 @dataclass(frozen=True)
 class FingerprintCount:
     hash: str
     template: str
     count: int
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> FingerprintCount:
+        return cls(hash=data["hash"], template=data["template"], count=data["count"])
 
 
 @dataclass(frozen=True)
@@ -116,6 +135,49 @@ class ClusterDigest:
     forms: list[Count] = field(default_factory=list)
     meanings: list[Count] = field(default_factory=list)
     families: list[Count] = field(default_factory=list)
+
+    @classmethod
+    def empty(cls, label: int, size: int = 0, share: float = 0.0) -> ClusterDigest:
+        """A cluster with no evidence: every list empty, no times (rows stored without evidence read so)."""
+        return cls(label=label, size=size, share=share, plugins=[], endpoints=[], status_codes=[], error_codes=[],
+                   error_types=[], keywords=[], representatives=[], fingerprints=[])
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON types only: datetimes become ISO 8601 strings (with their offset)."""
+        data = asdict(self)
+        for key in ("first_seen", "last_seen"):
+            value = data[key]
+            data[key] = value.isoformat() if isinstance(value, datetime) else None
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ClusterDigest:
+        """Inverse of to_json, for every stored version: fields added to the schema later fall back to
+        their defaults, and keys it does not know are ignored."""
+        counts = {key: [Count.from_json(c) for c in data.get(key) or []] for key in _COUNT_FIELDS}
+        return cls(
+            label=int(data["label"]),
+            size=int(data["size"]),
+            share=float(data["share"]),
+            **counts,
+            keywords=list(data.get("keywords") or []),
+            representatives=[Representative.from_json(r) for r in data.get("representatives") or []],
+            fingerprints=[FingerprintCount.from_json(f) for f in data.get("fingerprints") or []],
+            first_seen=_parse_time(data.get("first_seen")),
+            last_seen=_parse_time(data.get("last_seen")),
+            unique_users=int(data.get("unique_users") or 0),
+            unique_tenants=int(data.get("unique_tenants") or 0),
+        )
+
+
+_COUNT_FIELDS = ("plugins", "endpoints", "status_codes", "error_codes", "error_types", "tenants", "patterns",
+                 "forms", "meanings", "families")
+
+
+def _parse_time(value: str | datetime | None) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value)
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ if st.session_state.get(picker_key) not in names:
 label = st.selectbox("Cluster", list(names), key=picker_key, format_func=names.get)
 with lens_errors():
     cluster = queries.get_cluster(engine=ctx.engine, run_id=run.id, label=label)
-evidence = cluster.evidence or {}
+evidence = cluster.evidence
 
 st.subheader(md_literal(names[label]))
 st.markdown(f"**Summary:** {md_literal(cluster.summary or 'none')}")
@@ -53,22 +53,23 @@ if cluster.analyst_notes:
 size_m, share_m, users_m, first_m, last_m = st.columns(5)
 size_m.metric("Events", f"{cluster.size:,}")
 share_m.metric("Share of run", f"{cluster.share:.1%}")
-users_m.metric("Unique users", evidence.get("unique_users", 0))
-first_m.metric("First seen", (evidence.get("first_seen") or "n/a")[:16])
-last_m.metric("Last seen", (evidence.get("last_seen") or "n/a")[:16])
-if evidence.get("keywords"):
-    st.caption("Keywords: " + md_literal(", ".join(evidence["keywords"][:12])))
+users_m.metric("Unique users", evidence.unique_users)
+first_m.metric("First seen", evidence.first_seen.isoformat()[:16] if evidence.first_seen else "n/a")
+last_m.metric("Last seen", evidence.last_seen.isoformat()[:16] if evidence.last_seen else "n/a")
+if evidence.keywords:
+    st.caption("Keywords: " + md_literal(", ".join(evidence.keywords[:12])))
 
 chart_cols = st.columns(3)
-for col, (key, title) in zip(chart_cols, [("plugins", "Plugins"), ("endpoints", "Endpoints"),
-                                          ("status_codes", "Status codes")]):
-    counts = pd.DataFrame(evidence.get(key) or [], columns=["value", "count"])
+for col, (key, title, values) in zip(chart_cols, [("plugins", "Plugins", evidence.plugins),
+                                                  ("endpoints", "Endpoints", evidence.endpoints),
+                                                  ("status_codes", "Status codes", evidence.status_codes)]):
+    counts = pd.DataFrame(values, columns=["value", "count"])
     if counts.empty:
         col.caption(f"{title}: none parsed")
     else:
         col.plotly_chart(charts.bar_counts(counts, title=title, top=10), key=f"detail_chart_{key}")
 
-meanings = pd.DataFrame(evidence.get("meanings") or [], columns=["value", "count"])
+meanings = pd.DataFrame(evidence.meanings, columns=["value", "count"])
 if not meanings.empty:
     st.subheader("What holds it together")
     st.caption("Its most common meanings (what each error says, apart from how it was written), the failure "
@@ -76,25 +77,26 @@ if not meanings.empty:
     meaning_col, family_col, form_col = st.columns([3, 1, 1])
     meaning_col.dataframe(meanings.rename(columns={"value": "meaning", "count": "events"}), hide_index=True,
                           key="detail_meanings")
-    for col, key, name in ((family_col, "families", "family"), (form_col, "forms", "form")):
-        table = pd.DataFrame(evidence.get(key) or [], columns=["value", "count"])
+    for col, key, name, values in ((family_col, "families", "family", evidence.families),
+                                   (form_col, "forms", "form", evidence.forms)):
+        table = pd.DataFrame(values, columns=["value", "count"])
         col.dataframe(table.rename(columns={"value": name, "count": "events"}), hide_index=True, key=f"detail_{key}")
 
-patterns = pd.DataFrame(evidence.get("patterns") or [], columns=["value", "count"])
+patterns = pd.DataFrame(evidence.patterns, columns=["value", "count"])
 if not patterns.empty:
     st.subheader(f"Message patterns ({len(patterns)})")
     st.caption("The fingerprints' templates after template mining: <*> marks a part that varies.")
     st.dataframe(patterns.rename(columns={"value": "pattern", "count": "events"}), hide_index=True,
                  key="detail_patterns")
 
-fingerprints = pd.DataFrame(evidence.get("fingerprints") or [], columns=["hash", "template", "count"])
+fingerprints = pd.DataFrame(evidence.fingerprints, columns=["hash", "template", "count"])
 st.subheader(f"Fingerprints inside ({len(fingerprints)})")
 if len(fingerprints) == 1:
     st.caption("One exact signature: every event of this cluster fails the same way.")
 st.dataframe(fingerprints, hide_index=True, key="detail_fingerprints")
 
 st.subheader("Representative samples")
-st.dataframe(pd.DataFrame(evidence.get("representatives") or [],
+st.dataframe(pd.DataFrame(evidence.representatives,
                           columns=["evaluation_id", "customer_prompt", "error", "fingerprint"]),
              hide_index=True, key="detail_representatives")
 

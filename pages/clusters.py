@@ -3,27 +3,14 @@
 import streamlit as st
 
 from app import actions, charts, context, loaders, nav
+from app.run_controls import choose_backends, parameter_widgets
 from app.ui import lens_errors, md_literal, need_events, percent, progress_bar, reuse_note, run_parameters
 from lens_core.storage import queries
-from lens_core.choices import default_clusterer
-from lens_core.cluster.registry import CLUSTERERS
-from lens_core.embed.views import VIEWS
 
-ALGORITHM_LABELS = {"agglomerative": "Agglomerative (by cause)", "hdbscan": "HDBSCAN", "kmeans": "K-Means"}
-
-VIEW_HELP = {
-    "cause": "cause: what the error means (status, code, message sense; no plugin or form): finds root causes",
-    "error": "error: the parsed error signature (plugin, status, code, message template)",
-    "intent": "intent: the customer's prompt: who is hurt, doing what",
-    "prompt_output": "prompt_output: prompt + raw skill output (the original design)",
-    "input_output": "input_output: skill input + raw skill output (the original design)",
-}
 SELECTED_COLUMNS = ["evaluation_id", "cluster", "customer_prompt", "plugin", "status_code", "error_type",
                     "error_message"]
 
 ctx = context.current()
-defaults = actions.options_from(ctx)
-
 st.title("Clusters")
 with lens_errors():
     need_events(queries.count_events(engine=ctx.engine))
@@ -31,26 +18,8 @@ with lens_errors():
 
 controls, current = st.columns([3, 1])
 with controls:
-    algo_col, view_col = st.columns(2)
-    view = view_col.selectbox("Text to embed (view)", list(VIEWS), key="clusters_view", format_func=VIEW_HELP.get)
-    algorithm = algo_col.radio("Algorithm", list(CLUSTERERS), horizontal=True, key="clusters_algorithm",
-                               index=list(CLUSTERERS).index(default_clusterer(view)), format_func=ALGORITHM_LABELS.get)
-    size_col, samples_col = st.columns(2)
-    min_cluster_size = size_col.slider("min_cluster_size (events)", 2, 200, defaults.min_cluster_size,
-                                       key="clusters_min_cluster_size", disabled=algorithm != "hdbscan")
-    min_samples = samples_col.slider("min_samples", 1, 50, defaults.min_samples, key="clusters_min_samples",
-                                     disabled=algorithm != "hdbscan")
-    auto_col, k_col = st.columns(2)
-    auto_k = auto_col.toggle("Choose K automatically (silhouette)", value=True, key="clusters_auto_k",
-                             disabled=algorithm != "kmeans")
-    k = k_col.slider("K", 2, 60, 12, key="clusters_k", disabled=algorithm != "kmeans" or auto_k)
-    threshold = st.slider("Cut (distance threshold): lower gives more, finer clusters", 0.5, 1.6,
-                          defaults.distance_threshold, step=0.05, key="clusters_distance_threshold",
-                          disabled=algorithm != "agglomerative")
-    nn_col, dist_col = st.columns(2)
-    umap_neighbors = nn_col.slider("UMAP neighbours", 2, 100, defaults.umap_neighbors, key="clusters_umap_neighbors")
-    umap_min_dist = dist_col.slider("UMAP min_dist", 0.0, 0.99, defaults.umap_min_dist, step=0.01,
-                                    key="clusters_umap_min_dist")
+    chosen = choose_backends()
+    chosen |= parameter_widgets(chosen["algorithm"], ctx.settings)
     run_clicked = st.button("Run", type="primary", key="clusters_run", icon=":material/play_arrow:")
 
 with current:
@@ -60,11 +29,7 @@ with current:
         st.caption(f"Run {run.id}: {run.algorithm}, {run_parameters(run)}, {md_literal(run.view)} view")
 
 if run_clicked:
-    options = actions.options_from(
-        ctx, algorithm=algorithm, view=view, min_cluster_size=min_cluster_size, min_samples=min_samples,
-        k=None if auto_k else k, umap_neighbors=umap_neighbors, umap_min_dist=umap_min_dist,
-        distance_threshold=threshold,
-    )
+    options = actions.options_from(ctx, **chosen)
     update, bar = progress_bar("Starting…")
     with lens_errors():
         outcome = actions.run_pipeline(options, context=ctx, progress=update)

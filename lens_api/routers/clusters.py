@@ -32,7 +32,7 @@ def one(cluster_id: int = ClusterId, run_id: int | None = RunId, engine: Engine 
     """One cluster with all its evidence: plugins, endpoints, codes, keywords, representatives, fingerprints."""
     run = queries.resolve_run(engine=engine, run_id=run_id)
     cluster = queries.get_cluster(engine=engine, run_id=run.id, label=cluster_id)
-    return ClusterDetail(**cluster_response(cluster, run), evidence=Evidence(**(cluster.evidence or {})))
+    return ClusterDetail(**cluster_response(cluster, run), evidence=Evidence.of(cluster.evidence))
 
 
 @router.get("/{cluster_id}/events", response_model=EventPage)

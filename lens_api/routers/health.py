@@ -8,6 +8,7 @@ from importlib import metadata
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from lens_api.deps import engine_of
 from lens_api.schemas import Check, Health
 from lens_core.storage import stats
 from lens_core.config import Settings
@@ -21,7 +22,7 @@ log = logging.getLogger("lens_api")
 @router.get("/health", response_model=Health, responses={503: {"model": Health}})
 def health(request: Request) -> JSONResponse:
     """200 when the database answers (status "degraded" if the model is missing); 503 when it does not."""
-    settings: Settings = request.app.state.settings
+    settings: Settings = request.app.state.context.settings
     database = _database(request)
     model = model_check(settings)
     status = "unavailable" if not database.ok else ("ok" if model.ok else "degraded")
@@ -32,7 +33,7 @@ def health(request: Request) -> JSONResponse:
 
 def _database(request: Request) -> Check:
     try:
-        engine = request.app.state.engine_holder.get()
+        engine = engine_of(request.app.state.context)
         stats.ping(engine=engine)
     except LensError as exc:
         log.warning("health: %s", exc)  # the detail (host, driver message) goes to the log only

@@ -21,13 +21,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 
-from lens_api.deps import get_engine, get_settings_dep
+from lens_api.deps import get_context, get_engine, get_settings_dep
 from lens_api.errors import error_responses
 from lens_api.limits import StrictJSONRoute
 from lens_api.schemas import Arrival, AssignOut, BatchIn, BatchReport, EventAccepted, Rejected, TelemetryEventIn
 from lens_core.cluster.assign import assign_new_events
 from lens_core.config import Settings
-from lens_core.embed import Embedder, get_embedder
 from lens_core.errors import InputError, LensError, RowError
 from lens_core.ingest.ingestor import ingest_bytes, ingest_records
 from lens_core.ingest.readers import detect_format
@@ -49,21 +48,10 @@ def _arrival(request: Request, engine: Engine, settings: Settings, wanted: bool)
         return Arrival(assignment_note="no completed run yet: the events are stored; process them first")
     try:
         report = assign_new_events(engine=engine, settings=settings, run_id=run.id,
-                                   embedder=_embedder(request, run.embedder, settings))
+                                   embedder=get_context(request).embedder(run.embedder))
     except LensError as exc:
         return Arrival(assignment_note=f"not assigned: {exc}")
     return Arrival(assignment=AssignOut.of(report))
-
-
-def _embedder(request: Request, name: str, settings: Settings) -> Embedder:
-    """One embedder per backend for the server's life: its model loads once, not on every request."""
-    state = request.app.state
-    kept: dict[str, Embedder] | None = getattr(state, "arrival_embedders", None)
-    if kept is None:
-        kept = state.arrival_embedders = {}
-    if name not in kept:
-        kept[name] = get_embedder(name, settings)
-    return kept[name]
 
 
 @router.post("/event", response_model=EventAccepted, response_model_exclude_none=True)

@@ -22,14 +22,13 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 
-from lens_core.cluster.hdbscan_clusterer import PrototypeMixin, validate_data
+from lens_core.cluster.base import PrototypeMixin, validate_data
 from lens_core.errors import ClusteringError
 
-# Chosen leave-one-corpus-out on lens's labelled corpora (bench/generalisation.py prints the choice and
-# the score on each corpus left out). In euclidean distance between unit vectors: 1.2 is a cosine
-# distance of 0.72 on average between two clusters' members.
-DEFAULT_DISTANCE_THRESHOLD = 1.2
-DEFAULT_FAMILY_SEPARATION = 1.0
+# The defaults of distance_threshold and family_separation are the registry's (lens_core.registry),
+# chosen leave-one-corpus-out on lens's labelled corpora (bench/generalisation.py prints the choice and
+# the score on each corpus left out). In euclidean distance between unit vectors: a cut of 1.2 is a
+# cosine distance of 0.72 on average between two clusters' members.
 DEFAULT_MAX_POINTS = 8000  # 8,000 points: a 256 MB distance matrix, a few seconds on one core
 
 
@@ -49,19 +48,30 @@ class AgglomerativeClusterer(PrototypeMixin, ClusterMixin, BaseEstimator):
 
     sample_weight is accepted for the common protocol and used for centroids and radii; the tree itself
     links distinct points, each once, so a frequent text does not pull its neighbours in by its count.
+    `family_separation` scales the families' block of `coordinates`, the points it is fitted on.
     Learned: labels_, probabilities_ (all 1: there is no noise), n_clusters_, noise_share_ (0),
     centroids_, radii_, adjustments_ (empty: nothing is changed to fit the data).
     """
 
     def __init__(
         self,
-        distance_threshold: float = DEFAULT_DISTANCE_THRESHOLD,
+        distance_threshold: float = 1.2,
+        family_separation: float = 1.0,
         max_points: int = DEFAULT_MAX_POINTS,
     ) -> None:
         self.distance_threshold = distance_threshold
+        self.family_separation = family_separation
         self.max_points = max_points
 
-    def fit(self, X: np.ndarray, y: None = None, sample_weight: np.ndarray | None = None) -> AgglomerativeClusterer:
+    def coordinates(self, vectors: np.ndarray, families: list[str]) -> np.ndarray:
+        """The embeddings themselves (no reduction, no random state), with the families' block."""
+        if not (isinstance(self.family_separation, (int, float)) and self.family_separation >= 0):
+            raise ClusteringError(f"family_separation must be a number >= 0, not {self.family_separation!r}")
+        return family_features(vectors, families, self.family_separation)
+
+    def fit(
+        self, X: np.ndarray, y: None = None, sample_weight: np.ndarray | None = None, represents: int | None = None
+    ) -> AgglomerativeClusterer:
         self._check_params()
         X, weights = validate_data(X, sample_weight)
         if len(X) > self.max_points:

@@ -17,18 +17,16 @@ import logging
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
-from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
 from lens_core.config import Settings
-from lens_core.describe import digest_to_dict
 from lens_core.embed import Embedder, get_embedder
 from lens_core.errors import ConfigError
 from lens_core.schema import ClusterDigest
+from lens_core.cluster.centres import Centres, nearest_centres
 from lens_core.storage import queries
-from lens_core.storage.engine import insert_frame
-from lens_core.storage.models import ClusterAssignment, ClusterRow, PipelineRun
+from lens_core.storage.assignments import store_late_assignments
+from lens_core.storage.models import ClusterRow, PipelineRun
 from lens_core.embed.cache import embed_cached
 from lens_core.embed.views import build_view, distinct_texts
 
@@ -97,58 +95,27 @@ def nearest_clusters(
     the nearest centre is farther than that cluster's radius times distance_factor."""
     if not clusters:
         return np.full(len(vectors), NOVEL), np.full(len(vectors), np.nan)
-    centres = np.stack([np.frombuffer(c.centroid, dtype=np.float32) for c in clusters])
-    radii = np.array([max(c.radius or 0.0, 1e-6) for c in clusters]) * distance_factor
-    cluster_labels = np.array([c.label for c in clusters])
-    distance = 1.0 - np.asarray(vectors, dtype=np.float32) @ centres.T
-    nearest = distance.argmin(axis=1)
-    best = distance[np.arange(len(vectors)), nearest]
-    return np.where(best <= radii[nearest], cluster_labels[nearest], NOVEL), best.astype(float)
-
-
-def _empty_evidence() -> dict:
-    digest = ClusterDigest(label=NOVEL, size=0, share=0.0, plugins=[], endpoints=[], status_codes=[],
-                           error_codes=[], error_types=[], keywords=[], representatives=[], fingerprints=[])
-    return digest_to_dict(digest)
+    centres = Centres(
+        vectors=np.stack([np.frombuffer(c.centroid, dtype=np.float32) for c in clusters]),
+        radii=np.array([c.radius or 0.0 for c in clusters]),
+        labels=np.array([c.label for c in clusters]),
+        metric="cosine",
+    )
+    return nearest_centres(vectors, centres, distance_factor, outside=NOVEL)
 
 
 def _store(
     engine: Engine, run: PipelineRun, event_ids: np.ndarray, labels: np.ndarray, distances: np.ndarray,
     report: AssignReport,
 ) -> None:
-    """Assignments, cluster sizes and shares, and the run's counts, in one transaction."""
-    rows = pd.DataFrame({"run_id": run.id, "event_id": event_ids.astype("int64"), "label": labels.astype("int64"),
-                         "distance": distances.astype(float)})  # NaN distance (novel): NULL; no map position
-    clusters_table = ClusterRow.__table__
-    with engine.begin() as conn:
-        insert_frame(conn, ClusterAssignment.__table__, rows)
-        sizes = dict(conn.execute(
-            select(clusters_table.c.label, clusters_table.c.size).where(clusters_table.c.run_id == run.id)
-        ).all())
-        if report.novel and NOVEL not in sizes:
-            conn.execute(clusters_table.insert(), [{
-                "run_id": run.id, "label": NOVEL, "size": 0, "share": 0.0, "evidence": _empty_evidence(),
-                "summary": "Novel: events that arrived after this run and fit none of its clusters",
-                "root_cause": "", "suggested_fix": "Process again to see whether they form a new cluster.",
-                "severity": "",
-            }])
-            sizes[NOVEL] = 0
-        for label, n in report.per_cluster.items():
-            sizes[label] = sizes.get(label, 0) + n
-        total = sum(sizes.values())
-        for label, size in sizes.items():
-            conn.execute(
-                update(clusters_table)
-                .where(clusters_table.c.run_id == run.id, clusters_table.c.label == label)
-                .values(size=size, share=size / total if total else 0.0)
-            )
-        counts = dict(run.counts or {})
-        counts["assigned_after_run"] = counts.get("assigned_after_run", 0) + report.assigned
-        counts["novel_after_run"] = counts.get("novel_after_run", 0) + report.novel
-        noise = sizes.get(NOVEL, 0)
-        conn.execute(
-            update(PipelineRun.__table__).where(PipelineRun.__table__.c.id == run.id).values(
-                n_events=total, counts=counts, noise_share=noise / total if total else 0.0,
-                notes=[*(run.notes or []), report.summary_line()],
-            )
-        )
+    novel_row = {
+        "evidence": ClusterDigest.empty(NOVEL),
+        "summary": "Novel: events that arrived after this run and fit none of its clusters",
+        "root_cause": "", "suggested_fix": "Process again to see whether they form a new cluster.", "severity": "",
+    }
+    store_late_assignments(
+        engine=engine, run=run, event_ids=event_ids, labels=labels, distances=distances,
+        per_cluster=report.per_cluster, note=report.summary_line(), noise_label=NOVEL,
+        noise_row=novel_row if report.novel else None,
+        counts={"assigned_after_run": report.assigned, "novel_after_run": report.novel},
+    )

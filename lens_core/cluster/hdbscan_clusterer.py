@@ -1,8 +1,7 @@
 """HDBSCAN through fast_hdbscan, on unique points weighted by how many events share each one.
 
-Also the "prototype" helpers shared with K-Means: per-cluster weighted centroids and radii, and
-`assign`, which places new points in existing clusters. fast_hdbscan has no approximate_predict, so
-this is lens's prediction data: nearest centroid, or noise when farther than that cluster's radius.
+fast_hdbscan has no approximate_predict, so lens's prediction data is the clusters' centroids and radii
+(lens_core.cluster.base.PrototypeMixin): nearest centroid, or noise when farther than its radius.
 """
 
 from __future__ import annotations
@@ -11,52 +10,10 @@ import logging
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 
+from lens_core.cluster.base import PrototypeMixin, validate_data
 from lens_core.errors import ClusteringError
 
 log = logging.getLogger(__name__)
-
-RADIUS_QUANTILE = 0.95
-_CHUNK = 4096  # rows per block when measuring distances to centroids, to bound memory
-
-
-class PrototypeMixin:
-    """centroids_ / radii_ learned from labels, and `assign` for new points."""
-
-    def _fit_prototypes(self, X: np.ndarray, weights: np.ndarray, labels: np.ndarray, n_clusters: int) -> None:
-        self.centroids_ = np.zeros((n_clusters, X.shape[1]), dtype=np.float32)
-        self.radii_ = np.zeros(n_clusters, dtype=np.float32)
-        for label in range(n_clusters):
-            members = labels == label
-            w = weights[members]
-            centroid = np.average(X[members], axis=0, weights=w)
-            distances = np.linalg.norm(X[members] - centroid, axis=1)
-            self.centroids_[label] = centroid
-            self.radii_[label] = weighted_quantile(distances, w, RADIUS_QUANTILE)
-
-    def assign(self, X: np.ndarray, distance_factor: float | None = 1.0) -> np.ndarray:
-        """Label of the nearest centroid for each row of X (in the clustering space), or -1 where the
-        point is farther from it than radius * distance_factor. None: never -1."""
-        if not hasattr(self, "centroids_"):
-            raise ClusteringError(f"{type(self).__name__} must be fitted before assign()")
-        X = np.asarray(X, dtype=np.float32)
-        if X.ndim != 2 or (len(self.centroids_) and X.shape[1] != self.centroids_.shape[1]):
-            raise ClusteringError(f"assign() needs vectors of {self.centroids_.shape[1]} dims, got shape {X.shape}")
-        labels = np.full(X.shape[0], -1, dtype=np.intp)
-        if len(self.centroids_) == 0:
-            return labels
-        for start in range(0, X.shape[0], _CHUNK):
-            block = X[start : start + _CHUNK]
-            distances = _distances(block, self.centroids_)
-            nearest = distances.argmin(axis=1)
-            if distance_factor is None:
-                labels[start : start + len(block)] = nearest
-                continue
-            # A tiny floor so that a cluster of one repeated text still takes that exact text.
-            limit = np.maximum(self.radii_[nearest], 1e-6) * distance_factor
-            inside = distances[np.arange(len(block)), nearest] <= limit
-            labels[start : start + len(block)] = np.where(inside, nearest, -1)
-        return labels
-
 
 class HdbscanClusterer(PrototypeMixin, ClusterMixin, BaseEstimator):
     """Density clusters with noise (-1). min_cluster_size counts events: total sample_weight.
@@ -66,8 +23,8 @@ class HdbscanClusterer(PrototypeMixin, ClusterMixin, BaseEstimator):
     texts is not cut into hundreds of near-duplicate groups of ten; the size used is min_cluster_size_.
     Distinct points, not events: repeated texts are already one weighted point, and a few hundred
     distinct error signatures behind a million events should keep the fine resolution.
-    distinct_points: the distinct texts the data stands for, when X is a sample of them (a sampled fit,
-    whose weights carry the left-out texts' events): min_cluster_size is scaled for those. None: X's own.
+    `fit(..., represents=n)`: the distinct texts the data stands for, when X is a sample of them (a sampled
+    fit, whose weights carry the left-out texts' events): min_cluster_size is scaled for those.
     assign_noise: after clustering, give every noise point to its nearest cluster centroid (in the
     clustering space, `assign(X, distance_factor=None)`); such points keep probability 0, so they stay
     recognisable, and noise_share_ becomes 0. Off by default: noise stays visible.
@@ -85,7 +42,6 @@ class HdbscanClusterer(PrototypeMixin, ClusterMixin, BaseEstimator):
         cluster_selection_epsilon: float = 0.0,
         scale_min_cluster_size: bool = False,
         assign_noise: bool = False,
-        distinct_points: int | None = None,
     ) -> None:
         self.min_cluster_size = min_cluster_size
         self.min_samples = min_samples
@@ -93,14 +49,15 @@ class HdbscanClusterer(PrototypeMixin, ClusterMixin, BaseEstimator):
         self.cluster_selection_epsilon = cluster_selection_epsilon
         self.scale_min_cluster_size = scale_min_cluster_size
         self.assign_noise = assign_noise
-        self.distinct_points = distinct_points
 
-    def fit(self, X: np.ndarray, y: None = None, sample_weight: np.ndarray | None = None) -> HdbscanClusterer:
+    def fit(
+        self, X: np.ndarray, y: None = None, sample_weight: np.ndarray | None = None, represents: int | None = None
+    ) -> HdbscanClusterer:
         self._check_params()
         X, weights = validate_data(X, sample_weight)
         self.adjustments_: list[str] = []
         n_unique = len(np.unique(X, axis=0)) if len(X) else 0
-        self.min_cluster_size_ = self._scaled_min_cluster_size(max(n_unique, self.distinct_points or 0))
+        self.min_cluster_size_ = self._scaled_min_cluster_size(max(n_unique, represents or 0))
         self.min_samples_ = self._clamped_min_samples(n_unique)
         if weights.sum() < self.min_cluster_size_ or n_unique < 2:
             self._note(f"{weights.sum():g} events in {n_unique} distinct points: too few for HDBSCAN")
@@ -205,36 +162,3 @@ class HdbscanClusterer(PrototypeMixin, ClusterMixin, BaseEstimator):
         total = weights.sum()
         self.noise_share_ = float(weights[labels == -1].sum() / total) if total > 0 else 0.0
         self._fit_prototypes(X, weights, labels, self.n_clusters_)
-
-
-def _distances(points: np.ndarray, centroids: np.ndarray) -> np.ndarray:
-    """Euclidean distances (points x centroids) without a (points, centroids, dims) intermediate."""
-    squared = (points**2).sum(1)[:, None] + (centroids**2).sum(1)[None, :] - 2.0 * points @ centroids.T
-    return np.sqrt(np.maximum(squared, 0.0))
-
-
-def validate_data(X: np.ndarray, sample_weight: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """X as a finite float32 2-D array and positive weights (ones when none are given)."""
-    X = np.asarray(X, dtype=np.float32)
-    if X.ndim != 2:
-        raise ClusteringError(f"clustering needs a 2-D array of vectors, got shape {X.shape}")
-    if not np.isfinite(X).all():
-        raise ClusteringError("the vectors to cluster contain NaN or infinite values")
-    if sample_weight is None:
-        return X, np.ones(len(X), dtype=np.float64)
-    weights = np.asarray(sample_weight, dtype=np.float64)
-    if weights.shape != (len(X),):
-        raise ClusteringError(f"sample_weight has shape {weights.shape}, expected ({len(X)},)")
-    if not (np.isfinite(weights).all() and (weights > 0).all()):
-        raise ClusteringError("sample_weight must be finite and positive (events per point)")
-    return X, weights
-
-
-def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
-    """The smallest value whose cumulative weight reaches q of the total."""
-    if len(values) == 0:
-        return 0.0
-    order = np.argsort(values)
-    cumulative = np.cumsum(weights[order])
-    index = int(np.searchsorted(cumulative, q * cumulative[-1]))
-    return float(values[order][min(index, len(values) - 1)])

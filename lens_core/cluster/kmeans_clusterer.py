@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
-from lens_core.cluster.hdbscan_clusterer import PrototypeMixin, validate_data
+from lens_core.cluster.base import PrototypeMixin, validate_data
 from lens_core.errors import ClusteringError
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,9 @@ class KMeansClusterer(PrototypeMixin, ClusterMixin, BaseEstimator):
         self.random_state = random_state
         self.n_init = n_init
 
-    def fit(self, X: np.ndarray, y: None = None, sample_weight: np.ndarray | None = None) -> KMeansClusterer:
+    def fit(
+        self, X: np.ndarray, y: None = None, sample_weight: np.ndarray | None = None, represents: int | None = None
+    ) -> KMeansClusterer:
         self._check_params()
         X, weights = validate_data(X, sample_weight)
         self.adjustments_: list[str] = []

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import logging
 import warnings
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from lens_core.cluster.jit_cache import import_with_numba_cache
 from lens_core.errors import ClusteringError
+from lens_core.runtime import import_with_numba_cache
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +83,7 @@ class UmapReducer(BaseEstimator):
 
     def _umap(self, unique: np.ndarray) -> np.ndarray:
         # numba-compiled: imported here, after lens_core.cluster set the cache folder, with its kernels
-        # cached on disk (jit_cache): the first process compiles them, the next ones load them.
+        # cached on disk (lens_core.runtime): the first process compiles them, the next ones load them.
         # pynndescent caches what numba can itself; two of its kernels use dynamic globals, which numba
         # cannot cache (and would say so at every start).
         umap = import_with_numba_cache("umap", as_declared=("pynndescent",))
@@ -117,6 +119,26 @@ class MapReducer(UmapReducer):
         random_state: int = 42,
     ) -> None:
         super().__init__(n_neighbors, n_components, min_dist, metric, random_state)
+
+
+@dataclass(frozen=True)
+class UmapPlan:
+    """The reducer stage's parameters as the two reductions a run makes: one to cluster in, one to draw
+    the map (the same neighbours and seed, 2 components and a looser packing). Each is a parameter set
+    of UmapReducer, stored with the reduction it produced (lens_core.cluster.stored_reductions)."""
+
+    umap_neighbors: int = 15
+    umap_components: int = 5
+    umap_min_dist: float = 0.0
+    map_min_dist: float = 0.1
+    random_state: int = 42
+
+    def clustering_params(self) -> dict[str, Any]:
+        return {"n_neighbors": self.umap_neighbors, "n_components": self.umap_components,
+                "min_dist": self.umap_min_dist, "metric": "cosine", "random_state": self.random_state}
+
+    def map_params(self) -> dict[str, Any]:
+        return {**self.clustering_params(), "n_components": 2, "min_dist": self.map_min_dist}
 
 
 def pca_project(X: np.ndarray, n_components: int) -> np.ndarray:

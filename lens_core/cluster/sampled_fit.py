@@ -21,13 +21,11 @@ the fitted sample, and the run's notes say how many texts were fitted and how ma
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from lens_core.cluster.hdbscan_clusterer import RADIUS_QUANTILE, weighted_quantile
+from lens_core.cluster.base import NOISE, ClusterFit
+from lens_core.cluster.centres import centres_of, nearest_centres
 
-NOISE = -1
 _CHUNK = 8192
 
 
@@ -54,62 +52,27 @@ def represented_weights(vectors: np.ndarray, weights: np.ndarray, sample: np.nda
     return out.astype(np.float32)
 
 
-@dataclass
-class SampledLabels:
-    """What a clusterer fitted on a sample says about every point."""
-
-    labels_: np.ndarray  # clusterer labels for all points (-1 noise)
-    probabilities_: np.ndarray  # the clusterer's for fitted points; 1 assigned, 0 noise for the rest
-    centroids_: np.ndarray  # the clusterer's centres in the reduced space
-    adjustments_: list[str]
-    fitted: np.ndarray  # bool per point: in the sample
-
-
-def extend_to_all(
-    clusterer: object, sample: np.ndarray, vectors: np.ndarray, weights: np.ndarray
-) -> SampledLabels:
-    """The clusterer's labels on the sample, and nearest-centre labels (embedding space) for the rest."""
+def extend_to_all(fit: ClusterFit, sample: np.ndarray, vectors: np.ndarray, weights: np.ndarray) -> ClusterFit:
+    """The clusterer's labels on the sample, and nearest-centre labels (embedding space) for the rest;
+    the centres stay the clusterer's, in the space it fitted in."""
     n = len(vectors)
     labels = np.full(n, NOISE, dtype=np.int64)
     probabilities = np.zeros(n, dtype=float)
     fitted = np.zeros(n, dtype=bool)
     fitted[sample] = True
-    sample_labels = np.asarray(clusterer.labels_, dtype=np.int64)
-    labels[sample] = sample_labels
-    sample_probabilities = getattr(clusterer, "probabilities_", None)
-    probabilities[sample] = 1.0 if sample_probabilities is None else np.asarray(sample_probabilities, dtype=float)
+    labels[sample] = fit.labels
+    probabilities[sample] = fit.probabilities
 
     rest = np.flatnonzero(~fitted)
-    cluster_ids = sorted({int(x) for x in sample_labels if x != NOISE})
+    cluster_ids = sorted({int(x) for x in fit.labels if x != NOISE})
     if len(rest) and cluster_ids:
-        centres, radii = _centres(vectors[sample], weights[sample], sample_labels, cluster_ids)
-        ids = np.array(cluster_ids)
-        for start in range(0, len(rest), _CHUNK):
-            block = rest[start : start + _CHUNK]
-            distance = 1.0 - vectors[block] @ centres.T
-            nearest = distance.argmin(axis=1)
-            inside = distance[np.arange(len(block)), nearest] <= radii[nearest]
-            labels[block] = np.where(inside, ids[nearest], NOISE)
-            probabilities[block] = inside.astype(float)
-    adjustments = list(getattr(clusterer, "adjustments_", []))
-    adjustments.append(
+        centres = centres_of(vectors[sample], weights[sample], np.asarray(fit.labels), cluster_ids, "cosine")
+        labels[rest], _ = nearest_centres(vectors[rest], centres, outside=NOISE)
+        probabilities[rest] = (labels[rest] != NOISE).astype(float)
+    adjustments = [
+        *fit.adjustments,
         f"fit on a sample of {len(sample)} of {n} distinct texts; the other {len(rest)} assigned to the "
         f"nearest cluster centre within its radius ({int((labels[rest] != NOISE).sum())} joined, "
-        f"{int((labels[rest] == NOISE).sum())} noise)"
-    )
-    return SampledLabels(labels, probabilities, np.asarray(clusterer.centroids_), adjustments, fitted)
-
-
-def _centres(
-    vectors: np.ndarray, weights: np.ndarray, labels: np.ndarray, cluster_ids: list[int]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Unit centre and weighted 95th-percentile cosine radius of each cluster, in embedding space."""
-    centres = np.zeros((len(cluster_ids), vectors.shape[1]), dtype=np.float32)
-    radii = np.zeros(len(cluster_ids))
-    for i, label in enumerate(cluster_ids):
-        members = labels == label
-        centre = np.average(vectors[members], axis=0, weights=weights[members])
-        centre /= np.linalg.norm(centre) or 1.0
-        centres[i] = centre
-        radii[i] = max(weighted_quantile(1.0 - vectors[members] @ centre, weights[members], RADIUS_QUANTILE), 1e-6)
-    return centres, radii
+        f"{int((labels[rest] == NOISE).sum())} noise)",
+    ]
+    return ClusterFit(labels, probabilities, fit.centres, adjustments)

@@ -23,16 +23,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from lens_core.config import Settings
-from lens_core.describe import digest_from_dict
 from lens_core.describe.llm import LLMAnswer, LLMAnswerError, LLMSummarizer
 from lens_core.errors import ConfigError
 from lens_core.schema import ClusterDigest
 from lens_core.storage import queries
+from lens_core.storage import summaries as summary_store
 from lens_core.storage.models import ClusterRow, ClusterSummaryRow
 
 log = logging.getLogger(__name__)
@@ -109,7 +107,7 @@ def summarize_run(*, engine: Engine, settings: Settings, run_id: int | None = No
     if limit is not None:
         clusters = clusters[:limit]
     report = SummaryRunReport(run_id=run.id, model=summarizer.model, considered=len(clusters))
-    digests = {c.label: digest_from_dict(c.evidence) for c in clusters}
+    digests = {c.label: c.evidence for c in clusters}
 
     todo: list[tuple[ClusterRow, Any]] = []
     for cluster in clusters:
@@ -118,7 +116,8 @@ def summarize_run(*, engine: Engine, settings: Settings, run_id: int | None = No
             report.skipped_few_users.append(cluster.label)
             continue
         prompt = summarizer.prompt(digest, neighbours=_neighbours(cluster.label, digests))
-        cached = _cached(engine, summarizer.model, prompt.prompt_hash)
+        cached = summary_store.cached_llm_summary(engine=engine, model=summarizer.model,
+                                                  prompt_hash=prompt.prompt_hash)
         if cached is not None:
             report.cache_hits += 1
             _store(engine, cluster, cached, fresh=False)
@@ -193,27 +192,7 @@ def _neighbours(label: int, digests: dict[int, ClusterDigest]) -> list[ClusterDi
     return [d for other, d in digests.items() if other != label][:5]
 
 
-def _cached(engine: Engine, model: str, prompt_hash: str) -> ClusterSummaryRow | None:
-    stmt = (select(ClusterSummaryRow)
-            .where(ClusterSummaryRow.source == "llm", ClusterSummaryRow.model == model,
-                   ClusterSummaryRow.prompt_hash == prompt_hash)
-            .order_by(ClusterSummaryRow.id.desc()))  # type: ignore[union-attr]
-    with Session(engine) as session:
-        return session.execute(stmt).scalars().first()
-
-
 def _store(engine: Engine, cluster: ClusterRow, row: ClusterSummaryRow, *, fresh: bool) -> None:
     """Show `row` as the cluster's summary; a fresh answer, or a cached one for another cluster, gets a row."""
-    with Session(engine) as session:
-        if fresh or row.cluster_id != cluster.id:
-            copy = ClusterSummaryRow(**{k: v for k, v in row.model_dump().items() if k not in {"id", "created_at"}})
-            copy.cluster_id = cluster.id  # type: ignore[assignment]
-            if not fresh:
-                copy.input_tokens = copy.output_tokens = 0  # a cache hit costs nothing
-            session.add(copy)
-        session.execute(
-            update(ClusterRow).where(ClusterRow.id == cluster.id)  # type: ignore[arg-type]
-            .values(summary=row.summary, root_cause=row.root_cause, suggested_fix=row.suggested_fix,
-                    severity=row.severity, confidence=row.confidence)
-        )
-        session.commit()
+    assert cluster.id is not None
+    summary_store.show_summary(engine=engine, cluster_id=cluster.id, row=row, fresh=fresh)

@@ -14,6 +14,11 @@ from datetime import datetime, timezone
 from http import HTTPStatus
 from typing import Protocol, runtime_checkable
 
+from lens_core.describe.cohesion import cohesion, twins
+from lens_core.describe.phrasing import clip as _clip
+from lens_core.describe.phrasing import dominant as _dominant
+from lens_core.describe.phrasing import pct as _pct
+from lens_core.describe.phrasing import top as _top
 from lens_core.schema import ClusterDigest, ClusterSummary, Count
 
 NOISE_TITLE = "Unclustered (noise)"
@@ -125,7 +130,7 @@ class OfflineSummarizer:
             return _noise_summary(digest)
         ev = _evidence(digest)
         dominance = ev.share(digest.size)
-        sentences = [_evidence_sentence(digest, ev), *_cohesion(digest), *_twins(digest, neighbours),
+        sentences = [_evidence_sentence(digest, ev), *cohesion(digest), *twins(digest, neighbours),
                      *_details(digest, ev), *_context(digest, neighbours)]
         return ClusterSummary(
             summary=_title(digest, ev),
@@ -135,14 +140,6 @@ class OfflineSummarizer:
             confidence=_confidence(dominance, ev.family, digest.size),
             source="offline",
         )
-
-
-def _top(counts: list[Count]) -> Count | None:
-    return counts[0] if counts else None
-
-
-def _pct(count: int, size: int) -> str:
-    return f"{round(100 * count / size) if size else 0}%"
 
 
 def _specific_type(digest: ClusterDigest) -> Count | None:
@@ -156,12 +153,6 @@ def _specific_type(digest: ClusterDigest) -> Count | None:
 def _short(name: str) -> str:
     """requests.exceptions.ConnectTimeout -> ConnectTimeout: the class name is what people search for."""
     return name.rsplit(".", 1)[-1]
-
-
-def _dominant(counts: list[Count], size: int) -> Count | None:
-    """The top value when at least half the events have it: a minority code would mislabel the cluster."""
-    top = _top(counts)
-    return top if top and size and top.count / size >= 0.5 else None
 
 
 def _evidence(digest: ClusterDigest) -> _Evidence:
@@ -236,57 +227,6 @@ def _parameter(digest: ClusterDigest) -> str | None:
     return None
 
 
-FAMILY_WORDS = {
-    "auth": "expired or missing credentials", "permission": "a missing permission", "not_found": "a missing resource",
-    "conflict": "a conflict with the resource's state", "bad_request": "a rejected request",
-    "too_large": "a payload too large", "throttled": "throttling", "timeout": "a timeout",
-    "unavailable": "an unavailable service", "network": "a network or TLS failure", "code_bug": "a bug in plugin code",
-    "server": "a server error", "client": "a client error",
-}
-MIXED_FAMILY_BELOW = 0.8  # the top failure family under this share of the events that state one: mixed
-
-
-def _cohesion(digest: ClusterDigest) -> list[str]:
-    """Which shared meaning holds the cluster together, which forms and plugins it absorbed, and whether
-    its events disagree on the failure family (a mixed cluster, worth splitting)."""
-    out = []
-    meaning = _top(digest.meanings)
-    family = _top(digest.families)
-    if meaning is not None:
-        kind = f"{FAMILY_WORDS.get(family.value, family.value)}: " if family else ""
-        out.append(f'Held together by {kind}"{_clip(meaning.value, 90)}" ({_pct(meaning.count, digest.size)}).')
-    forms = [f"{c.value} {_pct(c.count, digest.size)}" for c in digest.forms]
-    if len(forms) > 1 or len(digest.plugins) > 1:
-        plugins = f" from {len(digest.plugins)} plugins" if len(digest.plugins) > 1 else ""
-        out.append(f"It absorbs {len(forms)} forms ({', '.join(forms)}){plugins}.")
-    stated = sum(c.count for c in digest.families)
-    if family and stated and family.count / stated < MIXED_FAMILY_BELOW:
-        shares = ", ".join(f"{FAMILY_WORDS.get(c.value, c.value)} {_pct(c.count, stated)}" for c in digest.families[:3])
-        out.append(f"Mixed: its events disagree on the failure family ({shares}); split it by status to separate them.")
-    return out
-
-
-def _twins(digest: ClusterDigest, neighbours: Sequence[ClusterDigest]) -> list[str]:
-    """Nearby clusters whose dominant status, code and family are this one's: candidates to merge (they
-    differ only in wording, which the detail pages show side by side)."""
-    signature = _signature(digest)
-    if signature is None:
-        return []
-    twins = [n.label for n in neighbours if n.label >= 0 and _signature(n) == signature]
-    if not twins:
-        return []
-    names = ", ".join(f"cluster {label}" for label in sorted(twins))
-    return [f"Its dominant status, code and family are also those of {names}: a candidate to merge."]
-
-
-def _signature(digest: ClusterDigest) -> tuple[str, str, str] | None:
-    status, code, family = (_dominant(counts, digest.size) for counts in
-                            (digest.status_codes, digest.error_codes, digest.families))
-    if status is None or code is None or family is None:
-        return None  # without a dominant status and code, coinciding evidence says little
-    return status.value, code.value, family.value
-
-
 def _details(digest: ClusterDigest, ev: _Evidence) -> list[str]:
     out = []
     if ev.family == "code_bug" and digest.representatives:
@@ -326,10 +266,6 @@ def _when(moment: datetime) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(timezone.utc)
     return moment.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _title(digest: ClusterDigest, ev: _Evidence) -> str:

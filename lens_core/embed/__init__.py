@@ -1,6 +1,6 @@
-"""Text embeddings: the Embedder protocol and its backends, chosen by name from EMBEDDERS."""
+"""Text embeddings: the Embedder protocol and its backends, chosen by name (lens_core.registry)."""
 
 from lens_core.embed.base import Embedder
-from lens_core.embed.registry import EMBEDDERS, get_embedder
+from lens_core.embed.factory import get_embedder
 
-__all__ = ["EMBEDDERS", "Embedder", "get_embedder"]
+__all__ = ["Embedder", "get_embedder"]

@@ -18,13 +18,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-from lens_core.choices import DEFAULT_VIEW  # noqa: F401  (re-exported beside the registry)
-from lens_core.errors import ConfigError
+from lens_core.registry import REGISTRY, ViewBackend
 from lens_core.parse.meaning import Meaning, family_of_meaning, meaning_of, meaning_texts
 from lens_core.parse.meaning import status_phrase as meaning_status_phrase
 
@@ -120,19 +118,9 @@ def input_output_view(events: pd.DataFrame) -> pd.Series:
     return _clean(events["skill_input"]) + "\n" + _clean(events["skill_output"]).str.slice(0, _RAW_CHARS)
 
 
-VIEWS: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
-    "cause": cause_view,
-    "error": error_view,
-    "intent": intent_view,
-    "prompt_output": prompt_output_view,
-    "input_output": input_output_view,
-}
-
-
 def build_view(name: str, events: pd.DataFrame) -> pd.Series:
-    if name not in VIEWS:
-        raise ConfigError(f"unknown view {name!r}; choose one of: {', '.join(VIEWS)}")
-    texts = VIEWS[name](events)
+    """The text of each event under the view registered as `name` (lens_core.registry)."""
+    texts = REGISTRY.get("view", name).load()(events)
     # An event whose view is empty (no prompt, unparseable error) still needs a point: give it a marker
     # text so that all such events group together instead of vanishing.
     return texts.where(texts.str.strip() != "", "(empty)")
@@ -141,7 +129,8 @@ def build_view(name: str, events: pd.DataFrame) -> pd.Series:
 def families_of(view: str, texts: list[str]) -> list[str]:
     """The failure family each text states, for views whose texts state one (the cause view's begin with
     the status); '' for every text of the others (a prompt's words name no failure family)."""
-    if view != "cause":
+    row = REGISTRY.get("view", view)
+    if not (isinstance(row, ViewBackend) and row.states_families):
         return [""] * len(texts)
     return [family_of_meaning(text) for text in texts]
 

@@ -25,8 +25,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from lens_core.errors import RowError, StorageError
@@ -45,14 +44,12 @@ from lens_core.ingest.prepare import (
 )
 from lens_core.ingest.readers import RowItem, read_bytes, read_file
 from lens_core.ingest.validate import valid_id
-from lens_core.storage.engine import insert_rows
-from lens_core.storage.models import FailureFingerprint, TelemetryEventRow
+from lens_core.storage import events as event_store
 
 log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 2000
 _POOL_WORTHY_BYTES = 4 * 1024 * 1024  # a file this large holds many chunks: it will use the pool
-_IN_CHUNK = 900  # ids per IN (...) lookup: under SQLite's oldest limit on bound parameters
 DEFAULT_MAX_CHARS = 1_000_000
 
 
@@ -133,8 +130,7 @@ def _ingest(
             events = _first_seen(prepared.events, seen)
             report.duplicates += len(prepared.events) - len(events)
             if events:
-                with engine.begin() as conn:
-                    stored = _store_chunk(conn, events, prepared)
+                stored = _store_chunk(engine, events, prepared)
                 report.accepted += stored
                 report.duplicates += len(events) - stored  # stored by another writer meanwhile
         refresh_if_needed(engine=engine, stored_events=report.accepted)
@@ -177,23 +173,16 @@ def _chunks(engine: Engine, rows: Iterable[RowItem]) -> Iterator[Chunk]:
 
 
 def _holds_events(engine: Engine) -> bool:
-    with engine.connect() as conn:
-        return conn.execute(select(TelemetryEventRow.__table__.c.id).limit(1)).first() is not None
+    return event_store.holds_events(engine=engine)
 
 
 def _stored_ids(engine: Engine, items: list[RawItem]) -> frozenset[str]:
-    """Which of the rows' ids are stored: one short read per _IN_CHUNK ids, outside any write transaction.
+    """Which of the rows' ids are stored (a few short reads, outside any write transaction).
     Ids are taken as validation will write them; one it refuses is left out (it is never stored, and one
     holding a NUL or invalid UTF-8 cannot even be sent to PostgreSQL as a query parameter)."""
     ids = [valid_id(record.get("evaluation_id")) for _, record in items if isinstance(record, dict)]
     ids = [i for i in ids if i is not None]
-    ids_column = TelemetryEventRow.__table__.c.evaluation_id
-    stored: set[str] = set()
-    with engine.connect() as conn:
-        for start in range(0, len(ids), _IN_CHUNK):
-            part = ids[start : start + _IN_CHUNK]
-            stored.update(conn.execute(select(ids_column).where(ids_column.in_(part))).scalars())
-    return frozenset(stored)
+    return event_store.stored_evaluation_ids(engine=engine, ids=ids)
 
 
 def _first_seen(events: list[tuple[Any, ...]], seen: set[str]) -> list[tuple[Any, ...]]:
@@ -215,15 +204,13 @@ def _kept(report: IngestReport) -> str:
             "each event once), then ")
 
 
-def _store_chunk(conn: Connection, events: list[tuple[Any, ...]], prepared: Prepared) -> int:
-    """Insert the events' fingerprints and the events; returns how many events were new.
-    Sorted by key: see the module's note."""
-    insert_rows(conn, FailureFingerprint.__table__, list(FINGERPRINT_COLUMNS), fingerprints_of(events, prepared),
-                skip_conflicts_on="hash", bound=True)
-    events = sorted(events, key=itemgetter(EVENT_ID))
-    # likely_new: the chunk's stored ids were left out when it was prepared
-    return insert_rows(conn, TelemetryEventRow.__table__, list(EVENT_COLUMNS), events,
-                       skip_conflicts_on="evaluation_id", likely_new=True, bound=True)
+def _store_chunk(engine: Engine, events: list[tuple[Any, ...]], prepared: Prepared) -> int:
+    """Insert the events' fingerprints and the events in one transaction; returns how many events were new.
+    Sorted by key: see the module's note. (The chunk's stored ids were left out when it was prepared.)"""
+    return event_store.insert_event_chunk(
+        engine=engine, fingerprint_columns=FINGERPRINT_COLUMNS, fingerprints=fingerprints_of(events, prepared),
+        event_columns=EVENT_COLUMNS, events=sorted(events, key=itemgetter(EVENT_ID)),
+    )
 
 
 def _reason(exc: SQLAlchemyError) -> str:

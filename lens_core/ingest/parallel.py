@@ -10,7 +10,7 @@ Workers come from a fork server (where the platform has one; "spawn" elsewhere),
 fork: the API and the dashboard call ingest from threads, and forking a threaded process can copy a held
 lock into the child. The fork server is a single-threaded process started once per calling process; it
 imports WORKER_MODULES once, and each worker is forked from it ready to run. Workers do not run the
-caller's main script again, as multiprocessing otherwise makes them (lens_core.ingest.lazy_main: under a
+caller's main script again, as multiprocessing otherwise makes them (lens_core.runtime's lazy main: under a
 caller that imports the clustering stack at the top, that cost seconds of CPU per worker per ingest).
 A broken pool (a worker killed) makes the rest of the input run in the calling process, with a warning:
 slower, never lost.
@@ -33,9 +33,9 @@ from typing import TypeVar
 log = logging.getLogger(__name__)
 
 MAX_WORKERS = 4
-# Imported once, in the fork server: every worker forked from it has them. lazy_main first: it keeps
-# the workers from running the caller's main script again (see there).
-WORKER_MODULES = ("lens_core.ingest.lazy_main", "lens_core.ingest.prepare")
+# Imported once, in the fork server: every worker forked from it has them. lens_core.runtime first: its
+# import keeps the workers from running the caller's main script again (see install_lazy_main there).
+WORKER_MODULES = ("lens_core.runtime", "lens_core.ingest.prepare")
 In = TypeVar("In")
 Out = TypeVar("Out")
 

@@ -8,7 +8,7 @@ tags, the plugin's name, ids and numbers. The meaning text keeps the first and d
     403 Forbidden. insufficient scope. The request requires higher privileges than provided by the token
 
 - status: the HTTP status with its reason phrase; a gRPC code stands for its documented HTTP status
-  (lens_core.parse.forms.GRPC_HTTP_STATUS).
+  (lens_core.parse.grpc_statuses.GRPC_HTTP_STATUS).
 - code: the provider's code or the exception class, split into words ("INVALID_SESSION_ID" ->
   "invalid session id", "com.x.ProvisionedThroughputExceededException" -> "provisioned throughput
   exceeded exception"); left out when it only names the transport that carried the status

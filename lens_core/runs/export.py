@@ -11,12 +11,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
 from sqlalchemy.engine import Engine
 
 from lens_core.describe.redact import redact as redact_text
+from lens_core.schema import Count
 from lens_core.storage import queries
 from lens_core.storage.models import ClusterRow, PipelineRun
 
@@ -24,12 +26,17 @@ SUMMARY_FORMATS = ("json", "csv", "md")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _values(evidence: dict[str, Any], key: str, top: int = 5) -> list[str]:
-    return [str(item["value"]) for item in evidence.get(key, [])[:top]]
+def _values(counts: list[Count], top: int = 5) -> list[str]:
+    return [str(item.value) for item in counts[:top]]
+
+
+def _iso(moment: datetime | None) -> str | None:
+    """As the evidence stores it: ISO 8601 with its offset."""
+    return None if moment is None else moment.isoformat()
 
 
 def cluster_response(cluster: ClusterRow, run: PipelineRun) -> dict[str, Any]:
-    ev = cluster.evidence or {}
+    ev = cluster.evidence
     return {
         "cluster_id": cluster.label,
         "run_id": run.id,
@@ -43,17 +50,17 @@ def cluster_response(cluster: ClusterRow, run: PipelineRun) -> dict[str, Any]:
         "suggested_fix": cluster.suggested_fix,
         "severity": cluster.severity,
         "confidence": cluster.confidence,
-        "common_plugins": _values(ev, "plugins"),
-        "common_endpoints": _values(ev, "endpoints"),
-        "common_error_codes": _values(ev, "status_codes") + _values(ev, "error_codes"),
-        "common_error_types": _values(ev, "error_types"),
-        "keywords": list(ev.get("keywords", []))[:10],
-        "sample_prompts": [r["customer_prompt"] for r in ev.get("representatives", [])][:5],
-        "first_seen": ev.get("first_seen"),
-        "last_seen": ev.get("last_seen"),
-        "unique_users": ev.get("unique_users", 0),
-        "unique_tenants": ev.get("unique_tenants", 0),
-        "fingerprints": len(ev.get("fingerprints", [])),
+        "common_plugins": _values(ev.plugins),
+        "common_endpoints": _values(ev.endpoints),
+        "common_error_codes": _values(ev.status_codes) + _values(ev.error_codes),
+        "common_error_types": _values(ev.error_types),
+        "keywords": list(ev.keywords)[:10],
+        "sample_prompts": [r.customer_prompt for r in ev.representatives][:5],
+        "first_seen": _iso(ev.first_seen),
+        "last_seen": _iso(ev.last_seen),
+        "unique_users": ev.unique_users,
+        "unique_tenants": ev.unique_tenants,
+        "fingerprints": len(ev.fingerprints),
     }
 
 

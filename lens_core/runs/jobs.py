@@ -1,6 +1,6 @@
 """Background processing jobs: a `process()` run requested now, done later, followed by its database row.
 
-    runner = JobRunner(engine=engine, settings=settings)
+    runner = JobRunner(context=build_context(settings))
     job = runner.submit(options)          # a queued row; returns at once
     get_job(engine=engine, job_id=job.id) # state, stage, progress 0..1, run_id or error
 
@@ -9,6 +9,7 @@ from every process sharing the database. The process that runs a job owns it (`o
 and keeps its `updated_at` fresh (a heartbeat, plus every progress write). A queued or running job whose
 owner died is failed with a reason: at startup by `recover_jobs` (a dead pid on this host, or a row this
 process owns but does not know), and by anyone after `STALE_AFTER_S` without a heartbeat.
+Jobs take their embedder from the context's cache, so the model loads once per process, not once per job.
 """
 
 from __future__ import annotations
@@ -20,19 +21,18 @@ import socket
 import threading
 import time
 from collections.abc import Collection
-from dataclasses import asdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
-from lens_core.config import Settings
+from lens_core.context import AppContext
 from lens_core.errors import LensError, NotFoundError
 from lens_core.runs.liveness import HEARTBEAT_S, STALE_AFTER_S, owner_id
 from lens_core.runs.liveness import aware as _aware
 from lens_core.runs.liveness import pid_alive as _pid_alive
-from lens_core.runs.pipeline import STAGES, ProcessOptions, process
+from lens_core.runs.options import ProcessOptions
+from lens_core.runs.pipeline import STAGES, process
+from lens_core.storage import jobs as job_store
 from lens_core.storage.models import PipelineJob, utcnow
 
 log = logging.getLogger(__name__)
@@ -46,12 +46,8 @@ PROGRESS_WRITE_S = 0.5
 
 
 def create_job(*, engine: Engine, options: ProcessOptions, owner: str | None = None) -> PipelineJob:
-    job = PipelineJob(state="queued", options=asdict(options), owner=owner or owner_id())
-    with Session(engine) as session:
-        session.add(job)
-        session.commit()
-        session.refresh(job)
-        return job
+    job = PipelineJob(state="queued", options=options.record(), owner=owner or owner_id())
+    return job_store.insert_job(engine=engine, job=job)
 
 
 def get_job(*, engine: Engine, job_id: int) -> PipelineJob:
@@ -64,8 +60,7 @@ def get_job(*, engine: Engine, job_id: int) -> PipelineJob:
 
 
 def _read(engine: Engine, job_id: int) -> PipelineJob:
-    with Session(engine) as session:
-        job = session.get(PipelineJob, job_id)
+    job = job_store.find_job(engine=engine, job_id=job_id)
     if job is None:
         raise NotFoundError(f"job {job_id} does not exist")
     return job
@@ -73,12 +68,7 @@ def _read(engine: Engine, job_id: int) -> PipelineJob:
 
 def _update(engine: Engine, job_id: int, *, only_states: Collection[str] = (), **values: object) -> bool:
     """One UPDATE; with `only_states`, it applies only from those states (True when it applied)."""
-    table = PipelineJob.__table__
-    stmt = update(table).where(table.c.id == job_id)
-    if only_states:
-        stmt = stmt.where(table.c.state.in_(list(only_states)))
-    with engine.begin() as conn:
-        return conn.execute(stmt.values(updated_at=utcnow(), **values)).rowcount > 0
+    return job_store.update_job(engine=engine, job_id=job_id, only_states=only_states, **values)
 
 
 def _fail(engine: Engine, job_id: int, reason: str) -> bool:
@@ -92,10 +82,7 @@ def _is_stale(job: PipelineJob, now: datetime) -> bool:
 
 def heartbeat(*, engine: Engine, owner: str) -> int:
     """Refresh every active job of `owner`; returns how many rows were touched."""
-    table = PipelineJob.__table__
-    stmt = update(table).where(table.c.owner == owner, table.c.state.in_(ACTIVE)).values(updated_at=utcnow())
-    with engine.begin() as conn:
-        return conn.execute(stmt).rowcount
+    return job_store.touch_jobs(engine=engine, owner=owner, states=ACTIVE)
 
 
 def recover_jobs(*, engine: Engine, live: Collection[int] = ()) -> int:
@@ -106,8 +93,7 @@ def recover_jobs(*, engine: Engine, live: Collection[int] = ()) -> int:
     as the first process of a container always has).
     """
     host, me, now = socket.gethostname(), os.getpid(), utcnow()
-    with Session(engine) as session:
-        active = session.execute(select(PipelineJob).where(PipelineJob.state.in_(ACTIVE))).scalars().all()
+    active = job_store.jobs_in_states(engine=engine, states=ACTIVE)
     failed = 0
     for job in active:
         reason = _death_reason(job, host=host, me=me, live=live, now=now)
@@ -152,13 +138,16 @@ class _Progress:
         _update(self.engine, self.job_id, stage=stage, progress=round(overall, 4))
 
 
-def run_job(job_id: int, *, engine: Engine, settings: Settings, options: ProcessOptions) -> None:
-    """Run one queued job to its end and record the outcome on its row; never raises."""
+def run_job(job_id: int, *, context: AppContext, options: ProcessOptions) -> None:
+    """Run one queued job to its end and record the outcome on its row; never raises once the context's
+    engine is open (the runner's is: it was opened to queue the job)."""
+    engine = context.engine
     try:
         if not _update(engine, job_id, only_states=("queued",), state="running", stage="load", progress=0.0):
             log.info("job %s is no longer queued; not running it", job_id)
             return
-        outcome = process(engine=engine, settings=settings, options=options, progress=_Progress(engine, job_id))
+        outcome = process(engine=engine, settings=context.settings, options=options,
+                          embedder=context.embedder(options.embedder), progress=_Progress(engine, job_id))
         _update(engine, job_id, state="completed", progress=1.0, run_id=outcome.run_id, error=None,
                 finished_at=utcnow())
     except LensError as exc:
@@ -184,9 +173,9 @@ class JobRunner:
     has its own queue and stop flag, so a worker still finishing a job never takes the new work).
     """
 
-    def __init__(self, *, engine: Engine, settings: Settings) -> None:
-        self.engine = engine
-        self.settings = settings
+    def __init__(self, *, context: AppContext) -> None:
+        self.context = context
+        self.engine = context.engine
         self.owner = owner_id()
         self._lock = threading.Lock()
         self._live: set[int] = set()
@@ -217,7 +206,7 @@ class JobRunner:
         while (item := jobs.get()) is not None:
             job_id, options = item
             try:
-                run_job(job_id, engine=self.engine, settings=self.settings, options=options)
+                run_job(job_id, context=self.context, options=options)
             finally:
                 with self._lock:
                     self._live.discard(job_id)

@@ -16,23 +16,16 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from sqlalchemy.engine import Engine
 
-from lens_core.cluster.agglomerative import (
-    DEFAULT_DISTANCE_THRESHOLD,
-    DEFAULT_FAMILY_SEPARATION,
-    DEFAULT_MAX_POINTS,
-    family_features,
-)
-from lens_core.choices import default_clusterer
-from lens_core.cluster.registry import CLUSTERERS, make_clusterer
+from lens_core.cluster.base import ClusterFit, Clusterer
 from lens_core.config import Settings
 from lens_core.embed import Embedder, get_embedder
-from lens_core.errors import ConfigError, InputError, LensError
+from lens_core.errors import InputError, LensError
 from lens_core.ingest.message_patterns import refresh_if_needed
 from lens_core.runs.liveness import beating, owner_id
 from lens_core.cluster.stored_reductions import reduce_cached
@@ -41,80 +34,15 @@ from lens_core.cluster.sampled_fit import extend_to_all, represented_weights, sa
 from lens_core.storage import queries
 from lens_core.storage.models import PipelineRun, utcnow
 from lens_core.embed.cache import embed_cached
-from lens_core.embed.views import DEFAULT_VIEW, VIEWS, build_view, distinct_texts, families_of
+from lens_core.embed.views import build_view, distinct_texts, families_of
+from lens_core.registry import REGISTRY
+from lens_core.runs.options import ProcessOptions
 
 log = logging.getLogger(__name__)
 
 # stage name, fraction of that stage done (0..1)
 ProgressCallback = Callable[[str, float], None]
 STAGES = ("load", "embed", "reduce", "cluster", "map", "describe", "store")
-
-
-@dataclass(frozen=True)
-class ProcessOptions:
-    """Everything a run depends on; stored with the run so it can be reproduced."""
-
-    view: str = DEFAULT_VIEW
-    algorithm: str | None = None  # None: the view's own (lens_core.choices.default_clusterer)
-    embedder: str = "minilm"
-    # agglomerative: where the tree is cut, and how far apart failure families are kept
-    # (lens_core.cluster.agglomerative); it clusters the embeddings themselves, no UMAP.
-    distance_threshold: float = DEFAULT_DISTANCE_THRESHOLD
-    family_separation: float = DEFAULT_FAMILY_SEPARATION
-    min_cluster_size: int = 10
-    min_samples: int = 5
-    # HDBSCAN: min_cluster_size grows as sqrt(distinct texts) / 4 above the value given (25 at 10k), so
-    # large runs are not cut into hundreds of near-duplicate groups of ten (see HdbscanClusterer).
-    scale_min_cluster_size: bool = True
-    # HDBSCAN: give noise points to their nearest cluster instead of leaving them unclustered.
-    assign_noise: bool = False
-    # Reduce and cluster at most this many distinct texts (a weighted sample); assign the rest to the
-    # nearest cluster centre within its radius (lens_core.cluster.sampled_fit). None: fit on all of them.
-    fit_sample: int | None = None
-    k: int | None = None
-    umap_neighbors: int = 15
-    umap_components: int = 5
-    umap_min_dist: float = 0.0
-    map_min_dist: float = 0.1
-    random_state: int = 42
-    summarizer: str = "offline"  # "llm": also LLM summaries of the clusters (offline ones kept on failure)
-
-    def __post_init__(self) -> None:
-        if self.algorithm is None:  # frozen: set once, here, so the stored run names what ran
-            object.__setattr__(self, "algorithm", default_clusterer(self.view))
-
-    @classmethod
-    def from_settings(cls, settings: Settings, **overrides: Any) -> ProcessOptions:
-        values: dict[str, Any] = {
-            "embedder": settings.embedding_backend,
-            "min_cluster_size": settings.min_cluster_size,
-            "min_samples": settings.min_samples,
-            "random_state": settings.random_state,
-        }
-        # One construction with everything, so that the algorithm left out is the chosen view's.
-        return cls(**{**values, **{k: v for k, v in overrides.items() if v is not None}})
-
-    def validate(self) -> None:
-        if self.algorithm not in CLUSTERERS:
-            raise ConfigError(f"unknown algorithm {self.algorithm!r}; choose one of: {', '.join(CLUSTERERS)}")
-        if not self.distance_threshold > 0 or not self.family_separation >= 0:
-            raise ConfigError("distance_threshold must be positive and family_separation at least 0")
-        if self.summarizer not in ("offline", "llm"):
-            raise ConfigError(f"unknown summarizer {self.summarizer!r}; choose offline or llm")
-        if self.view not in VIEWS:
-            raise ConfigError(f"unknown view {self.view!r}; choose one of: {', '.join(VIEWS)}")
-        if self.min_cluster_size < 2:
-            raise ConfigError("min_cluster_size must be at least 2")
-        if self.min_samples < 1:
-            raise ConfigError("min_samples must be at least 1")
-        if self.fit_sample is not None and self.fit_sample < 100:
-            raise ConfigError("fit_sample must be at least 100 distinct texts (or left out to fit on all)")
-        if self.k is not None and self.k < 2:
-            raise ConfigError("k must be at least 2 (or left out to choose it automatically)")
-        if self.umap_neighbors < 2 or self.umap_components < 2:
-            raise ConfigError("UMAP needs at least 2 neighbours and 2 components")
-        if not 0.0 <= self.umap_min_dist <= 1.0:
-            raise ConfigError("umap_min_dist must be between 0 and 1")
 
 
 @dataclass
@@ -152,8 +80,7 @@ def process(
     `llm_client`, or one built from the settings); a failure there keeps the offline summaries and is
     recorded in the run's notes, because the clusters themselves are complete and valid.
     """
-    options = options or ProcessOptions.from_settings(settings)
-    options.validate()
+    options = options or ProcessOptions.of(settings)
     queries.fail_stale_runs(engine=engine)
     embedder = embedder or get_embedder(options.embedder, settings)
     run = queries.create_run(engine=engine, run=_new_run(options, embedder))
@@ -194,7 +121,7 @@ def _new_run(options: ProcessOptions, embedder: Embedder) -> PipelineRun:
         view=options.view,
         embedder=options.embedder,
         embedding_model=embedder.model,
-        parameters=asdict(options),
+        parameters=options.record(),
         versions=versions(),
         owner=owner_id(),
         heartbeat_at=utcnow(),
@@ -224,39 +151,36 @@ def _run(
 
     model_key = f"{embedder.model}|{options.view}"
     families = families_of(options.view, point_texts)  # per distinct text: '' for views that state none
-    fit = sample_indices(weights, _fit_size(options, len(weights)), options.random_state)
+    clusterer = _clusterer(options)
+    fit = sample_indices(weights, _fit_size(options, clusterer, len(weights)), options.random_state)
     sampled = len(fit) < len(weights)
     fit_vectors = vectors[fit] if sampled else vectors  # no copy of a million vectors when fitting all
     fit_hashes = list(unique_hashes[fit])
-    cluster_params = {
-        "n_neighbors": options.umap_neighbors, "n_components": options.umap_components,
-        "min_dist": options.umap_min_dist, "metric": "cosine", "random_state": options.random_state,
-    }
+    plan = REGISTRY.get("reducer", options.name("reducer")).build(
+        options.params("reducer"), random_state=options.random_state)
     reduction = None
     with clock.stage("reduce", progress):
-        if options.algorithm == "agglomerative":
-            # Clusters the embeddings themselves (no random state), with families as extra coordinates.
-            fit_points = family_features(fit_vectors, [families[i] for i in fit], options.family_separation)
-            counts["reduction_reused"] = False
-        else:
-            fit_points, reduction, reused = reduce_cached(
-                fit_vectors, fit_hashes, model=model_key, params=cluster_params, engine=engine
+        if options.clusterer_row().on_reduction:
+            fit_space, reduction, reused = reduce_cached(
+                fit_vectors, fit_hashes, model=model_key, params=plan.clustering_params(), engine=engine
             )
             counts["reduction_reused"] = reused
             _note_fallback(notes, "reduction", reduction.fallback)
+        else:
+            fit_space, counts["reduction_reused"] = fit_vectors, False
+        fit_points = clusterer.coordinates(fit_space, [families[i] for i in fit])
 
     with clock.stage("cluster", progress):
         fit_weights = represented_weights(vectors, weights, fit) if sampled else weights
-        clusterer = _fit_clusterer(options, fit_points, fit_weights, len(weights) if sampled else None)
+        clustered = _fit(clusterer, fit_points, fit_weights, len(weights) if sampled else None)
         if sampled:
-            clusterer = extend_to_all(clusterer, fit, vectors, weights)
+            clustered = extend_to_all(clustered, fit, vectors, weights)
             counts.update(fitted_texts=len(fit), assigned_texts=len(weights) - len(fit))
     points = _spread(fit_points, fit, len(weights))
 
     with clock.stage("map", progress):
-        map_params = {**cluster_params, "n_components": 2, "min_dist": options.map_min_dist}
         fit_map, map_reduction, map_reused = reduce_cached(
-            fit_vectors, fit_hashes, model=model_key, params=map_params, engine=engine
+            fit_vectors, fit_hashes, model=model_key, params=plan.map_params(), engine=engine
         )
         map_points = _spread(fit_map, fit, len(weights))
     counts["map_reused"] = map_reused
@@ -264,7 +188,7 @@ def _run(
     with clock.stage("describe", progress):
         outcome = build_results(
             run_id, events=events, texts=texts, families=families, point_of_event=point_of_event, points=points,
-            weights=weights, vectors=vectors, map_points=map_points, clusterer=clusterer,
+            weights=weights, vectors=vectors, map_points=map_points, fit=clustered,
             random_state=options.random_state,
         )
 
@@ -301,32 +225,24 @@ def _spread(fitted: np.ndarray, fit: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def _fit_size(options: ProcessOptions, n_points: int) -> int:
-    """Distinct texts to fit on: fit_sample when given; agglomerative clustering is capped (its memory
-    grows with the square of the points), the other algorithms fit on all."""
-    if options.fit_sample:
-        return options.fit_sample
-    return DEFAULT_MAX_POINTS if options.algorithm == "agglomerative" else n_points
+def _clusterer(options: ProcessOptions) -> Clusterer:
+    """The chosen clusterer, unfitted, with its validated parameters; its own seed is the run's."""
+    clusterer = REGISTRY.get("clusterer", options.algorithm).build(
+        options.params("clusterer"), random_state=options.random_state)
+    if options.fit_sample and clusterer.max_points and options.fit_sample > clusterer.max_points:
+        clusterer.set_params(max_points=options.fit_sample)  # an explicit sample size is the limit asked for
+    return clusterer
 
 
-def _fit_clusterer(
-    options: ProcessOptions, points: np.ndarray, weights: np.ndarray, distinct_points: int | None
-) -> Any:
-    """distinct_points: after a sampled fit, how many distinct texts the sampled `points` stand for."""
-    if options.algorithm == "agglomerative":
-        clusterer = make_clusterer(
-            "agglomerative", distance_threshold=options.distance_threshold,
-            max_points=max(DEFAULT_MAX_POINTS, options.fit_sample or 0),
-        )
-    elif options.algorithm == "hdbscan":
-        clusterer = make_clusterer(
-            "hdbscan", min_cluster_size=options.min_cluster_size, min_samples=options.min_samples,
-            scale_min_cluster_size=options.scale_min_cluster_size, assign_noise=options.assign_noise,
-            distinct_points=distinct_points,
-        )
-    else:
-        clusterer = make_clusterer("kmeans", n_clusters=options.k, random_state=options.random_state)
-    return clusterer.fit(points, sample_weight=weights)
+def _fit_size(options: ProcessOptions, clusterer: Clusterer, n_points: int) -> int:
+    """Distinct texts to fit on: fit_sample when given, else as many as the clusterer takes (agglomerative
+    clustering's memory grows with the square of the points), else all."""
+    return options.fit_sample or clusterer.max_points or n_points
+
+
+def _fit(clusterer: Clusterer, points: np.ndarray, weights: np.ndarray, represents: int | None) -> ClusterFit:
+    """represents: after a sampled fit, how many distinct texts the sampled `points` stand for."""
+    return clusterer.fit(points, sample_weight=weights, represents=represents).result()
 
 
 def _note_fallback(notes: list[str], stage: str, fallback: str | None) -> None:

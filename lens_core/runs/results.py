@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import silhouette_score
 
-from lens_core.cluster.hdbscan_clusterer import RADIUS_QUANTILE, weighted_quantile
-from lens_core.describe import OfflineSummarizer, build_digests, digest_to_dict
+from lens_core.cluster.base import NOISE, ClusterFit
+from lens_core.cluster.centres import centres_of
+from lens_core.describe import OfflineSummarizer, build_digests
 from lens_core.describe.offline import MAX_TITLE
 from lens_core.describe.titles import distinct_titles
 from lens_core.parse.fingerprint import FINGERPRINT_VERSION
@@ -20,7 +21,6 @@ from lens_core.schema import ClusterDigest
 from lens_core.storage.models import ClusterRow, ClusterSummaryRow
 from lens_core.parse.versions import message_pattern_version
 
-NOISE = -1
 SILHOUETTE_SAMPLE = 3000
 NEIGHBOURS = 3
 _PACKAGES = (
@@ -78,17 +78,16 @@ def build_results(
     weights: np.ndarray,
     vectors: np.ndarray,
     map_points: np.ndarray,
-    clusterer: Any,
+    fit: ClusterFit,
     random_state: int,
 ) -> RunOutcome:
-    mapping = rank_mapping(clusterer.labels_, weights)
-    point_labels = ranked_labels(clusterer.labels_, mapping)
+    mapping = rank_mapping(fit.labels, weights)
+    point_labels = ranked_labels(fit.labels, mapping)
     # The clusterer's own centres: the same ones its assign() uses for events that arrive later.
-    centroids = {new: np.asarray(clusterer.centroids_[old], dtype=float) for old, new in mapping.items()}
+    centroids = {new: np.asarray(fit.centres[old], dtype=float) for old, new in mapping.items()}
     point_distance = _distance_to_centroid(points, point_labels, centroids)
     event_labels = point_labels[point_of_event]
-    probabilities = getattr(clusterer, "probabilities_", None)
-    point_probability = np.ones(len(points)) if probabilities is None else np.asarray(probabilities, dtype=float)
+    point_probability = fit.probabilities
 
     frame = events.assign(
         label=event_labels,
@@ -129,7 +128,7 @@ def build_results(
         noise_share=noise_events / len(events),
         silhouette=_silhouette(points, point_of_event, event_labels, random_state),
         # What the clusterer changed to fit the data (a scaled min_cluster_size, clamped min_samples).
-        notes=[f"cluster: {note}" for note in getattr(clusterer, "adjustments_", [])],
+        notes=[f"cluster: {note}" for note in fit.adjustments],
     )
 
 
@@ -160,28 +159,25 @@ def _summarise(digests: dict[int, ClusterDigest], centroids: dict[int, np.ndarra
 def _cluster_row(
     run_id: int, digest: ClusterDigest, summary: Any, vectors: np.ndarray, labels: np.ndarray, weights: np.ndarray
 ) -> ClusterRow:
-    centroid, radius = _embedding_centroid(vectors, labels == digest.label, weights)
+    centroid, radius = _embedding_centroid(vectors, labels, digest.label, weights)
     return ClusterRow(
         run_id=run_id,
         label=digest.label,
         size=digest.size,
         share=digest.share,
         **_summary_fields(summary),
-        evidence=digest_to_dict(digest),
+        evidence=digest,
         centroid=None if digest.label == NOISE else centroid.astype(np.float32).tobytes(),
         radius=None if digest.label == NOISE else radius,
     )
 
 
-def _embedding_centroid(vectors: np.ndarray, mask: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, float]:
+def _embedding_centroid(
+    vectors: np.ndarray, labels: np.ndarray, label: int, weights: np.ndarray
+) -> tuple[np.ndarray, float]:
     """Centre and 95th-percentile cosine radius in embedding space: what assigns new events later."""
-    if not mask.any():
-        return np.zeros(vectors.shape[1], dtype=np.float32), 0.0
-    centre = np.average(vectors[mask], axis=0, weights=weights[mask])
-    norm = np.linalg.norm(centre)
-    centre = centre / norm if norm else centre
-    cosine_distance = 1.0 - vectors[mask] @ centre
-    return centre, float(weighted_quantile(cosine_distance, weights[mask], RADIUS_QUANTILE))
+    centres = centres_of(vectors, weights, labels, [label], "cosine")
+    return centres.vectors[0], float(centres.radii[0])
 
 
 def _summary_fields(summary: Any) -> dict[str, Any]:

@@ -8,7 +8,8 @@ dates and numbers, so neither the prompt nor the exact error text recovers the c
     write_samples("data/samples/telemetry.csv")  # also .json and .jsonl; truth beside it
 
 All randomness comes from one `random.Random(seed)`: the same (n, seed) gives byte-identical files.
-Values are drawn lazily per event (see `_Ctx`), which keeps generation linear and cheap.
+Values are drawn lazily per event (see `placeholders`), which keeps generation linear and cheap;
+the tables are in `intents` and `root_causes`, one event's rendering in `rendering`.
 """
 
 from __future__ import annotations
@@ -16,115 +17,23 @@ from __future__ import annotations
 import csv
 import json
 import random
-from collections.abc import Callable, Iterable
-from datetime import date, timedelta
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from lens_core.errors import InputError
-from lens_core.samples.catalog import (
-    AI_OUTPUTS, BAD_PROPERTIES, CHANNELS, CLIENTS, DUES, FILES, FIRST, FOLDERS, GROUPS, HTML_PAGES,
-    HTTP_TRACEBACK, INTENTS, KQL_TEMPLATES, LAST, LISTS, MESSAGES, PERIOD_DAYS, PLANS, PROMPT_PREFIXES,
-    RELEASES, ROOT_CAUSES, SITES, STATUS_REASONS, SUBJECTS, TASKS, TENANTS, TOPICS, TRACEBACKS, WHENS,
-    RootCause,
-)
+from lens_core.samples.intents import CLIENTS, TENANTS
+from lens_core.samples.placeholders import DAYS
+from lens_core.samples.rendering import render_event
+from lens_core.samples.root_causes import PERIOD_DAYS, RELEASES, ROOT_CAUSES, RootCause
 from lens_core.schema import KNOWN_FIELDS
 
 __all__ = ["ROOT_CAUSES", "generate", "generate_labelled", "malformed_cases", "malformed_rows",
            "write_events", "write_malformed", "write_samples"]
 
-_START = date(2024, 5, 1)
-_DAYS = tuple((_START + timedelta(days=d)).isoformat() for d in range(PERIOD_DAYS + 10))
 # Share of traffic per UTC hour: tenants are mostly European and American, so the day peaks 8-17 UTC.
 _HOUR_WEIGHTS = (1, 1, 1, 1, 1, 2, 3, 5, 8, 9, 9, 9, 8, 9, 9, 8, 6, 4, 3, 2, 2, 1, 1, 1)
 _N_USERS = 380
-_JSON_OBJECT_SHARE = 0.3  # JSON-form outputs kept as objects (JSON files) rather than strings
-_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-_ASCII = str.maketrans({"ë": "e", "é": "e", "í": "i", "ü": "u", "'": ""})
-_GRAPH = "https://graph.microsoft.com/v1.0"
-
-
-def _guid(rng: random.Random) -> str:
-    h = f"{rng.getrandbits(128):032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-def _token(rng: random.Random, prefix: str, k: int) -> str:
-    return prefix + "".join(rng.choices(_ALNUM, k=k))
-
-
-def _address(first: str, last: str, domain: str) -> str:
-    return f"{first.lower()}.{last.lower()}@{domain}".translate(_ASCII)
-
-
-def _bad_recipient(rng: random.Random, c: _Ctx) -> str:
-    local = f"{c['person']}.{c['last']}".lower().translate(_ASCII)
-    return rng.choice((c["fullname"], f"{local}@{c['tenant']}", f"{local}@@{c['domain']}", f"{local}@{c['domain']}."))
-
-
-def _start(rng: random.Random, c: _Ctx) -> str:
-    return f"{_DAYS[c['_day'] + rng.randint(0, 6)]}T{rng.randint(8, 17):02d}:{rng.choice(('00', '30'))}:00"
-
-
-def _size(rng: random.Random, c: _Ctx) -> str:
-    return f"{int(c['limit']) + rng.uniform(0.2, 120):.1f}"
-
-
-# Lazily drawn placeholder values: key -> function(rng, ctx). Only what an event's templates ask for is drawn.
-_GENERATORS: dict[str, Callable[[random.Random, Any], Any]] = {
-    "guid": lambda r, c: _guid(r), "guid2": lambda r, c: _guid(r), "tenant_guid": lambda r, c: _guid(r),
-    "person": lambda r, c: r.choice(FIRST), "person2": lambda r, c: r.choice(FIRST),
-    "last": lambda r, c: r.choice(LAST),
-    "fullname": lambda r, c: f"{c['person']} {c['last']}",
-    "email": lambda r, c: _address(c["person"], c["last"], c["domain"]),
-    "recipients": lambda r, c: [c["email"]],
-    "guess": lambda r, c: r.choice((f"{c['person']}@{c['domain']}".lower().translate(_ASCII),
-                                    f"{c['person']}.{c['last'][0]}@{c['domain']}".lower().translate(_ASCII))),
-    "guess_recipients": lambda r, c: [c["guess"]],
-    "bad": _bad_recipient, "bad_recipients": lambda r, c: [c["bad"]],
-    "lock_email": lambda r, c: _address(r.choice(FIRST), r.choice(LAST), c["domain"]),
-    "group": lambda r, c: r.choice(GROUPS), "topic": lambda r, c: r.choice(TOPICS),
-    "subject": lambda r, c: r.choice(SUBJECTS), "when": lambda r, c: r.choice(WHENS),
-    "message": lambda r, c: r.choice(MESSAGES), "minutes": lambda r, c: r.choice((15, 30, 30, 45, 60)),
-    "start": _start, "end": lambda r, c: f"{_DAYS[c['_day'] + 7]}T00:00:00",
-    "file": lambda r, c: r.choice(FILES), "files": lambda r, c: [c["file"]],
-    "newname": lambda r, c: c["file"].replace(".", " (final).", 1), "folder": lambda r, c: r.choice(FOLDERS),
-    "role": lambda r, c: r.choice(("read", "write")), "item": lambda r, c: _token(r, "01", 32).upper(),
-    "site": lambda r, c: r.choice(SITES), "site_slug": lambda r, c: c["site"].replace(" ", ""),
-    "bad_site": lambda r, c: c["site"].lower().replace(" ", "-") + r.choice(("-team", "", "2", "-site", "-old")),
-    "host": lambda r, c: f"{c['tenant']}.sharepoint.com",
-    "site_id": lambda r, c: f"{c['host']},{_guid(r)},{_guid(r)}",
-    "list": lambda r, c: r.choice(LISTS), "list_slug": lambda r, c: c["list"].replace(" ", ""),
-    "channel": lambda r, c: r.choice(CHANNELS), "plan": lambda r, c: r.choice(PLANS),
-    "task": lambda r, c: r.choice(TASKS), "due": lambda r, c: r.choice(DUES),
-    "due_iso": lambda r, c: f"{_DAYS[c['_day'] + r.randint(1, 9)]}T17:00:00Z", "todo_name": lambda r, c: "Tasks",
-    "entities": lambda r, c: r.choice((["driveItem"], ["driveItem", "listItem"], ["message", "chatMessage"])),
-    "kql": lambda r, c: r.choice(KQL_TEMPLATES).format(topic=c["topic"], person=c["person"]),
-    "prop": lambda r, c: r.choice(BAD_PROPERTIES), "pos": lambda r, c: r.randint(8, 64),
-    "id": lambda r, c: _token(r, "AAMkAG", 40), "chat": lambda r, c: f"19:{r.getrandbits(128):032x}@thread.v2",
-    "team": lambda r, c: _guid(r), "chan": lambda r, c: f"19:{r.getrandbits(128):032x}@thread.tacv2",
-    "plan_id": lambda r, c: _token(r, "", 28), "todo_list": lambda r, c: _token(r, "AQMkAD", 30),
-    "n": lambda r, c: r.randint(1, 120), "elapsed": lambda r, c: r.randint(30_000, 60_500),
-    "timeout": lambda r, c: r.choice((30, 60)), "attempt": lambda r, c: r.randint(1, 3),
-    "mins_ago": lambda r, c: r.randint(1, 900), "ts_prev": lambda r, c: f"{_DAYS[c['_day']]} 0{r.randint(0, 7)}:"
-    f"{r.randint(10, 59)}:{r.randint(10, 59)}", "region": lambda r, c: r.choice(("EUR", "NAM", "APC")),
-    "limit": lambda r, c: r.choice(("3", "25", "35")), "size": _size,
-    "bytes": lambda r, c: int(float(c["size"]) * 1_048_576), "pod": lambda r, c: _token(r, "", 5).lower(),
-    "nginx": lambda r, c: r.choice(("1.25.3", "1.24.0")), "l1": lambda r, c: r.choice((88, 91, 97, 112, 130)),
-    "l2": lambda r, c: r.choice((187, 203)),
-}
-
-
-class _Ctx(dict):
-    """Placeholder values of one event, drawn on first use so a template only pays for what it names."""
-
-    def __init__(self, rng: random.Random, **base: Any) -> None:
-        super().__init__(base)
-        self.rng = rng
-
-    def __missing__(self, key: str) -> Any:
-        value = self[key] = _GENERATORS[key](self.rng, self)
-        return value
 
 
 class _Population:
@@ -177,7 +86,7 @@ def _draw_time(rng: random.Random, cause: RootCause, tables: dict) -> tuple[int,
         day = rng.choices(days, cum_weights=cum)[0]
         hour = rng.choices(range(24), cum_weights=tables["hours"])[0]
     sec = rng.randrange(3600)
-    return day, f"{_DAYS[day]}T{hour:02d}:{sec // 60:02d}:{sec % 60:02d}"
+    return day, f"{DAYS[day]}T{hour:02d}:{sec // 60:02d}:{sec % 60:02d}"
 
 
 def _counts(n: int) -> list[int]:
@@ -188,94 +97,6 @@ def _counts(n: int) -> list[int]:
     for i in by_remainder[: n - sum(counts)]:
         counts[i] += 1
     return counts
-
-
-def _prompt(rng: random.Random, template: str, ctx: _Ctx) -> str:
-    """The user's words, sometimes casual: a greeting, no capital, a swapped-letter typo."""
-    text = template.format_map(ctx)
-    roll = rng.random()
-    if roll < 0.1:
-        text = rng.choice(PROMPT_PREFIXES) + text[0].lower() + text[1:]
-    elif roll < 0.2:
-        text = text.lower().rstrip(".?")
-    if rng.random() < 0.06:
-        i = rng.randrange(1, len(text) - 2)
-        if text[i].isalpha() and text[i + 1].isalpha():
-            text = text[:i] + text[i + 1] + text[i] + text[i + 2:]
-    return text
-
-
-def _skill_input(rng: random.Random, call: tuple, cause: RootCause, ctx: _Ctx) -> str:
-    """The call the assistant made: usually JSON, sometimes a free-text call as some planners log it."""
-    plugin, action, spec = call
-    overrides, extra = cause.overrides, cause.extra_params if call[2] is not cause.fallback[2] else ()
-    params = {name: ctx[overrides.get(key, key)] for name, key in spec + extra}
-    if rng.random() < 0.8:
-        return json.dumps({"plugin": plugin, "action": action, "parameters": params}, ensure_ascii=False)
-    args = ", ".join(f"{k}={v!r}" for k, v in params.items())
-    return f"{plugin}.{action}({args})"
-
-
-def _graph(rng: random.Random, cause: RootCause, ctx: _Ctx) -> dict:
-    error = {"code": rng.choice(cause.codes), "message": rng.choice(cause.messages).format_map(ctx),
-             "innerError": {"date": ctx["ts"], "request-id": ctx["guid"], "client-request-id": ctx["guid2"]}}
-    shape = rng.random()
-    if shape < 0.5:
-        return {"error": error}
-    if shape < 0.75:
-        return {"status": cause.status, "plugin": ctx["plugin"], "url": ctx["url"], "error": error}
-    return {"response": {"status_code": cause.status, "body": {"error": error}}}
-
-
-def _flat(rng: random.Random, cause: RootCause, ctx: _Ctx) -> dict:
-    return {"error_type": cause.error_type, "status_code": cause.status,
-            "message": rng.choice(cause.messages).format_map(ctx), "plugin": ctx["plugin"], "endpoint": ctx["path"]}
-
-
-def _traceback(rng: random.Random, cause: RootCause, ctx: _Ctx) -> str:
-    codes, tail, last = rng.choice(TRACEBACKS.get(cause.id, HTTP_TRACEBACK))
-    status = cause.status or 0
-    ctx.update(status=status, side="Client" if status < 500 else "Server", reason=STATUS_REASONS.get(status, ""))
-    last = last.format_map(ctx)
-    runner = 142 if ctx["_day"] < RELEASES[2][0] else 151  # the runner moved a few lines in 2024.05.2
-    return ("Traceback (most recent call last):\n"
-            f'  File "/srv/copilot/skills/runner.py", line {runner}, in invoke\n    result = skill.run(call)\n'
-            f'  File "/srv/copilot/plugins/{ctx["plugin"].lower()}/client.py", line {ctx["l1"]}, in {ctx["action"]}\n'
-            f"    {codes[0].format_map(ctx)}\n{tail.format_map(ctx)}{last}")
-
-
-def _html(rng: random.Random, cause: RootCause, ctx: _Ctx) -> str:
-    return rng.choice(HTML_PAGES[cause.status]).format_map(ctx)
-
-
-def _text(rng: random.Random, cause: RootCause, ctx: _Ctx) -> str:
-    return rng.choice(cause.texts).format_map(ctx)
-
-
-_RENDERERS = {"graph": _graph, "flat": _flat, "traceback": _traceback, "html": _html, "text": _text}
-
-
-def _event(rng: random.Random, cause: RootCause, day: int, ts: str, tenant: str, domain: str) -> tuple[dict, str, str]:
-    """One failure of `cause`: the event fields that depend on it, its intent and its surface form."""
-    intent_name = rng.choices(list(cause.intents), weights=list(cause.intents.values()))[0]
-    intent = INTENTS[intent_name]
-    ctx = _Ctx(rng, _day=day, ts=ts, tenant=tenant, domain=domain)
-    prompt = _prompt(rng, rng.choice(intent.prompts), ctx)
-    call = (intent.plugin, intent.action, intent.params) if intent.plugin in cause.plugins else cause.fallback
-    skill_input = _skill_input(rng, call, cause, ctx)
-    method, path = rng.choice(cause.endpoints[call[0]]).split(" ", 1)
-    path = path.format_map(ctx)
-    ctx.update(plugin=call[0], action=call[1], path=path, url=_GRAPH + path, endpoint=f"{method} {path}")
-    form = rng.choices(list(cause.forms), weights=list(cause.forms.values()))[0]
-    output = _RENDERERS[form](rng, cause, ctx)
-    if isinstance(output, dict) and rng.random() >= _JSON_OBJECT_SHARE:
-        output = json.dumps(output, ensure_ascii=False)
-    if cause.hints and rng.random() < 0.25:
-        ai_output = rng.choice(cause.hints)
-    else:
-        ai_output = rng.choice(AI_OUTPUTS).format(verb=rng.choice(intent.verbs))
-    fields = {"customer_prompt": prompt, "skill_input": skill_input, "skill_output": output, "ai_output": ai_output}
-    return fields, intent_name, form
 
 
 def _new_id(rng: random.Random, seen: set[str]) -> str:
@@ -317,7 +138,7 @@ def generate_labelled(n: int = 3000, seed: int = 7) -> tuple[list[dict], list[di
         user, tenant = people.draw(rng, cause)
         day, ts = _draw_time(rng, cause, tables)
         eid = _new_id(rng, seen)
-        fields, intent, form = _event(rng, cause, day, ts, tenant, people.domain[tenant])
+        fields, intent, form = render_event(rng, cause, day, ts, tenant, people.domain[tenant])
         event = {"evaluation_id": eid, **fields, "timestamp": ts + "Z", "user_id": user, "tenant_id": tenant}
         _add_attributes(rng, event, day)
         rows.append((ts, event, {"evaluation_id": eid, "root_cause": cause.id, "intent": intent, "form": form}))

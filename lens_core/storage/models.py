@@ -2,6 +2,8 @@
 
 Rows never leave the core as they are: surfaces build their own response models from them.
 Vectors are float32 bytes (`np.ndarray.tobytes()`), decoded with `np.frombuffer(..., dtype=np.float32)`.
+A cluster's evidence is a ClusterDigest on both sides of the database; EvidenceJSON is the one place it
+becomes JSON and back.
 """
 
 from __future__ import annotations
@@ -19,10 +21,15 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     Text,
+    TypeDecorator,
     UniqueConstraint,
+    event,
     text,
 )
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Field, SQLModel
+
+from lens_core.schema import ClusterDigest
 
 
 def utcnow() -> datetime:
@@ -31,6 +38,29 @@ def utcnow() -> datetime:
 
 def _when(**kw: Any) -> Any:
     return Field(sa_type=DateTime(timezone=True), **kw)
+
+
+class EvidenceJSON(TypeDecorator[ClusterDigest | None]):
+    """A JSON column holding a ClusterDigest (ClusterDigest.to_json / from_json): code reads and writes the
+    typed digest, the database stores the JSON every earlier version stored.
+
+    A row stored without evidence ({}: the first versions' default) reads as None; ClusterRow's load
+    hook below turns that into an empty digest of the row's own label, size and share."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if isinstance(value, ClusterDigest):
+            return value.to_json()
+        if value is None:
+            return {}
+        raise TypeError(f"cluster evidence must be a ClusterDigest, not {type(value).__name__}")
+
+    def process_result_value(self, value: Any, dialect: Any) -> ClusterDigest | None:
+        if not value or "label" not in value:
+            return None
+        return ClusterDigest.from_json(value)
 
 
 class FailureFingerprint(SQLModel, table=True):
@@ -179,11 +209,19 @@ class ClusterRow(SQLModel, table=True):
     suggested_fix: str = Field(default="", sa_type=Text)
     severity: str = Field(default="", max_length=16)
     confidence: float | None = None
-    evidence: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    evidence: ClusterDigest = Field(default=None, sa_type=EvidenceJSON, nullable=False)  # unset: stored as {}
     centroid: bytes | None = Field(default=None, sa_type=LargeBinary)
     radius: float | None = None
     analyst_label: str | None = Field(default=None, max_length=200)
     analyst_notes: str | None = Field(default=None, sa_type=Text)
+
+
+@event.listens_for(ClusterRow, "load")
+@event.listens_for(ClusterRow, "refresh")
+def _evidence_of_rows_without_it(row: ClusterRow, *_: Any) -> None:
+    """Every loaded ClusterRow has a ClusterDigest: a row stored without evidence gets an empty one."""
+    if "evidence" in row.__dict__ and row.__dict__["evidence"] is None:  # loaded, and stored without one
+        set_committed_value(row, "evidence", ClusterDigest.empty(row.label, row.size, row.share))
 
 
 class ClusterAssignment(SQLModel, table=True):

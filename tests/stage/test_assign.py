@@ -11,7 +11,8 @@ from lens_core.cli import app
 from lens_core.config import Settings
 from lens_core.errors import ConfigError, NotFoundError
 from lens_core.ingest.ingestor import ingest_records
-from lens_core.runs.pipeline import ProcessOptions, process
+from lens_core.runs.options import ProcessOptions
+from lens_core.runs.pipeline import process
 from lens_core.samples.generator import generate
 from lens_core.storage import queries
 
@@ -31,7 +32,7 @@ def test_new_events_join_the_cluster_of_their_cause_and_misfits_are_novel(engine
     ingest_records(first, engine=engine)
     # Density clusters of the error view hold each cause of the sample in one cluster: the test is about
     # where new events go, so it starts from clusters whose home per cause is unambiguous.
-    options = ProcessOptions(embedder="hashing", algorithm="hdbscan", view="error")
+    options = ProcessOptions.of(embedder="hashing", algorithm="hdbscan", view="error")
     outcome = process(engine=engine, settings=settings, options=options)
     before = _assigned(engine, outcome.run_id)
     misfit = {"evaluation_id": "odd-1", "customer_prompt": "order pizza",
@@ -65,7 +66,7 @@ def test_assign_needs_a_completed_run_and_the_runs_own_model(sqlite_engine) -> N
         assign_new_events(engine=sqlite_engine, settings=settings)
     first, _later, _ = _split_sample(400, 100)
     ingest_records(first, engine=sqlite_engine)
-    process(engine=sqlite_engine, settings=settings, options=ProcessOptions(embedder="hashing", min_cluster_size=5))
+    process(engine=sqlite_engine, settings=settings, options=ProcessOptions.of(embedder="hashing", min_cluster_size=5))
     from lens_core.embed import get_embedder
 
     with pytest.raises(ConfigError, match="different models"):

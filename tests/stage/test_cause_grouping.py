@@ -15,7 +15,8 @@ from sklearn.metrics import adjusted_rand_score
 
 from lens_core.config import Settings
 from lens_core.ingest.ingestor import ingest_records
-from lens_core.runs.pipeline import ProcessOptions, process
+from lens_core.runs.options import ProcessOptions
+from lens_core.runs.pipeline import process
 from lens_core.storage import queries
 from lens_core.storage.engine import open_engine
 
@@ -78,7 +79,7 @@ def _groups(tmp_path, name: str, events: list[dict], **options) -> dict[str, int
     engine = open_engine(url)
     ingest_records(events, engine=engine, source=name)
     settings = Settings(_env_file=None, database_url=url)
-    outcome = process(engine=engine, settings=settings, options=ProcessOptions.from_settings(settings, **options))
+    outcome = process(engine=engine, settings=settings, options=ProcessOptions.of(settings, **options))
     frame = queries.assignments_frame(engine=engine, run_id=outcome.run_id)
     return dict(zip(frame["evaluation_id"], frame["cluster_id"]))
 

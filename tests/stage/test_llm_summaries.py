@@ -24,7 +24,8 @@ from lens_core.describe.llm import FENCE_CLOSE, FENCE_OPEN, SYSTEM_PROMPT, _VALI
 from lens_core.errors import ConfigError
 from lens_core.ingest.ingestor import ingest_records
 from lens_core.describe.llm_summaries import build_client, summarize_run
-from lens_core.runs.pipeline import ProcessOptions, process
+from lens_core.runs.options import ProcessOptions
+from lens_core.runs.pipeline import process
 from lens_core.samples.generator import generate
 from lens_core.storage import queries
 from lens_core.storage.engine import open_engine
@@ -103,7 +104,7 @@ def _build(path: Path, events: list[dict]) -> None:
                                              embedding_backend="hashing"),
             # K-Means with a fixed K: these tests need several clusters to send, and a density clustering
             # of 300 hashed texts finds 2 on one machine and 6 on another.
-            options=ProcessOptions(embedder="hashing", algorithm="kmeans", k=6))
+            options=ProcessOptions.of(embedder="hashing", algorithm="kmeans", k=6))
     engine.dispose()
 
 
@@ -309,7 +310,7 @@ def test_process_with_the_llm_summarizer_summarizes_the_new_run(tmp_path: Path, 
     ingest_records(generate(400, seed=2)[0], engine=engine)
     settings = Settings(_env_file=None, database_url=url, embedding_backend="hashing",
                         openai_api_key="sk-test", openai_base_url=fake_llm.url)
-    outcome = process(engine=engine, settings=settings, options=ProcessOptions(embedder="hashing", summarizer="llm"))
+    outcome = process(engine=engine, settings=settings, options=ProcessOptions.of(embedder="hashing", summarizer="llm"))
     run = queries.get_run(engine=engine, run_id=outcome.run_id)
     assert run.status == "completed" and fake_llm.requests
     assert any(note.startswith("llm: run ") and "LLM summaries shown" in note for note in run.notes)
@@ -317,7 +318,7 @@ def test_process_with_the_llm_summarizer_summarizes_the_new_run(tmp_path: Path, 
     assert top.summary == "Expired tokens on calendar calls"  # the fake model's (validated) title is shown
 
     no_key = Settings(_env_file=None, database_url=url, embedding_backend="hashing")
-    again = process(engine=engine, settings=no_key, options=ProcessOptions(embedder="hashing", summarizer="llm"))
+    again = process(engine=engine, settings=no_key, options=ProcessOptions.of(embedder="hashing", summarizer="llm"))
     notes = queries.get_run(engine=engine, run_id=again.run_id).notes
     assert queries.get_run(engine=engine, run_id=again.run_id).status == "completed"
     assert any("offline summaries kept" in note and "OPENAI_API_KEY" in note for note in notes)

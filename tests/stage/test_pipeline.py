@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -12,7 +11,8 @@ from lens_core.config import Settings
 from lens_core.errors import ConfigError, InputError
 from lens_core.runs.export import assignments_csv, summaries_text, top_clusters
 from lens_core.ingest.ingestor import ingest_file
-from lens_core.runs.pipeline import ProcessOptions, process
+from lens_core.runs.options import ProcessOptions
+from lens_core.runs.pipeline import process
 from lens_core.storage import queries
 from tests.conftest import SAMPLES
 
@@ -34,7 +34,7 @@ def loaded(engine):
 
 
 def test_process_stores_a_complete_run(loaded, settings: Settings) -> None:
-    outcome = process(engine=loaded, settings=settings, options=ProcessOptions(embedder="hashing"))
+    outcome = process(engine=loaded, settings=settings, options=ProcessOptions.of(embedder="hashing"))
     run = queries.get_run(engine=loaded, run_id=outcome.run_id)
     assert run.status == "completed" and run.n_events == 3000
     assert set(run.timings) == {"load", "embed", "reduce", "cluster", "map", "describe", "store"}
@@ -52,9 +52,9 @@ def test_process_stores_a_complete_run(loaded, settings: Settings) -> None:
 
 
 def test_reclustering_reuses_embeddings_and_reductions(loaded, settings: Settings) -> None:
-    umap = ProcessOptions(embedder="hashing", algorithm="hdbscan", view="error")  # the default reduces nothing
+    umap = ProcessOptions.of(embedder="hashing", algorithm="hdbscan", view="error")  # the default reduces nothing
     first = process(engine=loaded, settings=settings, options=umap)
-    second = process(engine=loaded, settings=settings, options=replace(umap, min_cluster_size=40))
+    second = process(engine=loaded, settings=settings, options=umap.but(min_cluster_size=40))
     assert first.counts["embedded"] > 0
     assert second.counts["embedded"] == 0
     assert second.counts["reduction_reused"] and second.counts["map_reused"]
@@ -63,13 +63,13 @@ def test_reclustering_reuses_embeddings_and_reductions(loaded, settings: Setting
 
 
 def test_kmeans_chooses_k_and_leaves_no_noise(loaded, settings: Settings) -> None:
-    outcome = process(engine=loaded, settings=settings, options=ProcessOptions(embedder="hashing", algorithm="kmeans"))
+    outcome = process(engine=loaded, settings=settings, options=ProcessOptions.of(embedder="hashing", algorithm="kmeans"))
     assert outcome.noise_events == 0 and outcome.n_clusters >= 2
     assert outcome.silhouette is not None
 
 
 def test_cluster_response_and_exports(loaded, settings: Settings) -> None:
-    outcome = process(engine=loaded, settings=settings, options=ProcessOptions(embedder="hashing"))
+    outcome = process(engine=loaded, settings=settings, options=ProcessOptions.of(embedder="hashing"))
     run, rows = top_clusters(engine=loaded, limit=3)
     assert run.id == outcome.run_id and len(rows) == 3
     for key in ("cluster_id", "size", "algorithm", "summary", "root_cause", "common_plugins",
@@ -85,7 +85,7 @@ def test_cluster_response_and_exports(loaded, settings: Settings) -> None:
 
 def test_empty_database_fails_clearly_and_marks_the_run(engine, settings: Settings) -> None:
     with pytest.raises(InputError, match="no events stored yet"):
-        process(engine=engine, settings=settings, options=ProcessOptions(embedder="hashing"))
+        process(engine=engine, settings=settings, options=ProcessOptions.of(embedder="hashing"))
     (run,) = queries.list_runs(engine=engine)
     assert run.status == "failed" and "no events" in run.error
     assert queries.latest_run(engine=engine) is None
@@ -94,7 +94,7 @@ def test_empty_database_fails_clearly_and_marks_the_run(engine, settings: Settin
 def test_invalid_options_are_refused_before_a_run_starts(sqlite_engine) -> None:
     settings = Settings(_env_file=None, embedding_backend="hashing")
     with pytest.raises(ConfigError, match="unknown view"):
-        process(engine=sqlite_engine, settings=settings, options=ProcessOptions(embedder="hashing", view="nope"))
+        process(engine=sqlite_engine, settings=settings, options=ProcessOptions.of(embedder="hashing", view="nope"))
     assert queries.list_runs(engine=sqlite_engine) == []
 
 
@@ -119,7 +119,7 @@ def test_summary_exports_redact_personal_data_unless_turned_off(sqlite_engine) -
         event["customer_prompt"] = f"{event['customer_prompt']} mail jane.doe@contoso.com or call +1 425 555 0100"
     ingest_records(events, engine=sqlite_engine)
     settings = Settings(_env_file=None, embedding_backend="hashing")
-    process(engine=sqlite_engine, settings=settings, options=ProcessOptions(embedder="hashing"))
+    process(engine=sqlite_engine, settings=settings, options=ProcessOptions.of(embedder="hashing"))
     for fmt in ("json", "csv", "md"):
         redacted = summaries_text(engine=sqlite_engine, fmt=fmt)
         assert "jane.doe@contoso.com" not in redacted and "555 0100" not in redacted
@@ -128,16 +128,16 @@ def test_summary_exports_redact_personal_data_unless_turned_off(sqlite_engine) -
 
 
 def test_each_view_runs_with_its_own_clusterer_unless_one_is_asked_for(settings: Settings) -> None:
-    assert ProcessOptions.from_settings(settings).algorithm == "agglomerative"  # the cause view's
-    assert ProcessOptions.from_settings(settings, view="intent").algorithm == "hdbscan"
-    assert ProcessOptions.from_settings(settings, view="intent", algorithm="kmeans").algorithm == "kmeans"
-    assert ProcessOptions(view="error").algorithm == "hdbscan"
+    assert ProcessOptions.of(settings).algorithm == "agglomerative"  # the cause view's
+    assert ProcessOptions.of(settings, view="intent").algorithm == "hdbscan"
+    assert ProcessOptions.of(settings, view="intent", algorithm="kmeans").algorithm == "kmeans"
+    assert ProcessOptions.of(view="error").algorithm == "hdbscan"
 
 
 def test_only_the_cause_view_states_failure_families_in_the_evidence(sqlite_engine) -> None:
     ingest_file(SAMPLES / "telemetry.csv", engine=sqlite_engine)
     settings = Settings(_env_file=None, embedding_backend="hashing")
     for view, stated in (("cause", True), ("intent", False)):  # a prompt's words name no failure family
-        outcome = process(engine=sqlite_engine, settings=settings, options=ProcessOptions(embedder="hashing", view=view))
+        outcome = process(engine=sqlite_engine, settings=settings, options=ProcessOptions.of(embedder="hashing", view=view))
         evidence = [c.evidence for c in queries.clusters_of_run(engine=sqlite_engine, run_id=outcome.run_id)]
-        assert any(e["families"] for e in evidence) is stated
+        assert any(e.families for e in evidence) is stated

@@ -9,7 +9,8 @@ from sklearn.metrics import adjusted_rand_score
 from lens_core.config import Settings
 from lens_core.errors import ConfigError
 from lens_core.ingest.ingestor import ingest_records
-from lens_core.runs.pipeline import ProcessOptions, process
+from lens_core.runs.options import ProcessOptions
+from lens_core.runs.pipeline import process
 from lens_core.cluster.sampled_fit import represented_weights, sample_indices
 from lens_core.storage import queries
 
@@ -60,11 +61,11 @@ def test_a_sampled_fit_finds_the_groups_the_full_fit_finds(sqlite_engine) -> Non
     events, topic_of = topic_events(per_topic=120)
     ingest_records(events, engine=sqlite_engine)
     settings = Settings(_env_file=None, embedding_backend="hashing")
-    full = process(engine=sqlite_engine, settings=settings, options=ProcessOptions(embedder="hashing", view="intent"))
+    full = process(engine=sqlite_engine, settings=settings, options=ProcessOptions.of(embedder="hashing", view="intent"))
     distinct = full.counts["unique_texts"]
     assert distinct == len(events)
     sampled = process(engine=sqlite_engine, settings=settings,
-                      options=ProcessOptions(embedder="hashing", view="intent", fit_sample=distinct // 2))
+                      options=ProcessOptions.of(embedder="hashing", view="intent", fit_sample=distinct // 2))
     assert sampled.counts["fitted_texts"] == distinct // 2
     assert sampled.counts["assigned_texts"] == distinct - distinct // 2
     run = queries.get_run(engine=sqlite_engine, run_id=sampled.run_id)
@@ -83,4 +84,4 @@ def test_a_sampled_fit_finds_the_groups_the_full_fit_finds(sqlite_engine) -> Non
 
 def test_fit_sample_below_100_is_refused() -> None:
     with pytest.raises(ConfigError, match="fit_sample"):
-        ProcessOptions(fit_sample=10).validate()
+        ProcessOptions.of(fit_sample=10)

@@ -182,7 +182,8 @@ def test_a_processing_job_runs_to_completion(client: TestClient) -> None:
     job = wait_for_job(client, job_id)
     assert job["state"] == "completed", job
     assert job["progress"] == 1.0 and job["stage"] == "store" and job["error"] is None
-    assert job["options"]["min_cluster_size"] == 5 and job["options"]["embedder"] == "hashing"
+    assert job["options"]["clusterer"]["params"]["min_cluster_size"] == 5
+    assert job["options"]["embedder"]["name"] == "hashing"
     run = client.get(f"/runs/{job['run_id']}").json()
     assert run["status"] == "completed" and run["n_events"] == 150
     assert client.get("/clusters/top").json()[0]["run_id"] == job["run_id"]

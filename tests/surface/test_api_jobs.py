@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
@@ -19,7 +20,8 @@ from sqlalchemy import update
 from lens_api import create_app
 from lens_core.runs import jobs
 from lens_core.config import Settings
-from lens_core.runs.pipeline import ProcessOptions
+from lens_core.context import build_context
+from lens_core.runs.options import ProcessOptions
 from lens_core.storage.engine import open_engine
 from lens_core.storage.models import PipelineJob, utcnow
 
@@ -32,7 +34,7 @@ def _dead_pid() -> int:
 
 
 def _job(engine, owner: str, *, state: str = "running", age_s: float = 0.0) -> int:
-    job = jobs.create_job(engine=engine, options=ProcessOptions(embedder="hashing"), owner=owner)
+    job = jobs.create_job(engine=engine, options=ProcessOptions.of(embedder="hashing"), owner=owner)
     table = PipelineJob.__table__
     with engine.begin() as conn:
         conn.execute(update(table).where(table.c.id == job.id)
@@ -90,8 +92,8 @@ def test_closing_the_runner_fails_the_jobs_still_queued(settings: Settings, monk
         release.wait(30)
 
     monkeypatch.setattr(jobs, "run_job", blocking_run)
-    runner = jobs.JobRunner(engine=engine, settings=settings)
-    first, *rest = [runner.submit(ProcessOptions(embedder="hashing")).id for _ in range(3)]
+    runner = jobs.JobRunner(context=build_context(settings, engine=engine))
+    first, *rest = [runner.submit(ProcessOptions.of(embedder="hashing")).id for _ in range(3)]
     assert started.wait(30)
     assert runner.live == {first, *rest}
     runner.close()
@@ -100,4 +102,35 @@ def test_closing_the_runner_fails_the_jobs_still_queued(settings: Settings, monk
         job = jobs.get_job(engine=engine, job_id=job_id)
         assert job.state == "failed" and "stopped before the job started" in job.error
     assert jobs.get_job(engine=engine, job_id=first).state == "queued"  # taken by the worker, not abandoned
+    engine.dispose()
+
+
+def test_jobs_take_their_embedder_from_the_apps_context_so_a_model_loads_once(
+    settings: Settings, monkeypatch
+) -> None:
+    """Each job used to build its own embedder, so a MiniLM model loaded again for every run; the runner
+    now asks the app's context, which builds one per backend for the process (assign-on-arrival too)."""
+    from lens_core.embed import hashing
+    from lens_core.ingest.ingestor import ingest_records
+    from lens_core.samples.generator import generate
+
+    built = []
+    real = hashing.HashingEmbedder
+    # The registry imports its row\'s class when building, so the patched one is what gets built.
+    monkeypatch.setattr(hashing, "HashingEmbedder", lambda **options: built.append(options) or real(**options))
+    engine = open_engine(settings.database_url)
+    ingest_records(generate(80, seed=5)[0], engine=engine)
+    app = create_app(settings, engine=engine)
+    with TestClient(app) as client:
+        for _ in range(2):
+            job_id = client.post("/pipeline/process", json={"embedder": "hashing"}).json()["job_id"]
+            deadline = time.monotonic() + 120
+            while (job := client.get(f"/pipeline/jobs/{job_id}").json())["state"] in jobs.ACTIVE:
+                assert time.monotonic() < deadline, job
+                time.sleep(0.1)
+            assert job["state"] == "completed", job
+        event = {**generate(1, seed=9)[0][0], "evaluation_id": "arrived-after-two-runs"}
+        assert client.post("/ingest/event?assign=true", json=event).json()["assignment"]["events"] == 1
+    assert len(built) == 1  # two jobs and one assignment on arrival, one embedder
+    assert app.state.runner.context is app.state.context
     engine.dispose()

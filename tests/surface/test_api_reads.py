@@ -17,7 +17,8 @@ from sqlalchemy import text
 
 from lens_api import create_app
 from lens_core.ingest.ingestor import ingest_records
-from lens_core.runs.pipeline import ProcessOptions, process
+from lens_core.runs.options import ProcessOptions
+from lens_core.runs.pipeline import process
 from lens_core.samples.generator import generate
 from lens_core.storage.engine import make_engine, normalise_url, open_engine
 from tests.conftest import NO_POSTGRES, POSTGRES_URL, sqlite_url
@@ -54,7 +55,7 @@ def _loaded(url: str) -> Iterator[str]:
     events, _ = generate(300, seed=11)
     ingest_records([EXAMPLE, *events], engine=engine)
     process(engine=engine, settings=make_settings(url),
-            options=ProcessOptions(embedder="hashing", algorithm="hdbscan", view="error", min_cluster_size=5,
+            options=ProcessOptions.of(embedder="hashing", algorithm="hdbscan", view="error", min_cluster_size=5,
                                    min_samples=3))
     engine.dispose()
     yield url
@@ -119,7 +120,7 @@ def test_overview_counts_match_the_stored_data(reader: TestClient) -> None:
 
 def test_clustering_stats_and_runs(reader: TestClient) -> None:
     stats = reader.get("/clustering/stats").json()
-    assert stats["algorithm"] == "hdbscan" and stats["parameters"]["min_cluster_size"] == 5
+    assert stats["algorithm"] == "hdbscan" and stats["parameters"]["clusterer"]["params"]["min_cluster_size"] == 5
     assert sum(c["count"] for c in stats["cluster_sizes"]) == stats["n_events"] == 301
     assert set(stats["timings"]) >= {"embed", "reduce", "cluster"} and stats["total_seconds"] > 0
     runs = reader.get("/runs").json()

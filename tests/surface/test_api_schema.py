@@ -22,7 +22,8 @@ from schemathesis.specs.openapi import checks as oa_checks
 
 from lens_api import create_app
 from lens_core.ingest.ingestor import ingest_records
-from lens_core.runs.pipeline import ProcessOptions, process
+from lens_core.runs.options import ProcessOptions
+from lens_core.runs.pipeline import process
 from lens_core.samples.generator import generate
 from tests.conftest import sqlite_url
 from tests.surface.test_api import EXAMPLE, make_settings
@@ -53,15 +54,15 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
 @pytest.fixture(scope="module", autouse=True)
 def processed_database() -> Iterator[None]:
-    engine = APP.state.engine_holder.get()
+    engine = APP.state.context.engine
     events, _ = generate(60, seed=4)
     ingest_records([EXAMPLE, *events], engine=engine)
     process(engine=engine, settings=make_settings(_URL),
-            options=ProcessOptions(embedder="hashing", min_cluster_size=4, min_samples=2))
+            options=ProcessOptions.of(embedder="hashing", min_cluster_size=4, min_samples=2))
     yield
     if APP.state.runner is not None:
         APP.state.runner.close()
-    APP.state.engine_holder.dispose()
+    APP.state.context.close()
     shutil.rmtree(_DIR, ignore_errors=True)
 
 

@@ -66,7 +66,7 @@ def ingest_twice(client: TestClient, case: Case, generated: Path) -> None:
     data = path_of(case, generated).read_bytes()
     check_file_answer(case, post_file(client, case.file, data), again=False)
     check_file_answer(case, post_file(client, case.file, data), again=True)
-    check_stored(case, client.app.state.engine_holder.get())
+    check_stored(case, client.app.state.context.engine)
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if not c.heavy], ids=str)
@@ -104,7 +104,7 @@ def test_json_file_through_ingest_batch(case: Case, client: TestClient, generate
         issues = [Issue(None, r["index"] + 1, r["field"], r["reason"]) for r in report["rejected"]]
         check_report(case, accepted=report["accepted"], duplicates=report["duplicates"], issues=issues, again=again)
     nothing = Case(case.file, "refused whole")
-    check_stored(case if case.batch == "same" else nothing, client.app.state.engine_holder.get())
+    check_stored(case if case.batch == "same" else nothing, client.app.state.context.engine)
 
 
 def test_a_file_over_the_body_limit_gets_413_naming_the_limit(generated: Path, tmp_path: Path) -> None:
@@ -148,5 +148,5 @@ def test_timestamps_are_stored_in_utc_and_out_of_range_ones_rejected(client: Tes
     assert report["accepted"] == 2
     assert [(r["index"], r["field"]) for r in report["rejected"]] == [(1, "timestamp"), (2, "timestamp")]
     assert all("out of range (years 1 to 9999 in UTC)" in r["reason"] for r in report["rejected"])
-    frame = queries.load_events_frame(engine=client.app.state.engine_holder.get()).sort_values("evaluation_id")
+    frame = queries.load_events_frame(engine=client.app.state.context.engine).sort_values("evaluation_id")
     assert [str(t) for t in frame["timestamp"]] == ["2024-01-01 00:00:00+00:00"] * 2

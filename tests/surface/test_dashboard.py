@@ -156,7 +156,7 @@ def test_sample_data_runs_and_rerun_with_changed_sliders_reuses_the_reduction(ap
     no_exception(app)
     engine = open_engine(f"sqlite:///{db_path}")
     run = queries.get_run(engine=engine, run_id=2)
-    assert run.algorithm == "agglomerative" and run.parameters["distance_threshold"] == 0.9
+    assert run.algorithm == "agglomerative" and run.parameters["clusterer"]["params"]["distance_threshold"] == 0.9
     assert run.counts["embeddings_cached"] == run.counts["unique_texts"]  # nothing embedded again
     assert run.n_clusters >= queries.get_run(engine=engine, run_id=1).n_clusters  # a finer cut
 
@@ -169,7 +169,8 @@ def test_sample_data_runs_and_rerun_with_changed_sliders_reuses_the_reduction(ap
     no_exception(app)
     assert app.success[0].value.startswith("Run 4:") and "stored reduction reused" in app.success[0].value
     run = queries.get_run(engine=engine, run_id=4)
-    assert (run.parameters["min_cluster_size"], run.parameters["min_samples"]) == (30, 10)
+    clusterer = run.parameters["clusterer"]["params"]
+    assert (clusterer["min_cluster_size"], clusterer["min_samples"]) == (30, 10)
 
     app.radio(key="clusters_algorithm").set_value("kmeans").run()  # enables the K controls
     app.toggle(key="clusters_auto_k").set_value(False).run()
@@ -264,7 +265,8 @@ def test_overview_runs_and_export_pages(app: AppTest, downloads: Callable[[objec
     open_page(app, "runs")
     no_exception(app)
     assert app.dataframe[0].value["run"].tolist() == [2, 1]
-    assert app.dataframe[0].value["parameters"].tolist() == ["cut 1.0", "cut 1.2"]  # each algorithm's own
+    assert app.dataframe[0].value["parameters"].tolist() == ["distance_threshold 1.0, family_separation 1.0",
+                                                        "distance_threshold 1.2, family_separation 1.0"]  # its own
     app.selectbox(key="runs_choice").set_value(1)
     app.button(key="runs_show").click().run()
     assert app.session_state["app_run_id"] == 1

@@ -27,7 +27,8 @@ from lens_api import create_app
 from lens_core.config import Settings, get_settings
 from lens_core.runs.export import assignments_csv, summaries_text, to_csv
 from lens_core.ingest.ingestor import ingest_records
-from lens_core.runs.pipeline import ProcessOptions, process
+from lens_core.runs.options import ProcessOptions
+from lens_core.runs.pipeline import process
 from lens_core.samples.generator import generate
 from lens_core.storage import queries
 from lens_core.storage.engine import open_engine
@@ -69,7 +70,7 @@ def plant(engine: Engine) -> int:
         event["evaluation_id"] = planted
     assert ingest_records(events, engine=engine).accepted == 300
     settings = Settings(_env_file=None, embedding_backend="hashing", min_cluster_size=5, min_samples=3)
-    run_id = process(engine=engine, settings=settings, options=ProcessOptions(embedder="hashing")).run_id
+    run_id = process(engine=engine, settings=settings, options=ProcessOptions.of(embedder="hashing")).run_id
     first, second = [c.label for c in queries.clusters_of_run(engine=engine, run_id=run_id)][:2]
     queries.set_cluster_annotation(engine=engine, run_id=run_id, label=first, analyst_label=LABEL, analyst_notes=NOTES)
     queries.set_cluster_annotation(engine=engine, run_id=run_id, label=second, analyst_label=SECOND_LABEL,

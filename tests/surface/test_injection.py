@@ -132,7 +132,7 @@ def client(db_url: str) -> TestClient:
 
 
 def test_injection_strings_through_the_api_are_stored_verbatim(client: TestClient) -> None:
-    engine = client.app.state.engine_holder.get()
+    engine = client.app.state.context.engine
     tables = set(inspect(engine).get_table_names())
     rows_file, rows_batch = events("file"), events("batch") + graph_events("batch")
     answer = client.post("/ingest/file?name=inject.csv", content=as_csv(rows_file).encode())
@@ -195,7 +195,7 @@ def test_nul_bytes_through_the_api(client: TestClient) -> None:
     assert answer.status_code == 200, answer.text
     report = answer.json()
     assert report["accepted"] == len(STORED)
-    check_nul_outcome(client.app.state.engine_holder.get(),
+    check_nul_outcome(client.app.state.context.engine,
                       [(r["index"], r["field"], r["reason"]) for r in report["rejected"]])
     single = client.post("/ingest/event", json={"evaluation_id": "one", **GOOD, "ai_output": "x\x00"})
     assert single.status_code == 422

@@ -32,7 +32,8 @@ from lens_api import create_app, deps
 from lens_core.config import Settings, get_settings
 from lens_core.errors import ConfigError, StorageError
 from lens_core.ingest.ingestor import ingest_records
-from lens_core.runs.pipeline import ProcessOptions, process
+from lens_core.runs.options import ProcessOptions
+from lens_core.runs.pipeline import process
 from lens_core.samples.generator import generate, write_samples
 from lens_core.storage.engine import make_engine, open_engine
 from tests.conftest import ROOT, sqlite_url
@@ -279,7 +280,7 @@ def test_no_dashboard_page_shows_a_secret(
     engine = open_engine(secret_url)
     events, _ = generate(300, seed=5)
     ingest_records(events, engine=engine)
-    process(engine=engine, settings=secret_settings(secret_url), options=ProcessOptions(embedder="hashing"))
+    process(engine=engine, settings=secret_settings(secret_url), options=ProcessOptions.of(embedder="hashing"))
     engine.dispose()
 
     app = AppTest.from_file(MAIN, default_timeout=DASHBOARD_TIMEOUT).run()

@@ -7,16 +7,16 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from lens_core.cluster import (
-    CLUSTERERS,
     AgglomerativeClusterer,
     HdbscanClusterer,
     KMeansClusterer,
     MapReducer,
     UmapReducer,
-    make_clusterer,
 )
 from lens_core.cluster.agglomerative import family_features
+from lens_core.cluster.base import Clusterer, ClusterFit
 from lens_core.errors import ClusteringError, ConfigError
+from lens_core.registry import REGISTRY
 
 
 def blobs(n_per: int = 60, k: int = 5, dim: int = 20, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -123,15 +123,36 @@ def test_kmeans_tiny_inputs_are_one_cluster() -> None:
     assert KMeansClusterer().fit(np.array([[0.0, 0.0], [1.0, 1.0], [5.0, 5.0]])).n_clusters_ == 2
 
 
-def test_registry() -> None:
-    assert CLUSTERERS == {
+def test_registry_builds_each_clusterer_with_its_parameters() -> None:
+    classes = {name: REGISTRY.get("clusterer", name).load() for name in REGISTRY.names("clusterer")}
+    assert classes == {
         "agglomerative": AgglomerativeClusterer, "hdbscan": HdbscanClusterer, "kmeans": KMeansClusterer,
     }
-    assert make_clusterer("kmeans", n_clusters=3).get_params()["n_clusters"] == 3
+    kmeans = REGISTRY.get("clusterer", "kmeans")
+    built = kmeans.build(kmeans.validate({"k": 3}), random_state=7)  # k is K-Means' n_clusters
+    assert built.get_params()["n_clusters"] == 3 and built.get_params()["random_state"] == 7
     with pytest.raises(ConfigError, match="agglomerative, hdbscan, kmeans"):
-        make_clusterer("dbscan")
-    with pytest.raises(ConfigError, match="min_cluster_size"):
-        make_clusterer("hdbscan", n_clusters=3)
+        REGISTRY.get("clusterer", "dbscan")
+    with pytest.raises(ConfigError, match="hdbscan has no parameter k; it takes min_cluster_size"):
+        REGISTRY.get("clusterer", "hdbscan").validate({"k": 3})
+    with pytest.raises(ConfigError, match="min_cluster_size must be at least 2"):
+        REGISTRY.get("clusterer", "hdbscan").validate({"min_cluster_size": 1})
+
+
+@pytest.mark.parametrize("name", ["agglomerative", "hdbscan", "kmeans"])
+def test_every_clusterer_follows_the_protocol(name: str) -> None:
+    X, truth = blobs(n_per=40, k=3, dim=6)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    row = REGISTRY.get("clusterer", name)
+    clusterer = row.build(row.validate({}), random_state=0)
+    assert isinstance(clusterer, Clusterer)
+    points = clusterer.coordinates(X, [""] * len(X))
+    fit = clusterer.fit(points, sample_weight=np.ones(len(X)), represents=len(X)).result()
+    assert isinstance(fit, ClusterFit) and len(fit.labels) == len(fit.probabilities) == len(X)
+    assert fit.centres.shape == (int(fit.labels.max()) + 1, points.shape[1])
+    # A fitted point is assigned back to its own cluster.
+    clustered = np.flatnonzero(fit.labels >= 0)
+    assert (clusterer.assign(points[clustered], distance_factor=None) == fit.labels[clustered]).all()
 
 
 # --- agglomerative ---------------------------------------------------------------------------------
@@ -237,6 +258,9 @@ def test_hdbscan_scales_min_cluster_size_with_distinct_points() -> None:
     few = HdbscanClusterer(min_cluster_size=10, scale_min_cluster_size=True)
     few.fit(X[:100], sample_weight=np.full(100, 1000.0))
     assert few.min_cluster_size_ == 10
+    # A sample that stands for 10,000 distinct points is scaled for them.
+    few.fit(X[:100], sample_weight=np.full(100, 1000.0), represents=10_000)
+    assert few.min_cluster_size_ == 25
 
 
 def test_hdbscan_assign_noise_leaves_no_noise() -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import pandas as pd
 import pytest
+from sqlalchemy import text
 
 from lens_core.describe.titles import distinct_titles
 from lens_core.describe import (
@@ -17,11 +19,11 @@ from lens_core.describe import (
     build_digests,
     class_tfidf_keywords,
     describe_status,
-    digest_from_dict,
-    digest_to_dict,
     pick_representatives,
 )
 from lens_core.schema import ClusterDigest, Count, FingerprintCount, Representative
+from lens_core.storage import queries
+from lens_core.storage.models import ClusterRow, PipelineRun
 
 T0 = datetime(2024, 5, 1, 8, 0, tzinfo=timezone.utc)
 
@@ -203,11 +205,73 @@ def test_digest_patterns_use_the_stored_message_pattern_where_an_event_has_one()
     ]
 
 
-def test_digest_dict_round_trip():
+def test_digest_json_round_trip():
     for digest in build_digests(_events()).values():
-        data = json.loads(json.dumps(digest_to_dict(digest)))
-        assert digest_from_dict(data) == digest
-    assert digest_to_dict(build_digests(_events())[0])["first_seen"] == "2024-05-01T08:00:00+00:00"
+        data = json.loads(json.dumps(digest.to_json()))
+        assert ClusterDigest.from_json(data) == digest
+    assert build_digests(_events())[0].to_json()["first_seen"] == "2024-05-01T08:00:00+00:00"
+
+
+def _stored_run(engine) -> int:
+    return queries.create_run(engine=engine, run=PipelineRun(algorithm="hdbscan", view="error", embedder="hashing")).id
+
+
+def test_a_digest_survives_the_storage_round_trip_equal(engine):
+    """Evidence is written and read as a ClusterDigest; the JSON exists only inside the database."""
+    run_id = _stored_run(engine)
+    digests = build_digests(_events())
+    rows = [ClusterRow(run_id=run_id, label=d.label, size=d.size, share=d.share, evidence=d) for d in digests.values()]
+    no_events = pd.DataFrame(columns=["event_id", "label", "probability", "distance", "map_x", "map_y"])
+    queries.store_run_results(engine=engine, run_id=run_id, clusters=rows, summaries={}, assignments=no_events)
+
+    stored = {c.label: c.evidence for c in queries.clusters_of_run(engine=engine, run_id=run_id)}
+    assert stored == digests and all(isinstance(d, ClusterDigest) for d in stored.values())
+    assert queries.get_cluster(engine=engine, run_id=run_id, label=0).evidence == digests[0]
+
+
+# Evidence as this version stores it, byte for byte; and as versions before patterns, forms, meanings and
+# families stored it, and the first versions' empty default. All of them must keep loading.
+CURRENT_JSON = (
+    '{"label": 2, "size": 40, "share": 0.25, "plugins": [{"value": "Calendar", "count": 30}], '
+    '"endpoints": [{"value": "/me/events", "count": 40}], "status_codes": [{"value": "401", "count": 38}], '
+    '"error_codes": [{"value": "InvalidAuthenticationToken", "count": 38}], '
+    '"error_types": [{"value": "HTTPError", "count": 40}], "keywords": ["token", "expired"], '
+    '"representatives": [{"evaluation_id": "e1", "customer_prompt": "book a room", "error": "401 expired", '
+    '"fingerprint": "fp1"}, {"evaluation_id": "e2", "customer_prompt": "move it", "error": "401", '
+    '"fingerprint": null}], "fingerprints": [{"hash": "fp1", "template": "token <*> expired", "count": 40}], '
+    '"first_seen": "2024-05-01T08:00:00+00:00", "last_seen": "2024-05-02T09:30:00.250000+02:00", '
+    '"unique_users": 12, "unique_tenants": 3, "tenants": [{"value": "t1", "count": 25}], '
+    '"patterns": [{"value": "token <*> expired", "count": 40}], "forms": [{"value": "json", "count": 40}], '
+    '"meanings": [{"value": "credentials expired", "count": 40}], "families": [{"value": "auth", "count": 40}]}'
+)
+CURRENT = ClusterDigest(
+    label=2, size=40, share=0.25, plugins=[Count("Calendar", 30)], endpoints=[Count("/me/events", 40)],
+    status_codes=[Count("401", 38)], error_codes=[Count("InvalidAuthenticationToken", 38)],
+    error_types=[Count("HTTPError", 40)], keywords=["token", "expired"],
+    representatives=[Representative("e1", "book a room", "401 expired", "fp1"),
+                     Representative("e2", "move it", "401", None)],
+    fingerprints=[FingerprintCount("fp1", "token <*> expired", 40)],
+    first_seen=T0, last_seen=datetime(2024, 5, 2, 9, 30, 0, 250000, tzinfo=timezone(timedelta(hours=2))),
+    unique_users=12, unique_tenants=3, tenants=[Count("t1", 25)], patterns=[Count("token <*> expired", 40)],
+    forms=[Count("json", 40)], meanings=[Count("credentials expired", 40)], families=[Count("auth", 40)],
+)
+
+
+def test_evidence_stored_in_the_current_format_loads(engine):
+    run_id = _stored_run(engine)
+    older = {k: v for k, v in json.loads(CURRENT_JSON).items()
+             if k not in {"patterns", "forms", "meanings", "families"}} | {"label": 3}
+    with engine.begin() as conn:
+        for label, evidence in ((2, CURRENT_JSON), (3, json.dumps(older)), (4, "{}")):
+            conn.execute(text("INSERT INTO clusters (run_id, label, size, share, summary, root_cause, suggested_fix, "
+                              "severity, evidence) VALUES (:run, :label, 40, 0.25, '', '', '', '', :evidence)"),
+                         {"run": run_id, "label": label, "evidence": evidence})
+
+    loaded = {c.label: c.evidence for c in queries.clusters_of_run(engine=engine, run_id=run_id)}
+    assert loaded[2] == CURRENT
+    assert json.dumps(loaded[2].to_json()) == CURRENT_JSON  # written back exactly as read
+    assert loaded[3] == replace(CURRENT, label=3, patterns=[], forms=[], meanings=[], families=[])
+    assert loaded[4] == ClusterDigest.empty(4, size=40, share=0.25)  # stored without evidence
 
 
 def _big_events(n=100_000, k=50, seed=0):

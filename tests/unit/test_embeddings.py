@@ -15,7 +15,8 @@ import pytest
 from pydantic import SecretStr
 
 from lens_core.config import Settings
-from lens_core.embed import EMBEDDERS, Embedder, get_embedder
+from lens_core.embed import Embedder, get_embedder
+from lens_core.registry import REGISTRY
 from lens_core.embed.hashing import HashingEmbedder
 from lens_core.embed.minilm import MiniLMEmbedder
 from lens_core.embed.openai_backend import OpenAIEmbedder
@@ -85,9 +86,9 @@ def test_hashing_reports_progress_and_model_id() -> None:
 
 
 def test_registry_names_and_unknown_name() -> None:
-    assert set(EMBEDDERS) == {"minilm", "minilm-onnx", "openai", "hashing"}
+    assert set(REGISTRY.names("embedder")) == {"minilm", "minilm-onnx", "openai", "hashing"}
     assert isinstance(get_embedder("hashing", dim=32), Embedder)
-    with pytest.raises(ConfigError, match="hashing, minilm, minilm-onnx, openai"):
+    with pytest.raises(ConfigError, match="minilm, minilm-onnx, openai, hashing"):
         get_embedder("word2vec")
 
 

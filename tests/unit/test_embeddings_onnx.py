@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lens_core.embed import EMBEDDERS, Embedder, get_embedder, onnx_export
+from lens_core.embed import Embedder, get_embedder, onnx_export
+from lens_core.registry import REGISTRY
 from lens_core.embed.minilm import MiniLMEmbedder
 from lens_core.embed.minilm_onnx import MiniLMOnnxEmbedder
 from lens_core.errors import DependencyError, EmbeddingError
@@ -108,7 +109,7 @@ def _model_folder(cache: Path) -> Path:
 
 
 def test_registry_builds_it_by_name_without_loading() -> None:
-    assert EMBEDDERS["minilm-onnx"] is MiniLMOnnxEmbedder
+    assert REGISTRY.get("embedder", "minilm-onnx").load() is MiniLMOnnxEmbedder
     built = get_embedder("minilm-onnx", batch_size=8)
     assert isinstance(built, MiniLMOnnxEmbedder) and isinstance(built, Embedder)
     assert built.name == "minilm-onnx" and built.dim == 384 and built.batch_size == 8

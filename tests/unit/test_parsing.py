@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from lens_core.parse.parsing import ErrorParser, endpoint_template, find_status, normalize_endpoint, normalize_plugin
+from lens_core.parse.messages import find_status
+from lens_core.parse.parsing import ErrorParser, endpoint_template, normalize_endpoint, normalize_plugin
 from lens_core.schema import ParsedError
 
 GRAPH_EXPIRED = {
@@ -671,7 +672,7 @@ def test_entity_bomb_is_never_expanded(parse):
 
 def test_xml_reader_refuses_dtds_even_past_the_text_check(monkeypatch):
     """The parser's own handlers refuse a DTD, an entity declaration and an external entity."""
-    from lens_core.parse import forms as parse_forms
+    from lens_core.parse import xml_bodies as parse_forms
 
     monkeypatch.setattr(parse_forms, "_XML_REFUSED", ())
     assert parse_forms.parse_xml(BILLION_LAUGHS) is None
@@ -682,7 +683,7 @@ def test_xml_reader_refuses_dtds_even_past_the_text_check(monkeypatch):
 
 
 def test_xml_size_and_node_caps(parse):
-    from lens_core.parse import forms as parse_forms
+    from lens_core.parse import xml_bodies as parse_forms
 
     assert parse_forms.parse_xml("<a>" + "<b/>" * (parse_forms.XML_MAX_NODES + 1) + "</a>") is None
     assert parse_forms.parse_xml("<a>" * 100 + "</a>" * 100) is None  # deeper than XML_MAX_DEPTH
@@ -737,7 +738,7 @@ def test_grpc_status_inside_a_python_traceback(parse):
 
 
 def test_grpc_http_status_mapping():
-    from lens_core.parse.forms import GRPC_CODES, GRPC_HTTP_STATUS, grpc_code
+    from lens_core.parse.grpc_statuses import GRPC_CODES, GRPC_HTTP_STATUS, grpc_code
     from lens_core.parse.parsing import GRPC_HTTP_STATUS as reexported
 
     assert reexported is GRPC_HTTP_STATUS and set(GRPC_HTTP_STATUS) == set(GRPC_CODES) and len(GRPC_CODES) == 17

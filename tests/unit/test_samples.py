@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from lens_core.errors import InputError
-from lens_core.samples.catalog import INTENTS
+from lens_core.samples.intents import INTENTS
 from lens_core.samples.generator import (
     ROOT_CAUSES,
     generate,

@@ -1,0 +1,71 @@
+"""The Clusters page's run controls, generated from the registry (lens_core.registry): a selector per
+stage with choices, and a widget per parameter, enabled for the chosen backends. A backend registered
+anywhere appears here with its parameters, and nothing here names one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from lens_core.registry import REGISTRY, Backend, ClustererBackend, Param
+
+COLUMNS = 2
+
+
+def _label(row: Backend) -> str:
+    return f"{row.name}: {row.help}"
+
+
+def choose_backends() -> dict[str, str]:
+    """The view, then the clusterer (starting at the view's own); their names by the registry's stage."""
+    algo_col, view_col = st.columns(2)
+    views = REGISTRY.names("view")
+    view = view_col.selectbox("Text to embed (view)", views, key="clusters_view",
+                              index=views.index(REGISTRY.default("view")),
+                              format_func=lambda name: _label(REGISTRY.get("view", name)))
+    clusterers = REGISTRY.names("clusterer")
+    algorithm = algo_col.radio("Algorithm", clusterers, horizontal=True, key="clusters_algorithm",
+                               index=clusterers.index(REGISTRY.default("clusterer", view=view)),
+                               help="\n\n".join(f"**{_label(REGISTRY.get('clusterer', n))}**" for n in clusterers))
+    return {"view": view, "algorithm": algorithm}
+
+
+def parameter_widgets(algorithm: str, settings: Any) -> dict[str, Any]:
+    """A widget per parameter of every clusterer and of the reducer; only the chosen clusterer's are
+    enabled, and the reducer's only where the clusterer works on a reduction or they shape the map.
+    Returns the enabled ones' values (None: chosen automatically)."""
+    values: dict[str, Any] = {}
+    chosen = REGISTRY.get("clusterer", algorithm)
+    reduces = isinstance(chosen, ClustererBackend) and chosen.on_reduction
+    rows = [*REGISTRY.rows["clusterer"].values(), *REGISTRY.rows["reducer"].values()]
+    cells = [(row, p) for row in rows for p in row.params]
+    columns = st.columns(COLUMNS)
+    for i, (row, param) in enumerate(cells):
+        enabled = row is chosen or (row.stage == "reducer" and (reduces or param.name.startswith("map_")))
+        with columns[i % COLUMNS]:
+            value = _widget(row, param, settings, disabled=not enabled)
+        if enabled:
+            values[param.name] = value
+    return values
+
+
+def _widget(row: Backend, param: Param, settings: Any, *, disabled: bool) -> Any:
+    key = f"clusters_{param.name}"
+    label = f"{param.name} ({row.name})"
+    default = row.defaults(settings)[param.name]
+    if param.kind is bool:
+        return st.checkbox(label, value=bool(default), key=key, help=param.help, disabled=disabled)
+    low, high = param.ui_range or (param.minimum or 0, param.maximum or 100)
+    automatic = False
+    if param.optional:
+        automatic = st.toggle(f"Choose {param.name} automatically", value=default is None,
+                              key=f"clusters_auto_{param.name}", help=param.help, disabled=disabled)
+    start = default if default is not None else low + (high - low) // 5
+    if param.kind is int:
+        value = st.slider(label, int(low), int(high), int(start), key=key, help=param.help,
+                          disabled=disabled or automatic)
+    else:
+        value = st.slider(label, float(low), float(high), float(start), step=param.step, key=key,
+                          help=param.help, disabled=disabled or automatic)
+    return None if automatic else value

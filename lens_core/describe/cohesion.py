@@ -1,0 +1,62 @@
+"""What holds a cluster together, and which nearby clusters are its twins: sentences of the offline summary.
+
+cohesion(digest): the shared meaning, the forms and plugins the cluster absorbed, a mixed failure family.
+twins(digest, neighbours): nearby clusters with the same dominant status, code and family (merge them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from lens_core.describe.phrasing import clip, dominant, pct, top
+from lens_core.schema import ClusterDigest
+
+FAMILY_WORDS = {
+    "auth": "expired or missing credentials", "permission": "a missing permission", "not_found": "a missing resource",
+    "conflict": "a conflict with the resource's state", "bad_request": "a rejected request",
+    "too_large": "a payload too large", "throttled": "throttling", "timeout": "a timeout",
+    "unavailable": "an unavailable service", "network": "a network or TLS failure", "code_bug": "a bug in plugin code",
+    "server": "a server error", "client": "a client error",
+}
+MIXED_FAMILY_BELOW = 0.8  # the top failure family under this share of the events that state one: mixed
+
+
+def cohesion(digest: ClusterDigest) -> list[str]:
+    """Which shared meaning holds the cluster together, which forms and plugins it absorbed, and whether
+    its events disagree on the failure family (a mixed cluster, worth splitting)."""
+    out = []
+    meaning = top(digest.meanings)
+    family = top(digest.families)
+    if meaning is not None:
+        kind = f"{FAMILY_WORDS.get(family.value, family.value)}: " if family else ""
+        out.append(f'Held together by {kind}"{clip(meaning.value, 90)}" ({pct(meaning.count, digest.size)}).')
+    forms = [f"{c.value} {pct(c.count, digest.size)}" for c in digest.forms]
+    if len(forms) > 1 or len(digest.plugins) > 1:
+        plugins = f" from {len(digest.plugins)} plugins" if len(digest.plugins) > 1 else ""
+        out.append(f"It absorbs {len(forms)} forms ({', '.join(forms)}){plugins}.")
+    stated = sum(c.count for c in digest.families)
+    if family and stated and family.count / stated < MIXED_FAMILY_BELOW:
+        shares = ", ".join(f"{FAMILY_WORDS.get(c.value, c.value)} {pct(c.count, stated)}" for c in digest.families[:3])
+        out.append(f"Mixed: its events disagree on the failure family ({shares}); split it by status to separate them.")
+    return out
+
+
+def twins(digest: ClusterDigest, neighbours: Sequence[ClusterDigest]) -> list[str]:
+    """Nearby clusters whose dominant status, code and family are this one's: candidates to merge (they
+    differ only in wording, which the detail pages show side by side)."""
+    signature = _signature(digest)
+    if signature is None:
+        return []
+    labels = [n.label for n in neighbours if n.label >= 0 and _signature(n) == signature]
+    if not labels:
+        return []
+    names = ", ".join(f"cluster {label}" for label in sorted(labels))
+    return [f"Its dominant status, code and family are also those of {names}: a candidate to merge."]
+
+
+def _signature(digest: ClusterDigest) -> tuple[str, str, str] | None:
+    status, code, family = (dominant(counts, digest.size) for counts in
+                            (digest.status_codes, digest.error_codes, digest.families))
+    if status is None or code is None or family is None:
+        return None  # without a dominant status and code, coinciding evidence says little
+    return status.value, code.value, family.value

@@ -1,0 +1,23 @@
+"""Small readings of a cluster's counts that the offline summary's sentences share."""
+
+from __future__ import annotations
+
+from lens_core.schema import Count
+
+
+def top(counts: list[Count]) -> Count | None:
+    return counts[0] if counts else None
+
+
+def pct(count: int, size: int) -> str:
+    return f"{round(100 * count / size) if size else 0}%"
+
+
+def dominant(counts: list[Count], size: int) -> Count | None:
+    """The top value when at least half the events have it: a minority code would mislabel the cluster."""
+    first = top(counts)
+    return first if first and size and first.count / size >= 0.5 else None
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,0 +1,198 @@
+"""The JSON reader: a depth- and size-bounded walk over a decoded object (or an XML tree shaped like one)
+that keeps, per field, the best statement of it: {"error": {"code": ...}} beats a wrapper's {"code": ...}.
+Key tables say which keys state which field; a few keys are read by their value ({"code": 404} is a status).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from itertools import islice
+from typing import Any
+
+from lens_core.parse.endpoints import normalize_plugin
+from lens_core.parse.messages import leading_name, scan_text
+
+MAX_DEPTH = 16  # nested JSON is walked no deeper than this ...
+MAX_NODES = 2000  # ... and through no more objects than this (wide or adversarial blobs)
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+
+# --- JSON objects -------------------------------------------------------------------------------
+# field -> its keys (normalised: lower case, no "_-. "), by rank. The deepest statement wins, then the
+# lowest rank, then the first seen: {"error": {"code": ...}} beats a wrapper's {"code": ...}.
+_KEYS_BY_RANK = {
+    "status_code": ("statuscode httpstatus httpstatuscode", "status httpcode responsecode"),
+    "error_code": ("errorcode", "code", "error", "tag"),  # tag: a tagged union's case (Dropbox's ".tag")
+    "error_type": ("errortype exception exceptiontype exceptionclass", "type"),
+    "message": ("message msg errormessage", "detail details errordescription errorsummary errors", "description",
+                "title reason"),
+    "plugin": ("plugin pluginname", "skill skillname", "service servicename"),
+    "endpoint": ("endpoint", "url requesturl uri requesturi", "path"),
+    "http_method": ("method httpmethod requestmethod", "verb"),
+}
+_FIELD_KEYS = {key: (field, rank) for field, ranks in _KEYS_BY_RANK.items()
+               for rank, keys in enumerate(ranks) for key in keys.split()}
+# Lists worth opening: error lists, and the bodies wrappers carry ({"response": [{"errorCode": ...}]});
+# not Graph's "value" pages or other data lists.
+_LIST_KEYS = frozenset({"error", "errors", "detail", "details", "response", "body"})
+# Lists of plain messages: Jira's {"errorMessages": [...]}, {"errors": ["..."]}, {"messages": [...]}.
+_MESSAGE_LIST_KEYS = frozenset({"errors", "errormessages", "messages"})
+_KEY_CHARS = re.compile(r"[\s_.\-]")
+_STATUS_STR = re.compile(r"^\s*([1-5]\d\d)(?:\s|$)")
+_CODE_LIKE = re.compile(r"^[A-Za-z][\w.:-]{0,79}$")
+_IDENT = re.compile(r"^[A-Za-z_][\w.$-]{0,119}$")
+_GENERIC_TYPES = frozenset({"error", "exception", "failure", "failed", "fault"})  # {"type": "error"} names no class
+
+
+def load_json(text: str) -> Any:
+    """json.loads that answers None for anything it cannot (or should not) decode."""
+    if len(text) > 5_000_000:
+        return None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):  # invalid, or nested deeper than the decoder allows
+        return None
+
+
+def _as_status(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)) and 100 <= value <= 599 and value == int(value):  # NaN, inf: out
+        return int(value)
+    match = _STATUS_STR.match(value) if isinstance(value, str) else None
+    return int(match.group(1)) if match else None
+
+
+def _interpret(field: str, key: str, value: Any) -> list[tuple[str, Any, int]]:
+    """What one scalar says: [(field, value, rank bump)]; several keys are read by their value."""
+    if isinstance(value, bool) or value is None:
+        return []
+    if field == "status_code":
+        return [(field, _as_status(value), 0)]
+    if key == "code" and _as_status(value) is not None:  # {"code": 404}: a status, not a provider code
+        return [("status_code", _as_status(value), 2)]
+    if field == "error_code":
+        if key == "error" and isinstance(value, str) and not _CODE_LIKE.match(value):
+            return [("message", value, 5)]  # {"error": "Not Found"} is a phrase, not a code
+        return [(field, str(value)[:200], 0)] if isinstance(value, (str, int, float)) else []
+    if not isinstance(value, str):
+        return []
+    if field == "error_type":
+        return _interpret_type(value)
+    if field == "plugin":
+        return [(field, normalize_plugin(value), 0)]
+    if field == "http_method":
+        return [(field, value.strip().upper(), 0)] if value.strip().upper() in METHODS else []
+    return [(field, value, 0)]
+
+
+def _interpret_type(value: str) -> list[tuple[str, Any, int]]:
+    if value.lower() in _GENERIC_TYPES:
+        return []
+    if _IDENT.match(value):
+        return [("error_type", value, 0)]
+    if "#" in value and _IDENT.match(value.rsplit("#", 1)[-1]):  # AWS JSON: "namespace#ThrottlingException"
+        return [("error_type", value.rsplit("#", 1)[-1], 0)]
+    if "://" in value or value.startswith("about:"):  # RFC 7807 type URI: its last segment names it
+        last = value.rstrip("/").rsplit("/", 1)[-1]
+        return [] if value == "about:blank" or not last else [("error_type", last[:120], 0)]
+    leading = leading_name(value)  # {"exception": "KeyError: 'value'"}
+    if leading and "error_type" in leading[0]:
+        return [("error_type", leading[0]["error_type"], 0), ("message", leading[1], 5)]
+    return []
+
+
+class JsonWalk:
+    """Depth- and size-bounded walk over a decoded object, keeping the best statement per field."""
+
+    def __init__(self) -> None:
+        self.best: dict[str, tuple[tuple[int, int], Any, str]] = {}
+        self.budget = MAX_NODES
+
+    def visit(self, node: Any, depth: int) -> None:
+        if depth > MAX_DEPTH or self.budget <= 0:
+            return
+        self.budget -= 1
+        if isinstance(node, list):
+            for item in node[:5]:
+                self.visit(item, depth + 1)
+            return
+        if not isinstance(node, dict):
+            return
+        for raw_key, value in islice(node.items(), 200):
+            key = _normal_key(raw_key)
+            if isinstance(value, dict):
+                if key in ("message", "msg") and isinstance(value.get("value"), str):
+                    self.offer("message", key, value["value"], depth + 1)  # OData: {"lang", "value"}
+                if key == "errors":  # {"errors": {"field": "message"}}: field errors, each a message
+                    self._offer_first_text(value.values(), depth + 1)
+                self.visit(value, depth + 1)
+            elif isinstance(value, list):
+                if key in _MESSAGE_LIST_KEYS:
+                    self._offer_first_text(value[:5], depth)
+                if key in _LIST_KEYS:
+                    self.visit(value, depth)
+            elif isinstance(value, str) and _may_be_json(value):
+                inner = load_json(value)  # a body that is itself a JSON string
+                if isinstance(inner, (dict, list)):
+                    self.visit(inner, depth + 1)
+                else:
+                    self.offer(None, key, value, depth)
+            elif key in _FIELD_KEYS:  # the rest name nothing lens reads: no call for them
+                self.offer(None, key, value, depth)
+
+    def _offer_first_text(self, values: Any, depth: int) -> None:
+        """The first non-empty string among a container's values, as a message ranked below a "message"
+        key's: a list or map of messages states the error when nothing else does."""
+        text = next((v for v in islice(values, 20) if isinstance(v, str) and v.strip()), None)
+        if text is not None:
+            self.offer("message", "detail", text, depth)
+
+    def offer(self, field: str | None, key: str, value: Any, depth: int) -> None:
+        spec = _FIELD_KEYS.get(key)
+        if spec is None:
+            return
+        for name, found, bump in _interpret(field or spec[0], key, value):
+            if found is None or found == "":
+                continue
+            rank = (depth, -(spec[1] + bump))
+            if name not in self.best or rank > self.best[name][0]:
+                self.best[name] = (rank, found, key)
+
+    def fields(self) -> dict[str, Any]:
+        return {name: value for name, (_, value, _) in self.best.items()}
+
+
+def _may_be_json(text: str) -> bool:
+    """Whether a text starts like a JSON object or array; a copy of it is made only after leading space."""
+    first = text[:1]
+    if first.isspace():
+        first = text.lstrip()[:1]
+    return first in ("{", "[")
+
+
+def _normal_key(raw_key: Any) -> str:
+    """ "Status_Code", "status-code" -> "statuscode"."""
+    if not isinstance(raw_key, str):  # JSON's keys are text; a Python caller's 1 and True must not meet
+        return _KEY_CHARS.sub("", str(raw_key)).lower()
+    return _normal_text_key(raw_key)
+
+
+@functools.lru_cache(maxsize=10_000)  # a few keys fill every blob
+def _normal_text_key(raw_key: str) -> str:
+    return _KEY_CHARS.sub("", raw_key).lower()
+
+
+def fields_from_json(obj: Any) -> dict[str, Any]:
+    walk = JsonWalk()
+    walk.visit(obj, 0)
+    fields = walk.fields()
+    message = fields.get("message")
+    if isinstance(message, str) and (fields.get("status_code") is None or fields.get("endpoint") is None):
+        stated = scan_text(message)  # "503 Server Error ... for url: https://..." inside the message
+        for name in ("status_code", "endpoint", "http_method"):
+            if fields.get(name) is None:
+                fields[name] = stated[name]
+    return fields
