@@ -27,6 +27,7 @@ from lens_core.cluster.centres import Centres, nearest_centres
 from lens_core.storage import queries
 from lens_core.storage.assignments import store_late_assignments
 from lens_core.storage.models import ClusterRow, PipelineRun
+from lens_core.tracking.track import track_assigned
 from lens_core.embed.cache import embed_cached
 from lens_core.embed.views import build_view, distinct_texts
 
@@ -119,3 +120,4 @@ def _store(
         noise_row=novel_row if report.novel else None,
         counts={"assigned_after_run": report.assigned, "novel_after_run": report.novel},
     )
+    track_assigned(engine=engine, run_id=run.id, event_ids=event_ids.tolist())  # their patterns, rules applied

@@ -37,12 +37,13 @@ from lens_core.embed.cache import embed_cached
 from lens_core.embed.views import build_view, distinct_texts, families_of
 from lens_core.registry import REGISTRY
 from lens_core.runs.options import ProcessOptions
+from lens_core.tracking.track import track_run
 
 log = logging.getLogger(__name__)
 
 # stage name, fraction of that stage done (0..1)
 ProgressCallback = Callable[[str, float], None]
-STAGES = ("load", "embed", "reduce", "cluster", "map", "describe", "store")
+STAGES = ("load", "embed", "reduce", "cluster", "map", "describe", "store", "track")
 
 
 @dataclass
@@ -198,10 +199,13 @@ def _run(
             assignments=outcome.assignments,
         )
         counts.update(clusters=outcome.n_clusters, noise_events=outcome.noise_events)
+    with clock.stage("track", progress):  # the clusters continue (or open) patterns; the rules are replayed
+        tracked = track_run(engine=engine, run_id=run_id)
+        counts.update(patterns_continued=tracked.continued, patterns_new=tracked.opened)
     queries.mark_finished(
         engine=engine, run_id=run_id, status="completed", n_events=len(events),
         n_clusters=outcome.n_clusters, noise_share=outcome.noise_share, silhouette=outcome.silhouette,
-        counts=counts, timings=clock.timings, notes=notes + outcome.notes,
+        counts=counts, timings=clock.timings, notes=notes + outcome.notes + [tracked.summary_line()],
         reduction_id=reduction.id if reduction else None, map_reduction_id=map_reduction.id,
     )
     outcome.timings = clock.timings

@@ -22,6 +22,7 @@ from lens_core.errors import ConfigError, StorageError
 from lens_core.storage import (
     migrate,
     models,  # noqa: F401  (registers the tables on SQLModel.metadata)
+    tracking_tables,  # noqa: F401  (and the tracking layer's)
 )
 from lens_core.storage.bind import bind_rows
 

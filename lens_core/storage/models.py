@@ -233,7 +233,10 @@ class ClusterAssignment(SQLModel, table=True):
     """
 
     __tablename__ = "cluster_assignments"
-    __table_args__ = (Index("ix_cluster_assignments_run_label", "run_id", "label"),)
+    __table_args__ = (
+        Index("ix_cluster_assignments_run_label", "run_id", "label"),
+        Index("ix_cluster_assignments_run_pattern", "run_id", "pattern_id"),
+    )
 
     run_id: int = Field(sa_column=Column(Integer, primary_key=True))
     event_id: int = Field(sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True))
@@ -242,6 +245,9 @@ class ClusterAssignment(SQLModel, table=True):
     distance: float | None = None
     map_x: float | None = None
     map_y: float | None = None
+    # The event's failure pattern in this run (lens_core.tracking): its cluster's, with the analyst's rules
+    # applied; NULL for noise and until the run is tracked (revision 0005).
+    pattern_id: int | None = None
 
 
 class ClusterSummaryRow(SQLModel, table=True):

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
-from lens_core.storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from lens_core.storage import models, tracking_tables  # noqa: F401  (register the tables on SQLModel.metadata)
 
 target_metadata = SQLModel.metadata
 

@@ -1,0 +1,164 @@
+"""What an analyst does to patterns, each stored as a rule with who and when, then replayed at once.
+
+Every function checks its input against what is stored (the pattern exists, a split field has values,
+merged patterns differ), writes one rule, and replays the rules on the latest tracked run, so every
+surface shows the change immediately. `undo` withdraws the latest rule (kept in the history, marked undone);
+replaying without it restores the state before it exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from lens_core.errors import InputError
+from lens_core.storage import tracking as store
+from lens_core.storage.models import utcnow
+from lens_core.storage.tracking_tables import PatternRow, PatternRuleRow
+from lens_core.tracking.rules import fold_states, split_values
+from lens_core.tracking.track import reapply
+
+MAX_TITLE = 200
+
+
+@dataclass(frozen=True)
+class RuleDone:
+    rule: PatternRuleRow
+    new_patterns: tuple[int, ...] = ()
+
+    def summary_line(self) -> str:
+        made = f"; new patterns {', '.join(map(str, self.new_patterns))}" if self.new_patterns else ""
+        return f"rule {self.rule.id}: {self.rule.kind} pattern {self.rule.pattern_id}{made}"
+
+
+def rename(*, engine: Engine, pattern_id: int, title: str, author: str = "") -> RuleDone:
+    title = " ".join(title.split())
+    if not title or len(title) > MAX_TITLE:
+        raise InputError(f"a title needs 1 to {MAX_TITLE} characters")
+    return _add(engine, "rename", pattern_id, {"title": title}, author)
+
+
+def note(*, engine: Engine, pattern_id: int, text: str, author: str = "") -> RuleDone:
+    if not text.strip():
+        raise InputError("a note needs some text")
+    return _add(engine, "note", pattern_id, {"text": text.strip()}, author)
+
+
+def set_owner(*, engine: Engine, pattern_id: int, name: str, author: str = "") -> RuleDone:
+    return _add(engine, "owner", pattern_id, {"name": name.strip()}, author)
+
+
+def resolve(*, engine: Engine, pattern_id: int, release: str | None = None, author: str = "") -> RuleDone:
+    return _add(engine, "resolve", pattern_id, {"release": release} if release else {}, author)
+
+
+def ignore(*, engine: Engine, pattern_id: int, author: str = "") -> RuleDone:
+    return _add(engine, "ignore", pattern_id, {}, author)
+
+
+def reopen(*, engine: Engine, pattern_id: int, author: str = "") -> RuleDone:
+    return _add(engine, "reopen", pattern_id, {}, author)
+
+
+def merge(*, engine: Engine, into: int, others: Sequence[int], author: str = "") -> RuleDone:
+    """The events of `others` join `into` on this and every later run; the others show as merged."""
+    others = sorted({int(o) for o in others} - {into})
+    if not others:
+        raise InputError("merge needs at least one other pattern than the one merged into")
+    _existing(engine, [into, *others])
+    return _add(engine, "merge", into, {"patterns": others}, author)
+
+
+def move(*, engine: Engine, message_pattern: str, into: int, author: str = "") -> RuleDone:
+    """Every event of a message pattern belongs to `into`, whichever cluster it lands in."""
+    return _add(engine, "move", into, {"message_pattern": message_pattern}, author)
+
+
+def split(*, engine: Engine, pattern_id: int, by: str, author: str = "") -> RuleDone:
+    """A new pattern for each value of `by` among the pattern's events in the latest run, but the
+    largest, which stays in the pattern; later events with those values follow the same parts."""
+    events = _latest_events(engine, pattern_id)
+    values = split_values(events, by)
+    if len(values) < 2:
+        raise InputError(f"pattern {pattern_id} has one {by} in the latest run ({values[0][0] if values else 'none'}): "
+                         "nothing to split")
+    parent = _existing(engine, [pattern_id])[pattern_id]
+    title = fold_states(store.active_rules(engine=engine)).get(pattern_id)
+    base = (title.title if title and title.title else None) or parent.title
+    parts = store.new_patterns(engine=engine, rows=[
+        PatternRow(title=f"{base} · {by} {value or '(none)'}", origin="split", parent_id=pattern_id)
+        for value, _ in values[1:]
+    ])
+    params = {"by": by, "parts": {value: p.id for (value, _), p in zip(values[1:], parts)}}
+    return _add(engine, "split", pattern_id, params, author, new=tuple(p.id for p in parts))
+
+
+def split_events(*, engine: Engine, pattern_id: int, evaluation_ids: Sequence[str], title: str = "",
+                 author: str = "") -> RuleDone:
+    """A new pattern of the chosen events (a selection on the map) out of `pattern_id`."""
+    chosen = sorted({str(e) for e in evaluation_ids})
+    events = _latest_events(engine, pattern_id)
+    found = set(events["evaluation_id"]) & set(chosen)
+    if not found:
+        raise InputError(f"none of the {len(chosen)} chosen events is in pattern {pattern_id} in the latest run")
+    parent = _existing(engine, [pattern_id])[pattern_id]
+    [part] = store.new_patterns(engine=engine, rows=[
+        PatternRow(title=title.strip() or f"{parent.title} · {len(found)} chosen events", origin="split",
+                   parent_id=pattern_id)])
+    return _add(engine, "split_events", pattern_id, {"evaluation_ids": sorted(found), "into": part.id}, author,
+                new=(part.id,))
+
+
+def undo(*, engine: Engine, author: str = "") -> PatternRuleRow:
+    """Withdraw the latest active rule; replaying without it restores what was there before it."""
+    rules = store.active_rules(engine=engine)
+    if not rules:
+        raise InputError("no rule to undo")
+    last = rules[-1]
+    store.set_rule(engine=engine, rule_id=last.id, undone_at=utcnow(), undone_by=author or None)
+    reapply(engine=engine)
+    return last
+
+
+def history(*, engine: Engine, pattern_id: int | None = None) -> list[PatternRuleRow]:
+    """Every rule ever made (undone ones too), oldest first; for one pattern, the rules that name it."""
+    rules = store.active_rules(engine=engine, include_undone=True)
+    if pattern_id is None:
+        return rules
+    return [r for r in rules if r.pattern_id == pattern_id or pattern_id in _named(r)]
+
+
+def _named(rule: PatternRuleRow) -> set[int]:
+    p: dict[str, Any] = rule.params or {}
+    return {int(x) for x in p.get("patterns", [])} | {int(x) for x in (p.get("parts") or {}).values()} | (
+        {int(p["into"])} if "into" in p else set())
+
+
+def _add(engine: Engine, kind: str, pattern_id: int, params: dict, author: str, new: tuple[int, ...] = ()) -> RuleDone:
+    _existing(engine, [pattern_id])
+    rule = store.add_rule(engine=engine, rule=PatternRuleRow(kind=kind, pattern_id=pattern_id, params=params,
+                                                             author=author.strip()))
+    reapply(engine=engine)
+    return RuleDone(rule, new)
+
+
+def _existing(engine: Engine, ids: Sequence[int]) -> dict[int, PatternRow]:
+    found = store.patterns(engine=engine, ids=ids)
+    missing = sorted(set(ids) - set(found))
+    if missing:
+        raise InputError(f"no pattern {', '.join(map(str, missing))}")
+    return found
+
+
+def _latest_events(engine: Engine, pattern_id: int):  # noqa: ANN202 - a pandas frame
+    run_id = store.latest_tracked_run(engine=engine)
+    if run_id is None:
+        raise InputError("no tracked run yet: run `lens process` first")
+    events = store.run_events_frame(engine=engine, run_id=run_id)
+    mine = events[events["pattern_id"] == pattern_id]
+    if mine.empty:
+        raise InputError(f"pattern {pattern_id} has no events in the latest run ({run_id})")
+    return mine

@@ -1,0 +1,128 @@
+"""Which pattern each cluster of a new run continues: by the events they share first, by centroids second.
+
+Events first: every event of the previous tracked run had a pattern through its cluster. A fingerprint
+then stands for the pattern most of its events were in, and a message pattern likewise (for fingerprints
+the previous run did not see). Each event of a new cluster votes for the pattern its fingerprint (else its
+message pattern) stood for; events the previous run never saw do not vote. A cluster continues the pattern
+with most votes when that pattern holds at least MIN_SHARE of the cluster's voting events and the voters
+are at least MIN_KNOWN of its events; when two clusters want one pattern, the one with more of its events
+keeps it (the other is a split of it, recorded as lineage), and a pattern whose events went mostly to a
+cluster that continued another was merged into it.
+
+Centroids second: a cluster with no such match continues the closest unmatched pattern whose centre (in
+the same embedding space, model and view) lies within the larger of the two radii, as `lens assign` joins
+an event to a cluster. Otherwise it opens a new pattern.
+
+The thresholds are majority rules, not fitted: a cluster is the continuation of a pattern when most of what
+it holds was that pattern's, and there is enough known to say so.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from lens_core.cluster.centres import MIN_RADIUS
+
+MIN_SHARE = 0.5  # of a cluster's voting events, for the pattern it continues
+MIN_KNOWN = 0.2  # of a cluster's events that must vote at all
+
+
+@dataclass(frozen=True)
+class Match:
+    label: int
+    pattern_id: int | None  # None: opens a new pattern
+    matched_by: str  # events | centroid | new
+    overlap: float | None = None
+
+
+@dataclass
+class Matching:
+    matches: dict[int, Match]
+    split_from: dict[int, tuple[int, int]] = field(default_factory=dict)  # label -> (pattern, its events)
+    merged: list[tuple[int, int, int]] = field(default_factory=list)  # (gone pattern, into pattern, events)
+
+
+def key_votes(previous: pd.DataFrame, pattern_of_label: Mapping[int, int]) -> tuple[dict[str, int], dict[str, int]]:
+    """fingerprint -> pattern and message pattern -> pattern: the pattern most of their events were in."""
+    known = previous.assign(pattern=previous["label"].map(pattern_of_label)).dropna(subset=["pattern"])
+    return _majority(known, "fingerprint"), _majority(known.dropna(subset=["message_pattern"]), "message_pattern")
+
+
+def _majority(frame: pd.DataFrame, key: str) -> dict[str, int]:
+    if frame.empty:
+        return {}
+    counts = frame.groupby([key, "pattern"]).size().reset_index(name="n")
+    best = counts.sort_values(["n", "pattern"], ascending=[False, True]).drop_duplicates(key)
+    return {k: int(p) for k, p in zip(best[key], best["pattern"])}
+
+
+def votes_of(events: pd.DataFrame, by_fingerprint: dict[str, int], by_message: dict[str, int]) -> pd.Series:
+    """Each event's vote: its fingerprint's pattern, else its message pattern's; NaN where neither is known."""
+    vote = events["fingerprint"].map(by_fingerprint)
+    fallback = events["message_pattern"].map(by_message)
+    return vote.where(vote.notna(), fallback)
+
+
+def match_by_events(events: pd.DataFrame, votes: pd.Series) -> Matching:
+    """Clusters (events' `label`, noise -1 left out) to patterns by their events' votes."""
+    clustered = events["label"] >= 0
+    sizes = events.loc[clustered, "label"].value_counts()
+    tally: dict[int, Counter] = defaultdict(Counter)
+    for label, vote in zip(events.loc[clustered, "label"], votes[clustered]):
+        if not pd.isna(vote):
+            tally[int(label)][int(vote)] += 1
+    wanted: dict[int, tuple[int, int, float]] = {}  # label -> (pattern, votes for it, share)
+    for label, counter in tally.items():
+        known = sum(counter.values())
+        pattern, n = min(counter.items(), key=lambda item: (-item[1], item[0]))
+        if known >= MIN_KNOWN * sizes[label] and n >= MIN_SHARE * known:
+            wanted[label] = (pattern, n, n / known)
+    matches: dict[int, Match] = {}
+    result = Matching(matches)
+    by_pattern: dict[int, list[int]] = defaultdict(list)
+    for label, (pattern, _, _) in wanted.items():
+        by_pattern[pattern].append(label)
+    for pattern, labels in by_pattern.items():
+        keeper = min(labels, key=lambda lab: (-wanted[lab][1], lab))
+        matches[keeper] = Match(keeper, pattern, "events", round(wanted[keeper][2], 4))
+        for other in labels:
+            if other != keeper:
+                result.split_from[other] = (pattern, wanted[other][1])
+    continued = {m.pattern_id for m in matches.values()}
+    # A pattern that continues nowhere but whose events mostly went to a cluster continuing another:
+    # merged into that one.
+    gone: dict[int, Counter] = defaultdict(Counter)
+    for label, counter in tally.items():
+        if label in matches:
+            for pattern, n in counter.items():
+                if pattern not in continued:
+                    gone[pattern][matches[label].pattern_id] += n  # type: ignore[index]
+    for pattern, into in gone.items():
+        target, n = min(into.items(), key=lambda item: (-item[1], item[0]))
+        result.merged.append((pattern, target, n))
+    return result
+
+
+def match_by_centroids(
+    unmatched: Mapping[int, tuple[np.ndarray, float]], candidates: Mapping[int, tuple[np.ndarray, float]]
+) -> dict[int, tuple[int, float]]:
+    """label -> (pattern, cosine distance) for clusters whose centre lies within the larger radius of the
+    nearest candidate pattern's centre; each pattern to one cluster, the closest first."""
+    pairs = []
+    for label, (centre, radius) in unmatched.items():
+        for pattern, (other, other_radius) in candidates.items():
+            distance = float(1.0 - centre @ other)
+            if distance <= max(radius, other_radius, MIN_RADIUS):
+                pairs.append((distance, label, pattern))
+    chosen: dict[int, tuple[int, float]] = {}
+    used: set[int] = set()
+    for distance, label, pattern in sorted(pairs):
+        if label not in chosen and pattern not in used:
+            chosen[label] = (pattern, distance)
+            used.add(pattern)
+    return chosen

@@ -1,0 +1,161 @@
+"""Tracking a run: its clusters continue (or open) patterns, and every event gets its pattern with the rules.
+
+`track_run` is the last stage of `process`; `reapply` replays the rules on the latest tracked run after an
+analyst adds or undoes one; `track_assigned` gives events assigned later (`lens assign`) their patterns.
+A run is tracked once: its run_patterns rows are written in one transaction with its new patterns and
+lineage, and a second tracker of the same run fails on their primary key and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from lens_core.storage import tracking as store
+from lens_core.storage.tracking_tables import PatternRow
+from lens_core.tracking.matching import Match, Matching, key_votes, match_by_centroids, match_by_events, votes_of
+from lens_core.tracking.rules import Outcome, fold_states, replay
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrackReport:
+    run_id: int
+    continued: int = 0  # clusters that continued a pattern (by events or centroid)
+    opened: int = 0  # clusters that opened a new pattern
+    split: int = 0
+    merged: int = 0
+    rules_applied: int = 0
+    rules_not_applied: list[str] = field(default_factory=list)
+
+    def summary_line(self) -> str:
+        line = (f"patterns: {self.continued} continued, {self.opened} new, {self.split} split, "
+                f"{self.merged} merged; rules {self.rules_applied} applied")
+        return line + (f", {len(self.rules_not_applied)} not applied" if self.rules_not_applied else "")
+
+
+def track_run(*, engine: Engine, run_id: int) -> TrackReport:
+    """Match the run's clusters to the patterns of the latest tracked run before it, open the rest, and
+    give every event its pattern with the rules replayed. A run tracked already only gets the replay."""
+    if store.run_patterns(engine=engine, run_id=run_id):
+        return reapply(engine=engine, run_id=run_id)
+    report = TrackReport(run_id)
+    events = store.run_events_frame(engine=engine, run_id=run_id)
+    matching = _match(engine, run_id, events)
+    clusters = {c.label: c for c in store.clusters_with_centroids(engine=engine, run_id=run_id)}
+    space = store.run_space(engine=engine, run_id=run_id)
+    _match_rest_by_centroid(engine, matching, clusters, space)
+
+    opened: dict[str, PatternRow] = {}
+    chosen: dict[int, tuple[int | str, str, float | None]] = {}
+    touched: dict[int, dict] = {}
+    for label, cluster in clusters.items():
+        match = matching.matches.get(label)
+        centre = {"centroid": cluster.centroid, "radius": cluster.radius, "space": space,
+                  "title": cluster.summary, "last_run_id": run_id}
+        if match is None:
+            key = f"new:{label}"
+            opened[key] = PatternRow(origin="run", first_run_id=run_id, **centre)
+            chosen[label] = (key, "new", None)
+        else:
+            chosen[label] = (match.pattern_id, match.matched_by, match.overlap)  # type: ignore[assignment]
+            touched[match.pattern_id] = centre  # type: ignore[index]
+    lineage = [{"pattern_id": chosen[label][0], "relation": "split_from", "other_id": parent, "events": n}
+               for label, (parent, n) in matching.split_from.items() if label in chosen]
+    lineage += [{"pattern_id": gone, "relation": "merged_into", "other_id": into, "events": n}
+                for gone, into, n in matching.merged]
+    try:
+        with engine.begin() as conn:
+            by_label = store.store_tracking(conn, run_id=run_id, opened=opened, matches=chosen,
+                                           lineage_rows=lineage, touched=touched)
+            outcomes = _replay_into(conn, engine, run_id, events, by_label)
+    except IntegrityError:
+        log.info("run %d was tracked by another process meanwhile", run_id)
+        return reapply(engine=engine, run_id=run_id)
+    report.continued = sum(1 for label in clusters if label in matching.matches)
+    report.opened = len(opened)
+    report.split, report.merged = len(matching.split_from), len(matching.merged)
+    _record(engine, run_id, outcomes, report)
+    log.info("run %d: %s", run_id, report.summary_line())
+    return report
+
+
+def reapply(*, engine: Engine, run_id: int | None = None) -> TrackReport:
+    """Replay every active rule on a tracked run (default: the latest): each event's pattern again."""
+    run_id = run_id if run_id is not None else store.latest_tracked_run(engine=engine)
+    if run_id is None:
+        return TrackReport(run_id=0)
+    report = TrackReport(run_id)
+    events = store.run_events_frame(engine=engine, run_id=run_id)
+    by_label = store.run_patterns(engine=engine, run_id=run_id)
+    with engine.begin() as conn:
+        outcomes = _replay_into(conn, engine, run_id, events, by_label)
+    _record(engine, run_id, outcomes, report)
+    return report
+
+
+def track_assigned(*, engine: Engine, run_id: int, event_ids: Sequence[int]) -> None:
+    """Patterns for events assigned to a tracked run after it was made (their clusters' and the rules')."""
+    by_label = store.run_patterns(engine=engine, run_id=run_id)
+    if not by_label or not len(event_ids):
+        return
+    events = store.run_events_frame(engine=engine, run_id=run_id, event_ids=event_ids)
+    with engine.begin() as conn:
+        _replay_into(conn, engine, run_id, events, by_label)
+
+
+def _match(engine: Engine, run_id: int, events: pd.DataFrame) -> Matching:
+    previous = store.latest_tracked_run(engine=engine, before=run_id)
+    if previous is None:
+        return Matching({})
+    by_fingerprint, by_message = key_votes(store.run_events_frame(engine=engine, run_id=previous),
+                                           store.run_patterns(engine=engine, run_id=previous))
+    return match_by_events(events, votes_of(events, by_fingerprint, by_message))
+
+
+def _match_rest_by_centroid(engine: Engine, matching: Matching, clusters: dict, space: str) -> None:
+    """Clusters no pattern's events claimed: the nearest pattern centre of the same embedding space, among
+    patterns not continued already and not merged away."""
+    unmatched = {label: (np.frombuffer(c.centroid, dtype=np.float32), float(c.radius or 0.0))
+                 for label, c in clusters.items() if label not in matching.matches and c.centroid is not None}
+    if not unmatched:
+        return
+    taken = {m.pattern_id for m in matching.matches.values()}
+    states = fold_states(store.active_rules(engine=engine))
+    candidates = {
+        p.id: (np.frombuffer(p.centroid, dtype=np.float32), float(p.radius or 0.0))
+        for p in store.patterns(engine=engine).values()
+        if p.origin == "run" and p.centroid is not None and p.space == space and p.id not in taken
+        and (p.id not in states or states[p.id].state != "merged")
+    }
+    for label, (pattern, distance) in match_by_centroids(unmatched, candidates).items():
+        matching.matches[label] = Match(label, pattern, "centroid", round(1.0 - distance, 4))
+        matching.split_from.pop(label, None)
+
+
+def _replay_into(
+    conn: Connection, engine: Engine, run_id: int, events: pd.DataFrame, by_label: dict[int, int]
+) -> list[Outcome]:
+    natural = events["label"].map(by_label)
+    rules = store.active_rules(engine=engine)
+    final, outcomes = replay(events, natural, rules)
+    pattern_of_event = {int(e): (None if pd.isna(p) else int(p)) for e, p in zip(events["event_id"], final)}
+    store.set_event_patterns(conn, run_id=run_id, pattern_of_event=pattern_of_event)
+    return outcomes
+
+
+def _record(engine: Engine, run_id: int, outcomes: list[Outcome], report: TrackReport) -> None:
+    for outcome in outcomes:
+        store.set_rule(engine=engine, rule_id=outcome.rule_id, last_run_id=run_id, last_applied=outcome.applied,
+                       last_message=outcome.message)
+        if outcome.applied:
+            report.rules_applied += 1
+        else:
+            report.rules_not_applied.append(f"rule {outcome.rule_id}: {outcome.message}")
