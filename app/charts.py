@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 
 NOISE_COLOUR = "#b8b8b8"
 HOVER_CHARS = 140
+LEGEND_CHARS = 60
 _PALETTE = px.colors.qualitative.Dark24 + px.colors.qualitative.Light24
 
 
@@ -58,26 +59,31 @@ def timeline(timestamps: pd.Series, *, title: str = "Failures over time") -> go.
     return fig
 
 
-def cluster_map(frame: pd.DataFrame, names: dict[int, str]) -> go.Figure:
-    """The run's 2-D UMAP map: one trace per cluster (noise grey, drawn first), evaluation_id as customdata.
+def cluster_map(frame: pd.DataFrame, names: dict[int, str], *, by: str = "cluster_id",
+                legend: str = "cluster") -> go.Figure:
+    """The run's 2-D UMAP map: one trace per group (noise, -1, grey and drawn first), evaluation_id as
+    customdata, the group's name on top of each hover box.
 
-    `frame` needs map_x, map_y, cluster_id, evaluation_id, customer_prompt, error_message; `names` maps a
-    cluster label to the name shown in the legend (with the analyst's label). WebGL keeps 50k points fluid.
+    `frame` needs map_x, map_y, evaluation_id, customer_prompt, error_message and the `by` column (the
+    cluster label, or an integer pattern id with -1 for noise); `names` maps a group to the name shown in
+    the legend and the hover boxes. WebGL keeps 50k points fluid.
     """
     fig = go.Figure()
     placed = frame.dropna(subset=["map_x", "map_y"])
-    labels = sorted(placed["cluster_id"].unique(), key=lambda lab: (lab != -1, lab))
+    labels = sorted(placed[by].unique(), key=lambda lab: (lab != -1, lab))
     for label in labels:
-        part = placed[placed["cluster_id"] == label]
+        part = placed[placed[by] == label]
+        name = plot_text(names.get(int(label), label), LEGEND_CHARS)
         fig.add_trace(go.Scattergl(
-            x=part["map_x"], y=part["map_y"], mode="markers", name=plot_text(names.get(int(label), label), 50),
+            x=part["map_x"], y=part["map_y"], mode="markers", name=name,
             marker=dict(size=5, opacity=0.5 if label == -1 else 0.8, color=_colour(int(label))),
             customdata=part[["evaluation_id"]].to_numpy(),
-            hovertext=[_hover(row) for row in part.itertuples(index=False)],
+            hovertext=[_hover(row, plot_text(names.get(int(label), label), HOVER_CHARS))
+                       for row in part.itertuples(index=False)],
             hovertemplate="%{hovertext}<extra></extra>",
         ))
     fig.update_layout(
-        height=560, margin=dict(l=10, r=10, t=30, b=10), dragmode="select", legend_title_text="cluster",
+        height=560, margin=dict(l=10, r=10, t=30, b=10), dragmode="select", legend_title_text=legend,
         xaxis=dict(showticklabels=False, title=None), yaxis=dict(showticklabels=False, title=None),
         hoverlabel=dict(align="left"),
     )
@@ -97,10 +103,12 @@ def _colour(label: int) -> str:
     return NOISE_COLOUR if label == -1 else _PALETTE[label % len(_PALETTE)]
 
 
-def _hover(row: object) -> str:
+def _hover(row: object, group: str = "") -> str:
+    """An event's hover box: its group (already plot text), id, prompt and error."""
     prompt = plot_text(getattr(row, "customer_prompt", ""), HOVER_CHARS)
     error = plot_text(getattr(row, "error_message", ""), HOVER_CHARS)
-    return f"<b>{plot_text(row.evaluation_id)}</b><br>prompt: {prompt}<br>error: {error}"
+    head = f"<b>{group}</b><br>" if group else ""
+    return f"{head}{plot_text(row.evaluation_id)}<br>prompt: {prompt}<br>error: {error}"
 
 
 def cluster_sizes(table: pd.DataFrame, *, top: int = 20) -> go.Figure:

@@ -3,6 +3,9 @@
 A run's clusters and map never change once stored, so (url, run_id) is a complete key; analyst labels are
 the one exception and `forget_annotations()` drops the frames that show them. Frames over all events are
 keyed by the event count, which changes whenever an ingest adds rows.
+Patterns (lens_core.tracking) live across runs and change with every analyst rule: their frames are keyed
+by `patterns_version()` (the latest tracked run, its events and the rules, so a rule made elsewhere shows
+too), and `forget_patterns()` drops them after a rule made here.
 The engine is passed as `_engine` (not hashed): the URL beside it is the key.
 """
 
@@ -17,10 +20,15 @@ from lens_core.runs.options import stage_params
 from lens_core.schema import Count
 from lens_core.storage import stats
 from lens_core.storage import queries
+from lens_core.storage import tracking as tracking_store
 from lens_core.storage.models import PipelineRun
+from lens_core.tracking import curation, diff, queue
+from lens_core.tracking.diff import RunDiff
+from lens_core.tracking.queue import PatternSummary
+from lens_core.tracking.rules import fold_states
 
 CLUSTER_COLUMNS = [
-    "cluster", "name", "size", "share", "summary", "root_cause", "top_plugin", "top_status_code",
+    "cluster", "name", "size", "share", "summary", "root_cause", "suggested_fix", "top_plugin", "top_status_code",
     "unique_users", "keywords",
 ]
 NOISE = -1
@@ -48,7 +56,7 @@ def clusters_table(_engine: Engine, url: str, run_id: int, run_events: int = 0) 
         rows.append({
             "cluster": c.label, "name": cluster_name(c.label, c.analyst_label), "size": c.size,
             "share": c.share, "summary": c.summary, "root_cause": c.root_cause,
-            "top_plugin": _top(ev.plugins), "top_status_code": _top(ev.status_codes),
+            "suggested_fix": c.suggested_fix or "", "top_plugin": _top(ev.plugins), "top_status_code": _top(ev.status_codes),
             "unique_users": ev.unique_users, "keywords": ", ".join(ev.keywords[:6]),
         })
     return pd.DataFrame(rows, columns=CLUSTER_COLUMNS)
@@ -66,7 +74,8 @@ def map_frame(_engine: Engine, url: str, run_id: int, run_events: int = 0) -> pd
         columns=("evaluation_id", "customer_prompt", "plugin", "status_code", "error_type", "error_message"),
     )
     frame = placed.merge(events, on="evaluation_id", how="left")
-    return frame.drop(columns=["message_template"], errors="ignore")
+    # Each event's pattern changes with the analyst's rules: event_patterns() reads it, not this frame.
+    return frame.drop(columns=["message_template", "pattern_id"], errors="ignore")
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -113,3 +122,112 @@ def runs_frame(runs: list[PipelineRun]) -> pd.DataFrame:
 def forget_annotations() -> None:
     """After a label or notes change: the cluster tables show them, so they are read again."""
     clusters_table.clear()
+
+
+# -- patterns (lens_core.tracking) ---------------------------------------------------------------------
+
+def latest_tracked_run(engine: Engine) -> PipelineRun | None:
+    """The newest run with patterns: the one rules act on and the queue ranks (not cached: one row)."""
+    run_id = tracking_store.latest_tracked_run(engine=engine)
+    return None if run_id is None else queries.get_run(engine=engine, run_id=run_id)
+
+
+def patterns_version(engine: Engine, latest: PipelineRun | None) -> str:
+    """Changes whenever a rule is made or undone (here or elsewhere: CLI, API), a run is tracked or events
+    join the latest one: part of every pattern frame's key. Not cached: a handful of rows."""
+    rules = tracking_store.active_rules(engine=engine, include_undone=True)
+    undone = sum(r.undone_at is not None for r in rules)
+    run = f"{latest.id}+{latest.n_events}" if latest else "none"
+    return f"run {run}, rules {rules[-1].id if rules else 0}/{len(rules)}, undone {undone}"
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def pattern_summaries(_engine: Engine, url: str, run_id: int, version: str) -> list[PatternSummary]:
+    """Every pattern with events in the run, open or not, highest score first (the queue's order); then
+    the closed ones without events there (merged away, ignored or resolved and gone), with zero counts."""
+    found = queue.summaries(engine=_engine, run_id=run_id, include_closed=True)
+    present = {s.pattern_id for s in found}
+    states = fold_states(tracking_store.active_rules(engine=_engine))
+    closed = sorted(pid for pid, st_ in states.items() if st_.state not in queue.OPEN_STATES and pid not in present)
+    titles = queue.titles_of(engine=_engine) if closed else {}
+    for pid in closed:
+        if pid not in titles:  # a rule naming a pattern that no longer exists
+            continue
+        state = states[pid]
+        found.append(PatternSummary(
+            pattern_id=pid, title=titles[pid], state=state.state, events=0, users=0, tenants=0, share=0.0,
+            severity="", score=0.0, terms={}, owner=state.owner, notes=list(state.notes),
+            resolved_in=state.resolved_in, merged_into=state.merged_into, run_id=run_id))
+    return found
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def pattern_titles(_engine: Engine, url: str, version: str) -> dict[int, str]:
+    """Every pattern's title (the analyst's, else its evidence's), unique: patterns gone from the latest
+    run (merged away, vanished) included."""
+    return queue.titles_of(engine=_engine)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def event_patterns(_engine: Engine, url: str, run_id: int, run_events: int, version: str) -> pd.DataFrame:
+    """Each event of the run with its pattern (rules applied; None for noise and untracked runs) and the
+    fields a pattern can be split by (tracking_store.RUN_EVENT_COLUMNS)."""
+    return tracking_store.run_events_frame(engine=_engine, run_id=run_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def run_diff(_engine: Engine, url: str, run_id: int, version: str) -> RunDiff | None:
+    """What changed from the tracked run before `run_id` to it; None when it is the first tracked run."""
+    earlier = [r for r in tracking_store.tracked_runs(engine=_engine) if r < run_id]
+    return diff.diff_runs(engine=_engine, run_a=earlier[-1], run_b=run_id) if earlier else None
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def pattern_history(_engine: Engine, url: str, pattern_id: int, version: str) -> pd.DataFrame:
+    """The rules that name the pattern, oldest first, undone ones marked."""
+    rows = [{
+        "rule": r.id, "kind": r.kind, "pattern": r.pattern_id, "params": r.params or {},
+        "author": r.author or "", "made": r.created_at, "undone": r.undone_at is not None,
+        "undone at": r.undone_at, "undone by": r.undone_by or "",
+        "last run": r.last_run_id, "applied": r.last_applied, "message": r.last_message or "",
+    } for r in curation.history(engine=_engine, pattern_id=pattern_id)]
+    return pd.DataFrame(rows, columns=["rule", "kind", "pattern", "params", "author", "made", "undone", "undone at",
+                                       "undone by", "last run", "applied", "message"])
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def pattern_lineage(_engine: Engine, url: str, pattern_id: int, version: str) -> pd.DataFrame:
+    rows = [{"run": r.run_id, "pattern": r.pattern_id, "relation": r.relation, "other": r.other_id,
+             "events": r.events, "note": r.note or ""}
+            for r in tracking_store.lineage(engine=_engine, pattern_id=pattern_id)]
+    return pd.DataFrame(rows, columns=["run", "pattern", "relation", "other", "events", "note"])
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def pattern_origin(_engine: Engine, url: str, pattern_id: int, version: str) -> dict:
+    """Where the pattern came from: origin (run | split), parent, first and last run that had it."""
+    row = tracking_store.get_pattern(engine=_engine, pattern_id=pattern_id)
+    return {"origin": row.origin, "parent_id": row.parent_id, "first_run_id": row.first_run_id,
+            "last_run_id": row.last_run_id, "created_at": row.created_at}
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def message_templates(_engine: Engine, url: str, run_id: int, run_events: int = 0) -> dict[str, str]:
+    """Message pattern hash -> its template (`Mailbox of <*> is over quota`) for the run's events."""
+    events = tracking_store.run_events_frame(engine=_engine, run_id=run_id)[["evaluation_id", "message_pattern"]]
+    templates = queries.assignments_frame(engine=_engine, run_id=run_id)[["evaluation_id", "message_pattern"]]
+    pairs = events.merge(templates, on="evaluation_id", suffixes=("", "_template")).dropna()
+    return dict(zip(pairs["message_pattern"], pairs["message_pattern_template"]))
+
+
+def last_rule(engine: Engine) -> object | None:
+    """The rule Undo would withdraw: the latest one not undone (not cached: one row, and it must be now)."""
+    rules = tracking_store.active_rules(engine=engine)
+    return rules[-1] if rules else None
+
+
+def forget_patterns() -> None:
+    """After a rule is made or undone: every frame that shows patterns is read again."""
+    for loader in (pattern_summaries, pattern_titles, event_patterns, run_diff, pattern_history, pattern_lineage,
+                   pattern_origin):
+        loader.clear()

@@ -20,6 +20,7 @@ from app import context, nav  # noqa: E402
 from app.ui import md_literal, percent  # noqa: E402
 from lens_core.config import get_settings  # noqa: E402
 from lens_core.errors import LensError  # noqa: E402
+from lens_core.storage import tracking  # noqa: E402
 from lens_core.storage.engine import redact_url  # noqa: E402
 
 
@@ -39,11 +40,19 @@ def sidebar(ctx: context.AppContext) -> None:
 
 def main() -> None:
     st.set_page_config(page_title="lens: failure clusters", page_icon=":material/troubleshoot:", layout="wide")
-    page = st.navigation(nav.all_pages())
+    problem = None
     try:
         ctx = context.install(get_settings())
-        sidebar(ctx)
+        # The triage queue is the landing page once a run has patterns; the overview before that.
+        nav.set_landing(tracking.latest_tracked_run(engine=ctx.engine) is not None)
     except LensError as exc:  # an invalid setting or an unreachable database: say which, show no page
+        problem = exc
+    page = st.navigation(nav.all_pages())
+    try:
+        if problem is not None:
+            raise problem
+        sidebar(ctx)
+    except LensError as exc:
         st.error(str(exc))
         st.stop()
     page.run()

@@ -245,6 +245,9 @@ class ClusterOut(BaseModel):
     unique_users: int
     unique_tenants: int
     fingerprints: int = Field(description="How many distinct failure fingerprints the cluster holds")
+    pattern_id: int | None = Field(None, description="The failure pattern this cluster continued or opened "
+                                   "(GET /patterns/{id}); null for noise and runs that were never tracked")
+    pattern_title: str | None = Field(None, description="That pattern's title")
 
 
 class CountOut(BaseModel):

@@ -18,6 +18,8 @@ import click
 import typer
 
 from lens_core.cli_options import RegistryCommand
+from lens_core.cli_patterns import diff as diff_command
+from lens_core.cli_patterns import patterns_app
 from lens_core.config import configure_logging, get_settings
 from lens_core.errors import InputError, LensError
 
@@ -34,6 +36,8 @@ export_app = typer.Typer(no_args_is_help=True, help="Export cluster summaries or
 app.add_typer(export_app, name="export")
 db_app = typer.Typer(no_args_is_help=True, help="The database schema: its migrations (every command applies them).")
 app.add_typer(db_app, name="db")
+app.add_typer(patterns_app, name="patterns")
+app.command("diff")(diff_command)
 log = logging.getLogger("lens_core.cli")
 
 
@@ -303,6 +307,9 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except typer.TyperException as exc:  # typer's own click (vendored): a usage error, as one line
+        _err(f"lens: error: {exc.format_message()}")
+        sys.exit(getattr(exc, "exit_code", 2))
     except KeyboardInterrupt:
         _err("lens: interrupted")
         sys.exit(130)

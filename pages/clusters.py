@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from app import actions, charts, context, loaders, nav
+from app import actions, charts, context, loaders, nav, patterns
 from app.run_controls import choose_backends, parameter_widgets
 from app.ui import lens_errors, md_literal, need_events, percent, progress_bar, reuse_note, run_parameters
 from lens_core.storage import queries
+from lens_core.tracking import curation
 
 SELECTED_COLUMNS = ["evaluation_id", "cluster", "customer_prompt", "plugin", "status_code", "error_type",
                     "error_message"]
@@ -51,18 +52,56 @@ if run.n_clusters == 0:
     st.warning("This run put every event in noise. Lower min_cluster_size or min_samples, or try K-Means.")
 
 st.subheader("Map of the failures")
-st.caption("Each point is an event, placed by a 2-D UMAP of its embedded text; grey is noise. "
-           "Drag a box (or pick lasso in the chart's toolbar) to list the events under it.")
+st.caption("Each point is an event, placed by a 2-D UMAP of its embedded text and coloured by its failure pattern "
+           "(grey: noise). Drag a box (or pick lasso in the chart's toolbar) to list the events under it, and make "
+           "them a pattern of their own.")
 with lens_errors():
     frame = loaders.map_frame(ctx.engine, ctx.url, run.id, run.n_events)
+    latest = loaders.latest_tracked_run(ctx.engine)
+    version = loaders.patterns_version(ctx.engine, latest)
+    of_event = loaders.event_patterns(ctx.engine, ctx.url, run.id, run.n_events, version)
 names = dict(zip(table["cluster"], table["name"]))
-event = st.plotly_chart(charts.cluster_map(frame, names), on_select="rerun", selection_mode=("box", "lasso"),
-                        key=f"clusters_map_{run.id}")
-picked = charts.selected_ids(event.selection.points if event and event.selection else [])
+frame = frame.merge(of_event[["evaluation_id", "pattern_id"]], on="evaluation_id", how="left")
+tracked = frame["pattern_id"].notna().any()
+if tracked:  # legend and hover by pattern title; noise has no pattern
+    titles = loaders.pattern_titles(ctx.engine, ctx.url, version)
+    frame["pattern"] = frame["pattern_id"].fillna(-1).astype(int)
+    groups = {-1: "Noise", **{int(p): titles.get(int(p), f"Pattern {p}") for p in frame["pattern_id"].dropna().unique()}}
+    figure = charts.cluster_map(frame, groups, by="pattern", legend="pattern")
+else:  # a run made before patterns existed
+    figure = charts.cluster_map(frame, names)
+# Keyed by the patterns' version too: after a selection becomes a pattern, the map starts without a selection.
+event = st.plotly_chart(figure, on_select="rerun", selection_mode=("box", "lasso"),
+                        key=f"clusters_map_{run.id}_{patterns.version()}")
+patterns.show_message()
+picked = charts.selected_ids(((event or {}).get("selection") or {}).get("points") or [])  # dict access: a test sets it
 if picked:
     chosen = frame[frame["evaluation_id"].isin(picked)].assign(cluster=lambda f: f["cluster_id"].map(names))
+    if tracked:
+        chosen = chosen.assign(pattern=lambda f: f["pattern"].map(groups))
     st.write(f"{len(chosen)} selected events")
-    st.dataframe(chosen[SELECTED_COLUMNS], hide_index=True, key="clusters_selected")
+    st.dataframe(chosen[(["pattern"] if tracked else []) + SELECTED_COLUMNS], hide_index=True, key="clusters_selected")
+    if latest is None or latest.id != run.id:
+        st.caption(f"To make a pattern of a selection, show the newest run ({latest.id if latest else 'none yet'}) "
+                   "on the Runs page: rules act on the newest run with patterns.")
+    else:
+        source, inside = patterns.selection_source(of_event, picked)
+        if source is not None:
+            with st.form(f"clusters_new_pattern_{patterns.version()}"):
+                st.write(md_literal(f"{inside} of the {len(picked)} selected events are in the pattern "
+                                    f"{groups.get(source, source)}: make them a new pattern."))
+                new_title = st.text_input("Title of the new pattern (optional)", max_chars=200,
+                                          key=f"clusters_new_title_{patterns.version()}")
+                author = patterns.author_input(f"clusters_author_{patterns.version()}")
+                make = st.form_submit_button("Make a pattern of the selection", key="clusters_new_pattern",
+                                             icon=":material/call_split:")
+            if make:
+                patterns.apply(
+                    lambda: curation.split_events(engine=ctx.engine, pattern_id=source, evaluation_ids=sorted(picked),
+                                                  title=new_title, author=author),
+                    lambda done: f"New pattern {patterns.titles_now(ctx.engine, done.new_patterns)}: {inside} "
+                                 f"selected events, out of {groups.get(source, source)}.",
+                )
 else:
     st.caption("No events selected.")
 

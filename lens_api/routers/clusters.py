@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 from lens_api.deps import get_engine
 from lens_api.errors import error_responses
 from lens_api.schemas import MAX_ID, ClusterDetail, ClusterOut, EventOut, EventPage, Evidence
-from lens_core.runs.export import cluster_response, top_clusters
+from lens_core.runs.export import cluster_patterns, cluster_response, top_clusters
 from lens_core.storage import queries
 
 router = APIRouter(prefix="/clusters", tags=["clusters"], responses=error_responses(404, 503))
@@ -32,7 +32,8 @@ def one(cluster_id: int = ClusterId, run_id: int | None = RunId, engine: Engine 
     """One cluster with all its evidence: plugins, endpoints, codes, keywords, representatives, fingerprints."""
     run = queries.resolve_run(engine=engine, run_id=run_id)
     cluster = queries.get_cluster(engine=engine, run_id=run.id, label=cluster_id)
-    return ClusterDetail(**cluster_response(cluster, run), evidence=Evidence.of(cluster.evidence))
+    patterns = cluster_patterns(engine=engine, run_id=run.id)
+    return ClusterDetail(**cluster_response(cluster, run, patterns), evidence=Evidence.of(cluster.evidence))
 
 
 @router.get("/{cluster_id}/events", response_model=EventPage)

@@ -1,7 +1,8 @@
 """Cluster serialisation and exports, shared by the CLI, the API and the dashboard.
 
 `cluster_response()` is the original design's Cluster Response (cluster_id, size, algorithm, summary,
-root_cause, common_plugins, common_endpoints, common_error_codes, sample_prompts) plus evidence fields.
+root_cause, common_plugins, common_endpoints, common_error_codes, sample_prompts) plus evidence fields and
+the cluster's pattern (lens_core.tracking); `pattern_detail()` is one pattern with its evidence.
 CSV exports neutralise spreadsheet formulas: a cell starting with = + - @ (or a tab/CR) gets a leading
 apostrophe, so opening an export in Excel never runs text that came from telemetry.
 """
@@ -11,16 +12,21 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
 from sqlalchemy.engine import Engine
 
 from lens_core.describe.redact import redact as redact_text
+from lens_core.errors import NotFoundError
 from lens_core.schema import Count
 from lens_core.storage import queries
+from lens_core.storage import tracking as tracking_store
 from lens_core.storage.models import ClusterRow, PipelineRun
+from lens_core.tracking.curation import history
+from lens_core.tracking.queue import PatternSummary, summaries, titles_of
+from lens_core.tracking.rules import PatternState, fold_states
 
 SUMMARY_FORMATS = ("json", "csv", "md")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -35,8 +41,17 @@ def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
 
 
-def cluster_response(cluster: ClusterRow, run: PipelineRun) -> dict[str, Any]:
+def _utc_iso(moment: datetime | None) -> str | None:
+    """A stored moment (naive from SQLite, which lens fills with UTC) in ISO 8601 with its offset."""
+    return _iso(moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC))
+
+
+def cluster_response(
+    cluster: ClusterRow, run: PipelineRun, patterns: dict[int, tuple[int, str]] | None = None
+) -> dict[str, Any]:
+    """`patterns`: label -> (pattern id, title) of the run (cluster_patterns); without it, no pattern."""
     ev = cluster.evidence
+    pattern_id, pattern_title = (patterns or {}).get(cluster.label, (None, None))
     return {
         "cluster_id": cluster.label,
         "run_id": run.id,
@@ -61,7 +76,17 @@ def cluster_response(cluster: ClusterRow, run: PipelineRun) -> dict[str, Any]:
         "unique_users": ev.unique_users,
         "unique_tenants": ev.unique_tenants,
         "fingerprints": len(ev.fingerprints),
+        "pattern_id": pattern_id,
+        "pattern_title": pattern_title,
     }
+
+
+def cluster_patterns(*, engine: Engine, run_id: int) -> dict[int, tuple[int, str]]:
+    """label -> (pattern id, title) for each cluster of a tracked run: the pattern it continued or opened
+    (run_patterns, before rules); empty for a run that was never tracked."""
+    by_label = tracking_store.run_patterns(engine=engine, run_id=run_id)
+    titles = titles_of(engine=engine, ids=set(by_label.values()), run_id=run_id) if by_label else {}
+    return {label: (pid, titles.get(pid, f"Pattern {pid}")) for label, pid in by_label.items()}
 
 
 def top_clusters(
@@ -69,7 +94,8 @@ def top_clusters(
 ) -> tuple[PipelineRun, list[dict[str, Any]]]:
     run = queries.resolve_run(engine=engine, run_id=run_id)
     clusters = queries.clusters_of_run(engine=engine, run_id=run.id, include_noise=include_noise)
-    return run, [cluster_response(c, run) for c in clusters[:limit]]
+    patterns = cluster_patterns(engine=engine, run_id=run.id)
+    return run, [cluster_response(c, run, patterns) for c in clusters[:limit]]
 
 
 def summaries_text(*, engine: Engine, fmt: str, run_id: int | None = None, redact: bool = True) -> str:
@@ -141,7 +167,11 @@ def _md(text: str) -> str:
 def assignments_csv(*, engine: Engine, run_id: int | None = None) -> str:
     run = queries.resolve_run(engine=engine, run_id=run_id)
     frame = queries.assignments_frame(engine=engine, run_id=run.id)
-    return to_csv(frame[["evaluation_id", "fingerprint", "message_pattern", "cluster_id", "run_id"]])
+    frame["pattern_id"] = frame["pattern_id"].astype("Int64")
+    titles = titles_of(engine=engine, ids={int(p) for p in frame["pattern_id"].dropna().unique()}, run_id=run.id)
+    frame["pattern_title"] = frame["pattern_id"].map(titles).astype(object)
+    return to_csv(frame[["evaluation_id", "fingerprint", "message_pattern", "cluster_id", "run_id", "pattern_id",
+                         "pattern_title"]])
 
 
 def neutralise(value: Any) -> Any:
@@ -158,3 +188,85 @@ def to_csv(frame: pd.DataFrame) -> str:
     safe = frame.map(neutralise) if not frame.empty else frame
     safe.to_csv(buffer, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     return buffer.getvalue()
+
+
+# -- patterns -----------------------------------------------------------------------------------------
+
+
+def existing_patterns(*, engine: Engine, ids: list[int]) -> None:
+    """NotFoundError naming every id that is no pattern."""
+    missing = sorted(set(ids) - set(tracking_store.patterns(engine=engine, ids=ids)))
+    if missing:
+        names = ", ".join(map(str, missing))
+        raise NotFoundError(f"pattern {names} does not exist" if len(missing) == 1 else f"patterns {names} do not exist")
+
+
+def pattern_summary(*, engine: Engine, pattern_id: int) -> PatternSummary:
+    """The pattern as the queue shows it in the latest tracked run; with no events there (gone, merged
+    away), its title and state with zero counts."""
+    existing_patterns(engine=engine, ids=[pattern_id])
+    found = next((s for s in summaries(engine=engine, include_closed=True) if s.pattern_id == pattern_id), None)
+    if found is not None:
+        return found
+    state = fold_states(tracking_store.active_rules(engine=engine)).get(pattern_id) or PatternState()
+    return PatternSummary(
+        pattern_id=pattern_id, title=titles_of(engine=engine)[pattern_id], state=state.state, events=0, users=0,
+        tenants=0, share=0.0, severity="", score=0.0, terms={}, owner=state.owner, notes=list(state.notes),
+        resolved_in=state.resolved_in, merged_into=state.merged_into,
+        run_id=tracking_store.latest_tracked_run(engine=engine) or 0)
+
+
+def pattern_detail(*, engine: Engine, pattern_id: int) -> dict[str, Any]:
+    """One pattern's evidence: its summary, its clusters in the latest tracked run (each with the pattern's
+    events in it), its message patterns there, where it came from, its lineage and every rule naming it."""
+    summary = pattern_summary(engine=engine, pattern_id=pattern_id)
+    row = tracking_store.patterns(engine=engine, ids=[pattern_id])[pattern_id]
+    clusters: list[dict[str, Any]] = []
+    messages: list[dict[str, Any]] = []
+    run_id = tracking_store.latest_tracked_run(engine=engine)
+    if run_id is not None:
+        events = tracking_store.run_events_frame(engine=engine, run_id=run_id)
+        mine = events[events["pattern_id"] == pattern_id]
+        natural = {label for label, pid in tracking_store.run_patterns(engine=engine, run_id=run_id).items()
+                   if pid == pattern_id}
+        in_cluster = mine["label"].value_counts()
+        labels = natural | {int(label) for label in in_cluster.index}
+        run = queries.get_run(engine=engine, run_id=run_id)
+        patterns = cluster_patterns(engine=engine, run_id=run_id)
+        for cluster in queries.clusters_of_run(engine=engine, run_id=run_id):
+            if cluster.label in labels:
+                clusters.append({**cluster_response(cluster, run, patterns),
+                                 "pattern_events": int(in_cluster.get(cluster.label, 0))})
+        messages = _message_patterns(engine, mine)
+    return {
+        "pattern": summary.as_dict(),
+        "origin": row.origin, "parent_id": row.parent_id, "first_run_id": row.first_run_id,
+        "last_run_id": row.last_run_id, "created_at": _utc_iso(row.created_at),
+        "clusters": clusters,
+        "message_patterns": messages,
+        "lineage": [{"run_id": r.run_id, "pattern_id": r.pattern_id, "relation": r.relation,
+                     "other_id": r.other_id, "events": r.events, "note": r.note}
+                    for r in tracking_store.lineage(engine=engine, pattern_id=pattern_id)],
+        "rules": [rule_dict(r) for r in history(engine=engine, pattern_id=pattern_id)],
+    }
+
+
+def rule_dict(rule: Any) -> dict[str, Any]:
+    """A rule (PatternRuleRow) as every surface shows it."""
+    return {"rule_id": rule.id, "kind": rule.kind, "pattern_id": rule.pattern_id, "params": rule.params or {},
+            "author": rule.author, "created_at": _utc_iso(rule.created_at), "undone_at": _utc_iso(rule.undone_at),
+            "undone_by": rule.undone_by, "last_run_id": rule.last_run_id, "last_applied": rule.last_applied,
+            "last_message": rule.last_message}
+
+
+def _message_patterns(engine: Engine, mine: pd.DataFrame, top: int = 10) -> list[dict[str, Any]]:
+    """The message patterns (hash, template, events) of a pattern's events, most events first."""
+    if mine.empty:
+        return []
+    templates = queries.load_events_frame(engine=engine, columns=("id", "fingerprint"))
+    template_of = dict(zip(templates["fingerprint"], templates["message_pattern"]))
+    counts = mine.groupby("message_pattern", dropna=True).agg(events=("event_id", "size"),
+                                                             fingerprint=("fingerprint", "first"))
+    counts = counts.sort_values("events", ascending=False, kind="stable").head(top)
+    return [{"hash": str(h), "template": template_of.get(fp) or "", "events": int(n)}
+            for h, (n, fp) in zip(counts.index, zip(counts["events"], counts["fingerprint"]))]

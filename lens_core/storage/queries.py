@@ -316,15 +316,17 @@ def get_cluster(*, engine: Engine, run_id: int, label: int) -> ClusterRow:
 
 
 def cluster_events(
-    *, engine: Engine, run_id: int, label: int, offset: int = 0, limit: int = 50, search: str | None = None
+    *, engine: Engine, run_id: int, label: int | None = None, offset: int = 0, limit: int = 50,
+    search: str | None = None, pattern_id: int | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """One page of a cluster's events (by event id) and the total count."""
+    """One page of a cluster's (or, by `pattern_id`, a pattern's) events by event id, and the total count."""
     ev, ca = TelemetryEventRow.__table__, ClusterAssignment.__table__
-    where = [ca.c.run_id == run_id, ca.c.label == label]
+    where = [ca.c.run_id == run_id] + ([ca.c.label == label] if label is not None else []) + (
+        [ca.c.pattern_id == pattern_id] if pattern_id is not None else [])
     if search:
         pattern = f"%{search.lower()}%"
         where.append(func.lower(ev.c.customer_prompt).like(pattern) | func.lower(ev.c.skill_output).like(pattern))
-    base = select(ev, ca.c.distance, ca.c.probability).join(ca, ca.c.event_id == ev.c.id).where(*where)
+    base = select(ev, ca.c.label, ca.c.distance, ca.c.probability).join(ca, ca.c.event_id == ev.c.id).where(*where)
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(base.subquery())).scalar_one()
         rows = conn.execute(base.order_by(ev.c.id).offset(offset).limit(limit)).mappings().all()
@@ -333,13 +335,14 @@ def cluster_events(
 
 def assignments_frame(*, engine: Engine, run_id: int) -> pd.DataFrame:
     """evaluation_id, fingerprint, message_pattern (its template, None where not mined yet), cluster_id,
-    run_id, plus map coordinates, for exports and the map."""
+    run_id, plus map coordinates and the event's pattern (pattern_id, None where untracked)."""
     ev, ca = TelemetryEventRow.__table__, ClusterAssignment.__table__
     fp, mp = FailureFingerprint.__table__, MessagePattern.__table__
     stmt = (
         select(
             ev.c.evaluation_id, ev.c.fingerprint, mp.c.template.label("message_pattern"),
             ca.c.label.label("cluster_id"), ca.c.run_id, ca.c.probability, ca.c.distance, ca.c.map_x, ca.c.map_y,
+            ca.c.pattern_id,
         )
         .join(ca, ca.c.event_id == ev.c.id)
         .join(fp, fp.c.hash == ev.c.fingerprint)

@@ -178,3 +178,14 @@ def run_space(*, engine: Engine, run_id: int) -> str:
     with Session(engine) as session:
         run = session.get(PipelineRun, run_id)
     return f"{run.embedding_model}|{run.view}" if run else ""
+
+
+def cluster_titles(*, engine: Engine, run_id: int) -> dict[int, str]:
+    """pattern id -> the title (summary) of the cluster that continued it in the run: the evidence's title,
+    or the LLM's once summaries were written after the run was tracked. The largest cluster wins."""
+    rp, cl = RunPatternRow.__table__, ClusterRow.__table__
+    stmt = (select(rp.c.pattern_id, cl.c.summary)
+            .join(cl, (cl.c.run_id == rp.c.run_id) & (cl.c.label == rp.c.label))
+            .where(rp.c.run_id == run_id).order_by(cl.c.size))
+    with engine.connect() as conn:
+        return {pattern: summary for pattern, summary in conn.execute(stmt) if summary}

@@ -6,8 +6,9 @@ the previous run did not see). Each event of a new cluster votes for the pattern
 message pattern) stood for; events the previous run never saw do not vote. A cluster continues the pattern
 with most votes when that pattern holds at least MIN_SHARE of the cluster's voting events and the voters
 are at least MIN_KNOWN of its events; when two clusters want one pattern, the one with more of its events
-keeps it (the other is a split of it, recorded as lineage), and a pattern whose events went mostly to a
-cluster that continued another was merged into it.
+keeps it (the other is a split of it, recorded as lineage). Once every cluster has its pattern (by events,
+centroid or a new one), a pattern that no cluster continued but whose events went to clusters was merged
+into the one that holds most of them (`merges`).
 
 Centroids second: a cluster with no such match continues the closest unmatched pattern whose centre (in
 the same embedding space, model and view) lies within the larger of the two radii, as `lens assign` joins
@@ -44,7 +45,8 @@ class Match:
 class Matching:
     matches: dict[int, Match]
     split_from: dict[int, tuple[int, int]] = field(default_factory=dict)  # label -> (pattern, its events)
-    merged: list[tuple[int, int, int]] = field(default_factory=list)  # (gone pattern, into pattern, events)
+    merged: list[tuple[int, int | str, int]] = field(default_factory=list)  # (gone pattern, into, events)
+    votes: dict[int, Counter] = field(default_factory=dict)  # label -> pattern -> its voting events
 
 
 def key_votes(previous: pd.DataFrame, pattern_of_label: Mapping[int, int]) -> tuple[dict[str, int], dict[str, int]]:
@@ -93,19 +95,29 @@ def match_by_events(events: pd.DataFrame, votes: pd.Series) -> Matching:
         for other in labels:
             if other != keeper:
                 result.split_from[other] = (pattern, wanted[other][1])
-    continued = {m.pattern_id for m in matches.values()}
-    # A pattern that continues nowhere but whose events mostly went to a cluster continuing another:
-    # merged into that one.
-    gone: dict[int, Counter] = defaultdict(Counter)
-    for label, counter in tally.items():
-        if label in matches:
-            for pattern, n in counter.items():
-                if pattern not in continued:
-                    gone[pattern][matches[label].pattern_id] += n  # type: ignore[index]
-    for pattern, into in gone.items():
-        target, n = min(into.items(), key=lambda item: (-item[1], item[0]))
-        result.merged.append((pattern, target, n))
+    result.votes = dict(tally)
     return result
+
+
+def merges(matching: Matching, target_of_label: Mapping[int, int | str]) -> list[tuple[int, int | str, int]]:
+    """(gone pattern, into, events): each pattern that no cluster continues but whose events voted in clusters
+    that continue or open another, merged into the one holding most of them. `target_of_label` is every
+    cluster's final pattern (a placeholder string for one it opens), so a merge into a cluster matched by
+    centroid, or into a new pattern, is recorded too."""
+    continued = {t for t in target_of_label.values() if not isinstance(t, str)}
+    gone: dict[int, Counter] = defaultdict(Counter)
+    for label, counter in matching.votes.items():
+        target = target_of_label.get(label)
+        if target is None:
+            continue
+        for pattern, n in counter.items():
+            if pattern not in continued:
+                gone[pattern][target] += n
+    out = []
+    for pattern in sorted(gone):
+        target, n = min(gone[pattern].items(), key=lambda item: (-item[1], str(item[0])))
+        out.append((pattern, target, n))
+    return out
 
 
 def match_by_centroids(

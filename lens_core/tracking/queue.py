@@ -59,8 +59,7 @@ def summaries(*, engine: Engine, run_id: int | None = None, include_closed: bool
         return []
     severity = {c.label: c.severity for c in store.clusters_with_centroids(engine=engine, run_id=run_id)}
     states = fold_states(store.active_rules(engine=engine))
-    rows = store.patterns(engine=engine, ids={int(p) for p in events["pattern_id"].unique()})
-    titles = display_titles({pid: _title(row, states.get(pid)) for pid, row in rows.items()})
+    titles = titles_of(engine=engine, ids={int(p) for p in events["pattern_id"].unique()}, run_id=run_id)
     total = len(store.run_events_frame(engine=engine, run_id=run_id))
     out = []
     for pid, group in events.groupby("pattern_id"):
@@ -85,11 +84,15 @@ def summaries(*, engine: Engine, run_id: int | None = None, include_closed: bool
     return out if include_closed else [s for s in out if s.state in OPEN_STATES]
 
 
-def titles_of(*, engine: Engine, ids: set[int] | None = None) -> dict[int, str]:
-    """The title every surface shows for each pattern (the analyst's, else its evidence's), unique."""
+def titles_of(*, engine: Engine, ids: set[int] | None = None, run_id: int | None = None) -> dict[int, str]:
+    """The title every surface shows for each pattern, unique: the analyst's; else the title of the cluster
+    that continued it in the run (default: the latest tracked), the LLM's where summaries were written;
+    else the title it was last given."""
     states = fold_states(store.active_rules(engine=engine))
     rows = store.patterns(engine=engine, ids=ids)
-    return display_titles({pid: _title(row, states.get(pid)) for pid, row in rows.items()})
+    run_id = run_id if run_id is not None else store.latest_tracked_run(engine=engine)
+    current = store.cluster_titles(engine=engine, run_id=run_id) if run_id is not None else {}
+    return display_titles({pid: _title(row, states.get(pid), current.get(pid)) for pid, row in rows.items()})
 
 
 def display_titles(titles: dict[int, str]) -> dict[int, str]:
@@ -100,8 +103,8 @@ def display_titles(titles: dict[int, str]) -> dict[int, str]:
     return {pid: (f"{t} (#{pid})" if seen[t] > 1 or not t else t) for pid, t in titles.items()}
 
 
-def _title(row: Any, state: PatternState | None) -> str:
-    return (state.title if state and state.title else None) or row.title or f"Pattern {row.id}"
+def _title(row: Any, state: PatternState | None, current: str | None = None) -> str:
+    return (state.title if state and state.title else None) or current or row.title or f"Pattern {row.id}"
 
 
 def _distinct(values: pd.Series) -> int:

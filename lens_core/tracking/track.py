@@ -19,7 +19,8 @@ from sqlalchemy.exc import IntegrityError
 
 from lens_core.storage import tracking as store
 from lens_core.storage.tracking_tables import PatternRow
-from lens_core.tracking.matching import Match, Matching, key_votes, match_by_centroids, match_by_events, votes_of
+from lens_core.tracking.matching import (Match, Matching, key_votes, match_by_centroids, match_by_events, merges,
+                                         votes_of)
 from lens_core.tracking.rules import Outcome, fold_states, replay
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ def track_run(*, engine: Engine, run_id: int) -> TrackReport:
         else:
             chosen[label] = (match.pattern_id, match.matched_by, match.overlap)  # type: ignore[assignment]
             touched[match.pattern_id] = centre  # type: ignore[index]
+    matching.merged = merges(matching, {label: target for label, (target, _, _) in chosen.items()})
     lineage = [{"pattern_id": chosen[label][0], "relation": "split_from", "other_id": parent, "events": n}
                for label, (parent, n) in matching.split_from.items() if label in chosen]
     lineage += [{"pattern_id": gone, "relation": "merged_into", "other_id": into, "events": n}

@@ -18,6 +18,7 @@ import pytest
 
 from lens_core.storage import queries
 from lens_core.storage.engine import open_engine
+from lens_core.tracking import curation, queue
 from tests.browser.conftest import CHROMIUM, NO_CHROMIUM, SCREENSHOTS
 from tests.conftest import SAMPLES
 
@@ -123,6 +124,20 @@ def test_box_selection_lists_the_events(session: Session, screenshots: Path) -> 
     shot(page, "04-clusters-selection")
 
 
+def test_a_map_selection_becomes_a_pattern(session: Session, database: Path, screenshots: Path) -> None:
+    """The box still selected from the step before: its main pattern's events become a pattern of their own."""
+    page = session.page
+    page.get_by_label("Title of the new pattern (optional)").fill("Chosen on the map")
+    page.get_by_role("button", name="Make a pattern of the selection").click()
+    page.get_by_text(re.compile(r"^New pattern Chosen on the map: \d+ selected events, out of ")).wait_for()
+    page.get_by_text("No events selected.").wait_for()  # a fresh map: the selection was used
+    engine = open_engine(f"sqlite:///{database}")
+    rule = curation.history(engine=engine)[-1]
+    assert rule.kind == "split_events" and rule.author == "dashboard" and rule.params["evaluation_ids"]
+    shot(page, "09-clusters-selection-pattern")
+    assert session.dialogs == []
+
+
 def test_open_the_probe_cluster_and_markup_shows_as_text(session: Session, database: Path, screenshots: Path) -> None:
     page = session.page
     engine = open_engine(f"sqlite:///{database}")
@@ -185,3 +200,36 @@ def test_runs_and_overview_pages(session: Session, screenshots: Path) -> None:
         "01-overview-empty.png", "02-upload.png", "03-clusters.png", "04-clusters-selection.png",
         "05-cluster-detail.png", "06-export.png", "07-runs.png", "08-overview.png",
     ]
+
+
+def test_patterns_queue_and_a_pattern_page(session: Session, database: Path, screenshots: Path) -> None:
+    """The triage queue (two tracked runs, so what changed between them), one pattern renamed in its form,
+    and the queue as the landing page."""
+    page = session.page
+    go(page, "Patterns")
+    page.get_by_text("Triage queue").wait_for()
+    page.get_by_text(re.compile(r"^Run 1 to run 2")).wait_for()
+    expect(page.get_by_role("tab", name=re.compile(r"^Kept \(\d+\)"))).to_be_visible()
+    shot(page, "10-patterns")
+
+    engine = open_engine(f"sqlite:///{database}")
+    top = queue.summaries(engine=engine)[0]
+    page.get_by_role("button", name="Open pattern", exact=True).click()  # the top of the queue is chosen
+    page.get_by_role("heading", name="Pattern", exact=True).wait_for()
+    page.get_by_role("heading", name=top.title, exact=True).wait_for()
+    page.get_by_text("Root-cause hypothesis:").first.wait_for()
+    page.get_by_label("Title", exact=True).fill("Renamed in the browser")
+    page.get_by_role("button", name="Rename").click()
+    page.get_by_text("Renamed to Renamed in the browser.").wait_for()
+    page.get_by_role("heading", name="Renamed in the browser", exact=True).wait_for()
+    assert queue.summaries(engine=engine)[0].title == "Renamed in the browser"
+    page.get_by_role("heading", name="Pattern", exact=True).scroll_into_view_if_needed()
+    shot(page, "11-pattern")
+    page.get_by_role("heading", name="Rules", exact=True).scroll_into_view_if_needed()
+    shot(page, "12-pattern-rules-and-actions")
+
+    page.goto(page.url.split("/pattern")[0])  # a new visit lands on the queue once a run has patterns
+    page.get_by_role("heading", name="Patterns", exact=True).wait_for()
+    # the top of the queue, under its new title
+    expect(page.get_by_role("combobox", name="Pattern to open")).to_have_value("Renamed in the browser")
+    assert session.dialogs == []

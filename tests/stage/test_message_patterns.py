@@ -134,7 +134,7 @@ def test_exported_assignments_carry_the_message_pattern(engine: Engine) -> None:
 
     lines = assignments_csv(engine=engine, run_id=run.id).splitlines()
 
-    assert lines[0] == "evaluation_id,fingerprint,message_pattern,cluster_id,run_id"
+    assert lines[0] == "evaluation_id,fingerprint,message_pattern,cluster_id,run_id,pattern_id,pattern_title"
     assert lines[1].startswith("e-0,") and ",Mailbox of <*> is over quota,0," in lines[1]
     assert ",Connection reset by peer,0," in lines[-1]
 

@@ -37,7 +37,7 @@ def test_process_stores_a_complete_run(loaded, settings: Settings) -> None:
     outcome = process(engine=loaded, settings=settings, options=ProcessOptions.of(embedder="hashing"))
     run = queries.get_run(engine=loaded, run_id=outcome.run_id)
     assert run.status == "completed" and run.n_events == 3000
-    assert set(run.timings) == {"load", "embed", "reduce", "cluster", "map", "describe", "store"}
+    assert set(run.timings) == {"load", "embed", "reduce", "cluster", "map", "describe", "store", "track"}
     assert run.parameters["random_state"] == 42 and run.versions["fingerprint"] == "fp2"
     assert run.counts["embedded"] == run.counts["unique_texts"] > 0
     assert run.n_clusters >= 5
@@ -77,7 +77,7 @@ def test_cluster_response_and_exports(loaded, settings: Settings) -> None:
         assert key in rows[0]
     assert rows[0]["size"] >= rows[1]["size"] and rows[0]["sample_prompts"]
     csv_text = assignments_csv(engine=loaded)
-    assert csv_text.splitlines()[0] == "evaluation_id,fingerprint,message_pattern,cluster_id,run_id"
+    assert csv_text.splitlines()[0] == "evaluation_id,fingerprint,message_pattern,cluster_id,run_id,pattern_id,pattern_title"
     assert len(csv_text.splitlines()) == 3001
     report = summaries_text(engine=loaded, fmt="md")
     assert report.startswith(f"# lens report: run {outcome.run_id}") and "Root cause:" in report

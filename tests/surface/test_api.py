@@ -181,7 +181,7 @@ def test_a_processing_job_runs_to_completion(client: TestClient) -> None:
     assert accepted.json()["status_url"] == f"/pipeline/jobs/{job_id}"
     job = wait_for_job(client, job_id)
     assert job["state"] == "completed", job
-    assert job["progress"] == 1.0 and job["stage"] == "store" and job["error"] is None
+    assert job["progress"] == 1.0 and job["stage"] == "track" and job["error"] is None
     assert job["options"]["clusterer"]["params"]["min_cluster_size"] == 5
     assert job["options"]["embedder"]["name"] == "hashing"
     run = client.get(f"/runs/{job['run_id']}").json()

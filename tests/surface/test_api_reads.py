@@ -140,4 +140,5 @@ def test_exports_have_their_media_types(reader: TestClient) -> None:
     assert as_md.headers["content-type"].startswith("text/markdown") and as_md.text.startswith("# lens report")
     assert reader.get("/export/summaries", params={"format": "xml"}).status_code == 422
     rows = list(csv.DictReader(io.StringIO(reader.get("/export/assignments").text)))
-    assert len(rows) == 301 and set(rows[0]) == {"evaluation_id", "fingerprint", "message_pattern", "cluster_id", "run_id"}
+    assert len(rows) == 301 and set(rows[0]) == {"evaluation_id", "fingerprint", "message_pattern", "cluster_id", "run_id",
+                                                 "pattern_id", "pattern_title"}

@@ -59,7 +59,8 @@ def test_sample_to_exported_assignments(db_url: str, tmp_path: Path) -> None:
     assert run_lens(["export", "assignments", "--out", str(out)], db_url, tmp_path).returncode == 0
     with out.open() as handle:
         rows = list(csv.DictReader(handle))
-    assert list(rows[0]) == ["evaluation_id", "fingerprint", "message_pattern", "cluster_id", "run_id"]
+    assert list(rows[0]) == ["evaluation_id", "fingerprint", "message_pattern", "cluster_id", "run_id",
+                            "pattern_id", "pattern_title"]
     assert len(rows) == 600 + malformed_accepted and {r["run_id"] for r in rows} == {"1"}
     assert all(int(r["cluster_id"]) >= -1 for r in rows)
 

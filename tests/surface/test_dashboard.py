@@ -278,7 +278,8 @@ def test_overview_runs_and_export_pages(app: AppTest, downloads: Callable[[objec
     assert summaries["run_id"] == 1 and ids and -1 not in ids[:-1]  # noise, when a run has any, comes last
     events = list(csv.DictReader(io.StringIO(downloads(app.download_button(key="export_events")).decode())))
     assert len(events) == 3000
-    assert set(events[0]) == {"evaluation_id", "fingerprint", "message_pattern", "cluster_id", "run_id"}
+    assert set(events[0]) == {"evaluation_id", "fingerprint", "message_pattern", "cluster_id", "run_id",
+                              "pattern_id", "pattern_title"}
     cluster_csv = list(csv.DictReader(io.StringIO(downloads(app.download_button(key="export_csv")).decode())))
     assert len(cluster_csv) == len(summaries["clusters"])
     assert downloads(app.download_button(key="export_md")).decode().startswith("# lens report: run 1")

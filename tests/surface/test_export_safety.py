@@ -88,7 +88,7 @@ def check_summaries_csv(text: str) -> None:
 
 def check_assignments_csv(text: str) -> None:
     assert unsafe_cells(text) == []
-    assert text.splitlines()[0] == "evaluation_id,fingerprint,message_pattern,cluster_id,run_id"
+    assert text.splitlines()[0] == "evaluation_id,fingerprint,message_pattern,cluster_id,run_id,pattern_id,pattern_title"
     assert all(column(text, "message_pattern"))  # every event's pattern, mined at ingest
     ids = set(column(text, "evaluation_id"))
     assert {"'" + planted for planted in FORMULA_IDS} <= ids and HIDDEN_ID in ids and len(ids) == 300

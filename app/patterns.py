@@ -1,0 +1,170 @@
+"""What the pages that show failure patterns share: who makes a rule, making one (its error shown, the cached
+frames dropped, every page rerun with the change), rules and states in words, the pattern pickers' order,
+and which pattern a selection on the map comes out of.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from app import loaders, nav
+from app.ui import lens_errors, md_literal
+from lens_core.storage.models import PipelineRun
+from lens_core.tracking import queue
+from lens_core.tracking.queue import OPEN_STATES, PatternSummary
+
+AUTHOR_KEY = "patterns_author"  # remembered across pages (a widget's own key is dropped when its page is left)
+DEFAULT_AUTHOR = "dashboard"
+MESSAGE_KEY = "patterns_message"  # what the last action did, shown once after the rerun
+VERSION_KEY = "patterns_version"  # counts actions: forms and pickers get new keys, so they show the new state
+OPEN_KEY = "pattern_open"  # the pattern the Pattern page opens (sent by the queue, kept across an action)
+# The score and its terms right after the title: why a pattern ranks where it does, in one screen width.
+QUEUE_COLUMNS = [
+    "rank", "#", "title", "score", "users term", "tenants term", "events term", "severity weight", "state",
+    "events", "users", "tenants", "share", "severity", "owner", "notes", "clusters",
+]
+
+
+def need_patterns(latest: PipelineRun | None) -> None:
+    """Runs exist but none has patterns (all made before tracking existed): say what to do, stop the page."""
+    if latest is None:
+        st.info("No run has failure patterns yet. Press Run on the Clusters page: every run from now on "
+                "continues (or opens) the patterns and applies the analysts' rules.")
+        st.page_link(nav.page("clusters"), label="Go to Clusters", icon=":material/bubble_chart:")
+        st.stop()
+
+
+def author_input(key: str) -> str:
+    """The name recorded with each rule made here, remembered for the session (default "dashboard")."""
+    value = st.text_input("Your name (recorded with each change)", key=key, max_chars=200,
+                          value=st.session_state.get(AUTHOR_KEY, DEFAULT_AUTHOR))
+    st.session_state[AUTHOR_KEY] = value.strip() or DEFAULT_AUTHOR
+    return st.session_state[AUTHOR_KEY]
+
+
+def apply(action: Callable[[], Any], message: Callable[[Any], str], *, open_pattern: int | None = None) -> None:
+    """Make (or undo) one rule. A LensError shows as an error and stops the page; otherwise the cached
+    pattern frames are dropped and the script reruns, so this page and every other show the change."""
+    with lens_errors():
+        result = action()
+    loaders.forget_patterns()
+    st.session_state[MESSAGE_KEY] = message(result)
+    st.session_state[VERSION_KEY] = st.session_state.get(VERSION_KEY, 0) + 1
+    if open_pattern is not None:
+        st.session_state[OPEN_KEY] = open_pattern
+    st.rerun()
+
+
+def show_message() -> None:
+    if message := st.session_state.pop(MESSAGE_KEY, None):
+        st.success(md_literal(message))
+
+
+def titles_now(engine: Engine, ids: Iterable[int]) -> str:
+    """The titles of these patterns as they are now (after the rule just made), for a message."""
+    return ", ".join(queue.titles_of(engine=engine, ids={int(i) for i in ids}).values())
+
+
+def count(n: int, noun: str) -> str:
+    """'1 value', '3 values'."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def version() -> int:
+    return st.session_state.get(VERSION_KEY, 0)
+
+
+def state_words(summary: PatternSummary | Any, titles: dict[int, str]) -> str:
+    """open | ignored | resolved in 2.4 | merged into <title>."""
+    if summary.state == "resolved" and summary.resolved_in:
+        return f"resolved in {summary.resolved_in}"
+    if summary.state == "merged" and summary.merged_into is not None:
+        return f"merged into {titles.get(summary.merged_into, f'#{summary.merged_into}')}"
+    return summary.state
+
+
+def _names(ids: Iterable[Any], titles: dict[int, str]) -> str:
+    return ", ".join(titles.get(int(p), f"#{p}") for p in ids)
+
+
+def rule_words(kind: str, params: dict[str, Any], titles: dict[int, str]) -> str:
+    """What a rule does, for the analyst: 'title "Calendar tokens expire"', 'merged in: A, B', ..."""
+    p = params or {}
+    if kind == "rename":
+        return f'title "{p.get("title", "")}"'
+    if kind == "note":
+        return f'note "{p.get("text", "")}"'
+    if kind == "owner":
+        return f"owner {p.get('name') or 'nobody'}"
+    if kind == "resolve":
+        return "resolved" + (f" in release {p['release']}" if p.get("release") else "")
+    if kind in ("ignore", "reopen"):
+        return {"ignore": "ignored", "reopen": "reopened"}[kind]
+    if kind == "merge":
+        return f"merged in: {_names(p.get('patterns', []), titles)}"
+    if kind == "split":
+        parts = (p.get("parts") or {}).items()
+        return f"split by {p.get('by')}: " + "; ".join(f"{value or '(none)'} to {_names([part], titles)}"
+                                                        for value, part in parts)
+    if kind == "split_events":
+        return f"{len(p.get('evaluation_ids', []))} chosen events to {_names([p.get('into')], titles)}"
+    if kind == "move":
+        return f"message pattern {str(p.get('message_pattern', ''))[:12]} moved in"
+    return kind
+
+
+def rule_status(row: Any) -> str:
+    """undone (when, by whom) | applied in run N | not applied in run N: why."""
+    if row["undone"]:
+        when = pd.Timestamp(row["undone at"]).strftime("%Y-%m-%d %H:%M") if row["undone at"] is not None else ""
+        return f"undone {when}" + (f" by {row['undone by']}" if row["undone by"] else "")
+    if row["applied"] is False:
+        return f"not applied in run {row['last run']}: {row['message']}"
+    return f"applied in run {row['last run']}" if row["last run"] is not None else "made"
+
+
+def choices(items: list[PatternSummary], titles: dict[int, str]) -> list[int]:
+    """Pattern ids for a picker: the latest run's patterns in queue order, then the others (merged away,
+    gone), newest first."""
+    present = [s.pattern_id for s in items]
+    return present + sorted(set(titles) - set(present), reverse=True)
+
+
+def choice_label(pattern_id: int, by_id: dict[int, PatternSummary], titles: dict[int, str], run_id: int) -> str:
+    summary = by_id.get(pattern_id)
+    title = summary.title if summary else titles.get(pattern_id, f"Pattern {pattern_id}")
+    if summary is None:
+        return f"{title} (no events in run {run_id})"
+    return title if summary.state == "open" else f"{title} ({summary.state})"
+
+
+def selection_source(events: pd.DataFrame, picked: set[str]) -> tuple[int | None, int]:
+    """The pattern most of the picked events are in (ties: the lowest id), and how many of them it holds.
+    `events` has evaluation_id and pattern_id (the latest tracked run's)."""
+    chosen = events.loc[events["evaluation_id"].isin(picked), "pattern_id"].dropna().astype(int)
+    if chosen.empty:
+        return None, 0
+    pattern_id, count = min(chosen.value_counts().items(), key=lambda item: (-item[1], item[0]))
+    return int(pattern_id), int(count)
+
+
+def queue_frame(items: list[PatternSummary], titles: dict[int, str], *, include_closed: bool = False) -> pd.DataFrame:
+    """The triage queue as a table: each score term in its own column, so the first place is explained."""
+    rows = []
+    for s in items:
+        if not include_closed and s.state not in OPEN_STATES:
+            continue
+        rows.append({
+            "rank": len(rows) + 1, "#": s.pattern_id, "title": s.title, "state": state_words(s, titles),
+            "events": s.events, "users": s.users, "tenants": s.tenants, "share": s.share,
+            "severity": s.severity or "", "score": s.score, "users term": s.terms.get("users"),
+            "tenants term": s.terms.get("tenants"), "events term": s.terms.get("events"),
+            "severity weight": s.terms.get("severity_weight"), "owner": s.owner or "", "notes": len(s.notes),
+            "clusters": ", ".join(map(str, s.clusters)),
+        })
+    return pd.DataFrame(rows, columns=QUEUE_COLUMNS)

@@ -1,0 +1,196 @@
+"""`lens patterns ...` and `lens diff` in-process (lens_core.cli.main, as the console script runs it):
+the queue, each rule kind, rules surviving a run with another parameter, undo, diff, the exports'
+pattern columns, and one-line errors naming what was wrong."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from lens_core import cli
+from lens_core.config import Settings, get_settings
+from lens_core.ingest.ingestor import ingest_records
+from lens_core.runs.options import ProcessOptions
+from lens_core.runs.pipeline import process
+from lens_core.samples.generator import generate
+from lens_core.storage import tracking as store
+
+
+@pytest.fixture
+def lens(db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture):
+    """Runs `lens ARGS...` as the console script does; returns (exit code, stdout, stderr)."""
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("EMBEDDING_BACKEND", "hashing")
+    monkeypatch.setenv("LOG_LEVEL", "WARNING")
+    monkeypatch.setenv("USER", "tester")
+    get_settings.cache_clear()
+
+    def run(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["lens", *args])
+        with pytest.raises(SystemExit) as stopped:
+            cli.main()
+        out = capsys.readouterr()
+        return stopped.value.code, out.out, out.err
+
+    yield run
+    get_settings.cache_clear()
+
+
+def ok(result: tuple[int, str, str]) -> str:
+    code, out, err = result
+    assert code == 0, err
+    return out
+
+
+def one_line_error(result: tuple[int, str, str], *expected: str) -> None:
+    code, _, err = result
+    assert code != 0
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in err, err
+    for text in expected:
+        assert text in lines[0], lines[0]
+
+
+def loaded(engine: Engine, settings: Settings) -> None:
+    ingest_records(generate(600, seed=3)[0], engine=engine)
+    process(engine=engine, settings=settings, options=ProcessOptions.of(settings))
+
+
+def queue(lens, *extra: str) -> list[dict]:
+    return json.loads(ok(lens("patterns", "--json", "--limit", "100", *extra)))["patterns"]
+
+
+def test_queue_show_diff_and_exports(lens, engine: Engine, settings: Settings, tmp_path: Path) -> None:
+    assert "no patterns yet" in ok(lens("patterns"))
+    loaded(engine, settings)
+
+    rows = queue(lens)
+    assert {"pattern_id", "title", "events", "users", "tenants", "share", "severity", "state", "score",
+            "terms"} <= set(rows[0])
+    assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
+    assert {"users", "tenants", "events", "severity_weight"} == set(rows[0]["terms"])
+    text = ok(lens("patterns", "--limit", "3")).splitlines()
+    assert text[0].startswith("patterns of run 1") and len(text) == 4
+    assert text[1].startswith(f"#{rows[0]['pattern_id']}  score") and "users" in text[1] and "tenants" in text[1]
+
+    top = rows[0]["pattern_id"]
+    shown = ok(lens("patterns", "show", str(top)))
+    assert shown.startswith(f"pattern #{top}: {rows[0]['title']} [open]")
+    assert "clusters:" in shown and "root cause:" in shown and "message patterns" in shown
+    detail = json.loads(ok(lens("patterns", "show", str(top), "--json")))
+    assert detail["pattern"]["events"] == rows[0]["events"] and detail["clusters"][0]["pattern_id"] == top
+
+    one_line_error(lens("diff"), "no tracked run before run 1")
+    ok(lens("process", "--distance-threshold", "1.1"))
+    assert ok(lens("diff")).startswith("run 1 -> run 2: ")
+    changes = json.loads(ok(lens("diff", "1", "2", "--json")))
+    assert {"run_a", "run_b", "kept", "new", "gone", "split", "merged"} == set(changes)
+    assert changes["kept"] and all(i["events_a"] and i["events_b"] for i in changes["kept"])
+
+    # The exports carry each event's pattern and each cluster's, with the titles the queue shows.
+    out = tmp_path / "assignments.csv"
+    ok(lens("export", "assignments", "--out", str(out)))
+    with out.open(newline="") as handle:
+        exported = list(csv.DictReader(handle))
+    assert list(exported[0])[-2:] == ["pattern_id", "pattern_title"]
+    titles = {r["pattern_id"]: r["title"] for r in queue(lens, "--all")}
+    events = store.run_events_frame(engine=engine, run_id=2).set_index("evaluation_id")["pattern_id"]
+    for row in exported:
+        assert int(row["pattern_id"]) == events[row["evaluation_id"]]
+        assert row["pattern_title"] == titles[int(row["pattern_id"])]
+    clusters = json.loads(ok(lens("clusters", "--json", "--limit", "3")))["clusters"]
+    assert list(clusters[0])[-2:] == ["pattern_id", "pattern_title"]
+    assert all(c["pattern_id"] in titles and c["pattern_title"] == titles[c["pattern_id"]] for c in clusters)
+    summaries = tmp_path / "summaries.csv"
+    ok(lens("export", "summaries", "--format", "csv", "--out", str(summaries)))
+    header = next(csv.reader(io.StringIO(summaries.read_text())))
+    assert header[-2:] == ["pattern_id", "pattern_title"]
+
+
+def split_candidate(engine: Engine, ids: list[int]) -> int:
+    """The first of `ids` whose events in the latest run come from two or more plugins."""
+    events = store.run_events_frame(engine=engine, run_id=store.latest_tracked_run(engine=engine))
+    plugins = events.groupby("pattern_id")["plugin"].nunique()
+    return next(p for p in ids if plugins.get(p, 0) >= 2)
+
+
+def test_rules_survive_a_run_with_another_parameter(lens, engine: Engine, settings: Settings) -> None:
+    loaded(engine, settings)
+    ids = [r["pattern_id"] for r in queue(lens)]
+    a, b, c, d, f = ids[:5]
+    e = split_candidate(engine, ids[5:])
+
+    assert ok(lens("patterns", "rename", str(a), "Calendar tokens expire", "--author", "ana")).startswith("rule 1:")
+    merged = ok(lens("patterns", "merge", str(b), str(c)))
+    assert f"merge pattern {b}" in merged
+    made = ok(lens("patterns", "split", str(e), "--by", "plugin"))
+    parts = [int(x) for x in made.split("new patterns ")[1].split(", ")]
+    ok(lens("patterns", "ignore", str(d)))
+    ok(lens("patterns", "resolve", str(f), "--release", "1.2"))
+    ok(lens("patterns", "note", str(a), "token refresh broke in 4.1"))
+    ok(lens("patterns", "owner", str(a), "identity-team"))
+
+    def check() -> None:
+        rows = {r["pattern_id"]: r for r in queue(lens, "--all")}
+        assert rows[a]["title"] == "Calendar tokens expire" and rows[a]["owner"] == "identity-team"
+        assert rows[a]["notes"] == ["token refresh broke in 4.1"]
+        assert c not in rows and rows[b]["state"] == "open"  # c's events are b's
+        assert rows[d]["state"] == "ignored" and rows[f]["state"] == "resolved" and rows[f]["resolved_in"] == "1.2"
+        assert any(p in rows for p in parts)
+        open_ids = {r["pattern_id"] for r in queue(lens)}
+        assert a in open_ids and d not in open_ids and f not in open_ids
+
+    check()
+    ok(lens("process", "--distance-threshold", "1.1"))
+    check()
+    assert store.latest_tracked_run(engine=engine) == 2
+
+    detail = json.loads(ok(lens("patterns", "show", str(c), "--json")))
+    assert detail["pattern"]["state"] == "merged" and detail["pattern"]["merged_into"] == b
+    assert "no events in the latest tracked run" in ok(lens("patterns", "show", str(c)))
+
+    # move: every event of one of a's message patterns joins d; split-events: two of b's events apart.
+    hash_ = json.loads(ok(lens("patterns", "show", str(a), "--json")))["message_patterns"][0]["hash"]
+    before = {r["pattern_id"]: r["events"] for r in queue(lens, "--all")}
+    ok(lens("patterns", "move", hash_[:10], str(d)))
+    after = {r["pattern_id"]: r["events"] for r in queue(lens, "--all")}
+    assert after[d] > before[d] and after[a] < before[a]
+    chosen = store.run_events_frame(engine=engine, run_id=2).query("pattern_id == @b")["evaluation_id"][:2]
+    split_off = ok(lens("patterns", "split-events", str(b), "--events", ",".join(chosen), "--title", "two events"))
+    new = int(split_off.split("new patterns ")[1])
+    assert {r["pattern_id"]: r["events"] for r in queue(lens)}[new] == 2
+
+    history = ok(lens("patterns", "history")).splitlines()
+    assert len(history) == 9 and "rename" in history[0] and "by ana" in history[0] and "by tester" in history[1]
+    assert [json.loads(ok(lens("patterns", "history", str(a), "--json")))[i]["kind"] for i in range(3)] == [
+        "rename", "note", "owner"]
+    assert ok(lens("patterns", "undo")).startswith("undid rule 9: split_events")
+    assert new not in {r["pattern_id"] for r in queue(lens, "--all")}
+    assert "[undone by tester]" in ok(lens("patterns", "history")).splitlines()[-1]
+    ok(lens("patterns", "reopen", str(d)))
+    assert d in {r["pattern_id"] for r in queue(lens)}
+
+
+def test_bad_input_is_one_line_naming_what_was_wrong(lens, engine: Engine, settings: Settings) -> None:
+    one_line_error(lens("patterns", "undo"), "no rule to undo")
+    loaded(engine, settings)
+    top = str(queue(lens)[0]["pattern_id"])
+    one_line_error(lens("patterns", "show", "999"), "pattern 999 does not exist")
+    one_line_error(lens("patterns", "rename", "999", "x"), "pattern 999 does not exist")
+    one_line_error(lens("patterns", "merge", top, "999", "998"), "patterns 998, 999 do not exist")
+    one_line_error(lens("patterns", "merge", top), "merge needs two or more")
+    one_line_error(lens("patterns", "merge", top, top), "merge needs two or more")
+    one_line_error(lens("patterns", "split", top, "--by", "colour"), "cannot split by 'colour'", "plugin")
+    one_line_error(lens("patterns", "split-events", top, "--events", "nope"), "none of the 1 chosen events")
+    one_line_error(lens("patterns", "rename", top, "   "), "a title needs")
+    one_line_error(lens("patterns", "move", "zzzz", top), "'zzzz' matches no message patterns")
+    one_line_error(lens("patterns", "history", "999"), "pattern 999 does not exist")
+    one_line_error(lens("diff", "1", "99"), "run 99 does not exist")
+    one_line_error(lens("patterns", "show", "abc"), "pattern_id", "valid integer")  # a usage error: one line too
+    assert ok(lens("patterns", "history")) == "no rules yet\n"
