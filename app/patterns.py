@@ -31,10 +31,11 @@ QUEUE_COLUMNS = [
 
 
 def need_patterns(latest: PipelineRun | None) -> None:
-    """Runs exist but none has patterns (all made before tracking existed): say what to do, stop the page."""
+    """Runs exist but none has patterns (all noise, or made before tracking): say what to do, stop the page."""
     if latest is None:
-        st.info("No run has failure patterns yet. Press Run on the Clusters page: every run from now on "
-                "continues (or opens) the patterns and applies the analysts' rules.")
+        st.info("No run has failure patterns yet (a run that put every event in noise, or one made before "
+                "patterns existed, has none). Press Run on the Clusters page: each run continues or opens the "
+                "patterns and applies the analysts' rules.")
         st.page_link(nav.page("clusters"), label="Go to Clusters", icon=":material/bubble_chart:")
         st.stop()
 

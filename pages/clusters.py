@@ -1,4 +1,5 @@
-"""Clusters: tune and run clustering, see the map, select events on it, and read the ranked clusters."""
+"""Clusters: tune and run clustering, see the map (coloured by failure pattern), select events on it and make
+them a pattern of their own, and read the ranked clusters."""
 
 import streamlit as st
 
@@ -90,6 +91,9 @@ if picked:
             with st.form(f"clusters_new_pattern_{patterns.version()}"):
                 st.write(md_literal(f"{inside} of the {len(picked)} selected events are in the pattern "
                                     f"{groups.get(source, source)}: make them a new pattern."))
+                if inside == int((of_event["pattern_id"] == source).sum()):
+                    st.caption("That is every event of the pattern: the new one would take its place. To give it "
+                               "another name, rename it on the Pattern page instead.")
                 new_title = st.text_input("Title of the new pattern (optional)", max_chars=200,
                                           key=f"clusters_new_title_{patterns.version()}")
                 author = patterns.author_input(f"clusters_author_{patterns.version()}")

@@ -30,6 +30,9 @@ with lens_errors():
 by_id = {s.pattern_id: s for s in items}
 titles = {**titles, **{s.pattern_id: s.title for s in items}}  # the queue's titles where it has them
 choices = patterns.choices(items, titles)
+if not choices:
+    st.info(f"Run {latest.id} put every event in noise, so there is no pattern yet: run again with other settings.")
+    st.stop()
 
 # A new key after each action: a browser keeps showing a kept selectbox's old option text.
 picker_key = f"pattern_pick_{patterns.version()}"

@@ -67,7 +67,9 @@ st.caption(
     "ln(1 + events)) × severity weight: the term columns add up to the score before the weight, so the "
     "largest one says why a pattern ranks where it does."
 )
-if table.empty:
+if not items:
+    st.info(f"Run {latest.id} put every event in noise, so there is no pattern yet: run again with other settings.")
+elif table.empty:
     st.info("No open pattern: every pattern of this run is ignored, resolved or merged.")
 else:
     st.dataframe(table, hide_index=True, key="patterns_queue", column_config=QUEUE_CONFIG)
@@ -102,6 +104,8 @@ for tab, (name, label) in zip(st.tabs([f"{label} ({len(getattr(changes, name))})
         frame["merged into"] = frame.pop("into").map(lambda pid: titles.get(int(pid), f"#{pid}"))
     if "moved" in frame:
         frame["events moved"] = frame.pop("moved")
-    tab.dataframe(frame, hide_index=True, key=f"patterns_diff_{name}",
-                  column_config={"title": st.column_config.TextColumn("title", width="large")})
+    tab.dataframe(frame, hide_index=True, key=f"patterns_diff_{name}", column_config={
+        "#": st.column_config.NumberColumn("#", width=50), "title": st.column_config.TextColumn("title", width=320),
+        **{c: st.column_config.NumberColumn(c, width=100) for c in ("events before", "events now", "events moved")},
+    })
 st.caption("Kept: the pattern had events in both runs; new and gone: in only the newer or the older one.")

@@ -128,6 +128,8 @@ def test_a_map_selection_becomes_a_pattern(session: Session, database: Path, scr
     """The box still selected from the step before: its main pattern's events become a pattern of their own."""
     page = session.page
     page.get_by_label("Title of the new pattern (optional)").fill("Chosen on the map")
+    page.get_by_role("button", name="Make a pattern of the selection").scroll_into_view_if_needed()
+    shot(page, "09-clusters-selection-form")
     page.get_by_role("button", name="Make a pattern of the selection").click()
     page.get_by_text(re.compile(r"^New pattern Chosen on the map: \d+ selected events, out of ")).wait_for()
     page.get_by_text("No events selected.").wait_for()  # a fresh map: the selection was used
@@ -211,6 +213,9 @@ def test_patterns_queue_and_a_pattern_page(session: Session, database: Path, scr
     page.get_by_text(re.compile(r"^Run 1 to run 2")).wait_for()
     expect(page.get_by_role("tab", name=re.compile(r"^Kept \(\d+\)"))).to_be_visible()
     shot(page, "10-patterns")
+    page.get_by_role("tab", name=re.compile(r"^New \(\d+\)")).click()
+    page.get_by_text("Kept: the pattern had events in both runs").scroll_into_view_if_needed()
+    shot(page, "10-patterns-changes")
 
     engine = open_engine(f"sqlite:///{database}")
     top = queue.summaries(engine=engine)[0]

@@ -252,6 +252,22 @@ def test_notes_owner_resolve_and_reopen(app: AppTest, engine: object) -> None:
     assert table.loc[table["#"] == target, "owner"].tolist() == ["team-calendar"]
 
 
+def test_a_pattern_shows_its_evidence_and_opens_its_cluster(app: AppTest, engine: object) -> None:
+    top = queue.summaries(engine=engine)[0]
+    open_pattern(app, top.pattern_id)
+    assert {"Evidence", "How its events divide", "Lineage", "Rules", "Actions", "Undo"} <= {s.value for s in app.subheader}
+    assert any(m.value.startswith("**Root-cause hypothesis:**") for m in app.markdown)
+    divide = table_with(app, "most common").set_index("field")
+    assert list(divide.index) == list(SPLIT_FIELDS)
+    template = divide.loc["message_pattern", "most common"].split(" (")[0]
+    assert template and not re.fullmatch(r"[0-9a-f]{12,}", template)  # the template, not its hash
+    label = top.clusters[0]
+    app.button(key=f"pattern_cluster_{top.pattern_id}_{label}").click().run()
+    open_page(app, "cluster_detail")
+    no_exception(app)
+    assert app.selectbox(key="detail_label_0").value == label
+
+
 def test_the_map_is_coloured_by_pattern_and_a_selection_becomes_a_pattern(app: AppTest, engine: object) -> None:
     open_page(app, "clusters")
     no_exception(app)
