@@ -38,10 +38,13 @@ def _top(counts: list[Count]) -> str:
     return str(counts[0].value) if counts else ""
 
 
-def cluster_name(label: int, analyst_label: str | None) -> str:
-    """How a cluster is named everywhere: the analyst's label when set."""
+def cluster_name(label: int, analyst_label: str | None, summary: str = "") -> str:
+    """How a cluster is named everywhere: its number with the analyst's label, else with its title, so that
+    "Cluster 7" never stands alone."""
     base = "Noise" if label == NOISE else f"Cluster {label}"
-    return f"{base}: {analyst_label}" if analyst_label else base
+    if analyst_label:
+        return f"{base}: {analyst_label}"
+    return f"{base} · {summary}" if summary and label != NOISE else base
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -54,7 +57,7 @@ def clusters_table(_engine: Engine, url: str, run_id: int, run_events: int = 0) 
     for c in queries.clusters_of_run(engine=_engine, run_id=run_id, include_noise=True):
         ev = c.evidence
         rows.append({
-            "cluster": c.label, "name": cluster_name(c.label, c.analyst_label), "size": c.size,
+            "cluster": c.label, "name": cluster_name(c.label, c.analyst_label, c.summary), "size": c.size,
             "share": c.share, "summary": c.summary, "root_cause": c.root_cause,
             "suggested_fix": c.suggested_fix or "", "top_plugin": _top(ev.plugins), "top_status_code": _top(ev.status_codes),
             "unique_users": ev.unique_users, "keywords": ", ".join(ev.keywords[:6]),

@@ -1,9 +1,10 @@
 """Which pattern each cluster of a new run continues: by the events they share first, by centroids second.
 
-Events first: every event of the previous tracked run had a pattern through its cluster. A fingerprint
-then stands for the pattern most of its events were in, and a message pattern likewise (for fingerprints
-the previous run did not see). Each event of a new cluster votes for the pattern its fingerprint (else its
-message pattern) stood for; events the previous run never saw do not vote. A cluster continues the pattern
+Events first: every event of the previous tracked run had a pattern through its cluster (or none: noise).
+An event the previous run had votes for the pattern it was in there (none if it was noise). For the events
+it never saw, a fingerprint stands for the pattern most of its events were in, and a message pattern
+likewise (for fingerprints the previous run did not see): such an event votes for the pattern its
+fingerprint (else its message pattern) stood for, and does not vote when neither was seen. A cluster continues the pattern
 with most votes when that pattern holds at least MIN_SHARE of the cluster's voting events and the voters
 are at least MIN_KNOWN of its events; when two clusters want one pattern, the one with more of its events
 keeps it (the other is a split of it, recorded as lineage). Once every cluster has its pattern (by events,
@@ -63,11 +64,17 @@ def _majority(frame: pd.DataFrame, key: str) -> dict[str, int]:
     return {k: int(p) for k, p in zip(best[key], best["pattern"])}
 
 
-def votes_of(events: pd.DataFrame, by_fingerprint: dict[str, int], by_message: dict[str, int]) -> pd.Series:
-    """Each event's vote: its fingerprint's pattern, else its message pattern's; NaN where neither is known."""
+def votes_of(events: pd.DataFrame, by_fingerprint: dict[str, int], by_message: dict[str, int],
+             own: pd.Series | None = None) -> pd.Series:
+    """Each event's vote: its own pattern where the previous run had it (`own`: event_id -> pattern, NaN
+    for its noise: no vote), else its fingerprint's pattern, else its message pattern's; NaN where none is
+    known. So an event that stays votes for exactly the pattern it was in, and lineage counts are events."""
     vote = events["fingerprint"].map(by_fingerprint)
-    fallback = events["message_pattern"].map(by_message)
-    return vote.where(vote.notna(), fallback)
+    vote = vote.where(vote.notna(), events["message_pattern"].map(by_message))
+    if own is not None and len(own):
+        seen = events["event_id"].isin(own.index)
+        vote = vote.where(~seen, events["event_id"].map(own))
+    return vote
 
 
 def match_by_events(events: pd.DataFrame, votes: pd.Series) -> Matching:

@@ -19,9 +19,16 @@ from sqlalchemy.exc import IntegrityError
 
 from lens_core.storage import tracking as store
 from lens_core.storage.tracking_tables import PatternRow
-from lens_core.tracking.matching import (Match, Matching, key_votes, match_by_centroids, match_by_events, merges,
-                                         votes_of)
-from lens_core.tracking.rules import Outcome, fold_states, replay
+from lens_core.tracking.matching import (
+    Match,
+    Matching,
+    key_votes,
+    match_by_centroids,
+    match_by_events,
+    merges,
+    votes_of,
+)
+from lens_core.tracking.rules import Outcome, replay
 
 log = logging.getLogger(__name__)
 
@@ -117,25 +124,26 @@ def _match(engine: Engine, run_id: int, events: pd.DataFrame) -> Matching:
     previous = store.latest_tracked_run(engine=engine, before=run_id)
     if previous is None:
         return Matching({})
-    by_fingerprint, by_message = key_votes(store.run_events_frame(engine=engine, run_id=previous),
-                                           store.run_patterns(engine=engine, run_id=previous))
-    return match_by_events(events, votes_of(events, by_fingerprint, by_message))
+    before = store.run_events_frame(engine=engine, run_id=previous)
+    pattern_of_label = store.run_patterns(engine=engine, run_id=previous)
+    by_fingerprint, by_message = key_votes(before, pattern_of_label)
+    own = pd.Series(before["label"].map(pattern_of_label).to_numpy(), index=before["event_id"].to_numpy())
+    return match_by_events(events, votes_of(events, by_fingerprint, by_message, own))
 
 
 def _match_rest_by_centroid(engine: Engine, matching: Matching, clusters: dict, space: str) -> None:
     """Clusters no pattern's events claimed: the nearest pattern centre of the same embedding space, among
-    patterns not continued already and not merged away."""
+    patterns not continued already. A pattern an analyst merged away is a candidate as its events are: the
+    merge rule then sends the cluster's events where the analyst put them."""
     unmatched = {label: (np.frombuffer(c.centroid, dtype=np.float32), float(c.radius or 0.0))
                  for label, c in clusters.items() if label not in matching.matches and c.centroid is not None}
     if not unmatched:
         return
     taken = {m.pattern_id for m in matching.matches.values()}
-    states = fold_states(store.active_rules(engine=engine))
     candidates = {
         p.id: (np.frombuffer(p.centroid, dtype=np.float32), float(p.radius or 0.0))
         for p in store.patterns(engine=engine).values()
         if p.origin == "run" and p.centroid is not None and p.space == space and p.id not in taken
-        and (p.id not in states or states[p.id].state != "merged")
     }
     for label, (pattern, distance) in match_by_centroids(unmatched, candidates).items():
         matching.matches[label] = Match(label, pattern, "centroid", round(1.0 - distance, 4))

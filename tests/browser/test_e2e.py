@@ -146,7 +146,8 @@ def test_open_the_probe_cluster_and_markup_shows_as_text(session: Session, datab
     run = queries.latest_run(engine=engine)
     frame = queries.assignments_frame(engine=engine, run_id=run.id)
     label = int(frame.loc[frame["evaluation_id"] == "xss-0", "cluster_id"].iloc[0])
-    name = "Noise" if label == -1 else f"Cluster {label}"
+    summary = queries.get_cluster(engine=engine, run_id=run.id, label=label).summary
+    name = "Noise" if label == -1 else f"Cluster {label} · {summary}"
 
     chooser = page.locator('[data-testid="stSelectbox"]').filter(has_text="Cluster to open")
     chooser.locator("input").click()

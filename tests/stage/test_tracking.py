@@ -29,7 +29,7 @@ from lens_core.runs.pipeline import process
 from lens_core.samples.generator import generate
 from lens_core.storage import tracking as store
 from lens_core.storage.engine import open_engine
-from lens_core.storage.tracking_tables import PatternLineageRow, PatternRow, RunPatternRow
+from lens_core.storage.tracking_tables import PatternLineageRow, PatternRow, PatternRuleRow, RunPatternRow
 from lens_core.tracking import curation, diff, queue
 from lens_core.tracking.rules import split_values
 from lens_core.tracking.track import TrackReport, reapply, track_run
@@ -80,7 +80,7 @@ def _queue(engine: Engine) -> list[dict]:
     return [s.as_dict() for s in queue.summaries(engine=engine, include_closed=True)]
 
 
-def _rule(engine: Engine, rule_id: int):  # noqa: ANN202 - a PatternRuleRow
+def _rule(engine: Engine, rule_id: int) -> PatternRuleRow:
     return next(r for r in store.active_rules(engine=engine, include_undone=True) if r.id == rule_id)
 
 
@@ -457,7 +457,7 @@ def test_a_run_is_tracked_exactly_once(engine, settings: Settings, monkeypatch: 
         assert not store.run_patterns(engine=engine, run_id=run_id)
         results = _track_at_once(settings.database_url, run_id)
         assert len(results) == 2 and not [r for r in results if isinstance(r, BaseException)], results
-        assert sorted(r.opened + r.continued for r in results)[0] == 0  # the second found it tracked
+        assert min(r.opened + r.continued for r in results) == 0  # the second found it tracked
         n_clusters = len(store.clusters_with_centroids(engine=engine, run_id=run_id))
         by_label = store.run_patterns(engine=engine, run_id=run_id)
         assert len(by_label) == n_clusters
