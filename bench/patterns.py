@@ -20,7 +20,8 @@ Per corpus and configuration:
   really splits or merges, some events must change pattern). "new joined": new events whose cause the base
   knew that joined a pattern holding base events of that cause. Rules: applied (the replay found something
   to act on) and hold (what the analyst asked is what the queue and the events show);
-- diff: a planted split (a lower cut, min_cluster_size 5 for HDBSCAN) and a planted merge (a higher cut,
+- diff: a planted split (a lower cut 1.0; for HDBSCAN min_samples 2, as a lower min_cluster_size is raised
+  to sqrt(distinct texts) / 4 and split nothing on two corpora) and a planted merge (a higher cut 1.5;
   min_cluster_size 30), each from the base run; the patterns and events `lens diff` reports as split and
   merged against those expected from the per-event patterns of the two runs;
 - undo: each rule kind made and undone on the base; exact when the per-event patterns and the whole
@@ -72,7 +73,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
         "base": {"algorithm": "hdbscan", "view": "error", "min_cluster_size": 10},
         "finer": {"algorithm": "hdbscan", "view": "error", "min_cluster_size": 8, "random_state": 7},
         "coarser": {"algorithm": "hdbscan", "view": "error", "min_cluster_size": 15, "random_state": 7},
-        "split": {"algorithm": "hdbscan", "view": "error", "min_cluster_size": 5},
+        "split": {"algorithm": "hdbscan", "view": "error", "min_cluster_size": 10, "min_samples": 2},
         "merge": {"algorithm": "hdbscan", "view": "error", "min_cluster_size": 30},
     },
 }

@@ -133,10 +133,12 @@ def test_a_0001_database_is_upgraded_with_every_row_kept(engine_0001: Engine) ->
 
 def legacy_metadata() -> MetaData:
     """The tables as the lens before migrations made them with create_all: today's models less revisions
-    0002 (run columns), 0003 (assignments without foreign keys) and 0004 (message patterns)."""
+    0002 (run columns), 0003 (assignments without foreign keys), 0004 (message patterns) and 0005 (the
+    tracking layer)."""
     legacy = MetaData()
+    later = {"message_patterns", "patterns", "run_patterns", "pattern_rules", "pattern_lineage"}
     for table in SQLModel.metadata.sorted_tables:
-        if table.name != "message_patterns":
+        if table.name not in later:
             table.to_metadata(legacy)
     fingerprints = legacy.tables["failure_fingerprints"]
     fingerprints._columns.remove(fingerprints.c["message_pattern"])
@@ -145,6 +147,8 @@ def legacy_metadata() -> MetaData:
     for name in NEW_RUN_COLUMNS:
         runs._columns.remove(runs.c[name])
     assignments = legacy.tables["cluster_assignments"]
+    assignments._columns.remove(assignments.c["pattern_id"])
+    assignments.indexes.difference_update({i for i in assignments.indexes if i.name.endswith("_run_pattern")})
     for column, referred in (("event_id", "telemetry_events"), ("run_id", "pipeline_runs")):
         assignments.append_constraint(ForeignKeyConstraint([column], [f"{referred}.id"], ondelete="CASCADE"))
     return legacy

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.optimize import linear_sum_assignment
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 
 from lens_core.cluster.assign import assign_new_events
@@ -29,10 +29,12 @@ from lens_core.runs.pipeline import process
 from lens_core.samples.generator import generate
 from lens_core.storage import tracking as store
 from lens_core.storage.engine import open_engine
+from lens_core.storage.models import ClusterAssignment
 from lens_core.storage.tracking_tables import PatternLineageRow, PatternRow, PatternRuleRow, RunPatternRow
 from lens_core.tracking import curation, diff, queue
+from lens_core.tracking.matching import Matching, match_by_events, votes_of
 from lens_core.tracking.rules import split_values
-from lens_core.tracking.track import TrackReport, reapply, track_run
+from lens_core.tracking.track import TrackReport, _match_rest_by_centroid, reapply, track_run
 
 HDBSCAN = {"algorithm": "hdbscan", "view": "error"}
 
@@ -470,3 +472,62 @@ def test_a_run_is_tracked_exactly_once(engine, settings: Settings, monkeypatch: 
         assert frame["pattern_id"].fillna(-1).astype(int).equals(frame["label"].map(by_label).fillna(-1).astype(int))
         winner = max(results, key=lambda r: r.opened + r.continued)
         assert len(store.lineage(engine=engine, run_id=run_id)) == winner.split + winner.merged
+
+
+# ---- matching details the runs above rely on -----------------------------------------------------------
+
+def test_a_cluster_matched_by_its_centre_may_continue_a_pattern_merged_away(engine, settings: Settings) -> None:
+    """A pattern an analyst merged away stays a candidate for centroid matching, as it is for matching by
+    events: the merge rule then sends its cluster's events to the pattern the analyst chose. (Leaving it
+    out gave its cluster to the next nearest pattern, and the merged events left the merge target.)"""
+    events, _ = _sample(400)
+    ingest_records(events, engine=engine)
+    run_id = _run(engine, settings)
+    into, gone = _by_size(engine)[:2]
+    curation.merge(engine=engine, into=into, others=[gone])
+    clusters = {c.label: c for c in store.clusters_with_centroids(engine=engine, run_id=run_id)}
+    matching = Matching({})  # as if no event had voted: every cluster goes by its centre
+    _match_rest_by_centroid(engine, matching, clusters, store.run_space(engine=engine, run_id=run_id))
+    own = store.run_patterns(engine=engine, run_id=run_id)
+    assert {label: m.pattern_id for label, m in matching.matches.items()} == own
+    assert gone in {m.pattern_id for m in matching.matches.values()}
+
+
+def test_events_the_previous_run_had_vote_for_their_own_pattern() -> None:
+    """Votes: an event the previous run had votes for the pattern it was in (none if it was noise there),
+    whatever its fingerprint's majority; an unseen event votes by fingerprint, else by message pattern. So
+    lineage counts (`lens diff`'s moved events) are events that were in the pattern."""
+    events = pd.DataFrame({
+        "event_id": [1, 2, 3, 4, 5],
+        "fingerprint": ["f", "f", "f", "g", "h"],
+        "message_pattern": ["m", "m", "m", "m", "n"],
+        "label": [0, 0, 0, 0, 0],
+    })
+    own = pd.Series([5.0, np.nan], index=[1, 2])  # event 1 was in pattern 5, event 2 was noise
+    assert votes_of(events, {"f": 7}, {"m": 9}, own).fillna(-1).tolist() == [5, -1, 7, 9, -1]
+    assert votes_of(events, {"f": 7}, {"m": 9}).fillna(-1).tolist() == [7, 7, 7, 9, -1]
+    tally = match_by_events(events, votes_of(events, {"f": 7}, {"m": 9}, own)).votes[0]
+    assert tally == {5: 1, 7: 1, 9: 1}
+
+
+def test_a_run_is_matched_on_the_patterns_its_events_were_in(engine, settings: Settings) -> None:
+    """Two events the previous run had in another cluster than the rest of their fingerprint vote for the
+    pattern they were in, not for their fingerprint's majority: the cluster's overlap says so."""
+    events, _ = _sample(400)
+    ingest_records(events, engine=engine)
+    first = _run(engine, settings)
+    frame = store.run_events_frame(engine=engine, run_id=first)
+    counts = frame.groupby(["label", "fingerprint"]).size().sort_values(ascending=False)
+    (label, fingerprint), n = counts.index[0], int(counts.iloc[0])
+    assert n >= 5
+    moved = frame.loc[(frame["label"] == label) & (frame["fingerprint"] == fingerprint), "event_id"].head(2).tolist()
+    other = int(next(lab for lab in frame["label"].unique() if lab != label))
+    ca = ClusterAssignment.__table__
+    with engine.begin() as conn:  # as if the first run had put them in another cluster
+        conn.execute(update(ca).where(ca.c.run_id == first, ca.c.event_id.in_(moved)).values(label=other))
+    second = _run(engine, settings)
+    with engine.connect() as conn:
+        overlap = conn.execute(select(RunPatternRow.overlap).where(
+            RunPatternRow.run_id == second, RunPatternRow.label == int(label))).scalar()
+    size = int((frame["label"] == label).sum())
+    assert overlap == pytest.approx((size - 2) / size, abs=1e-4)
