@@ -46,8 +46,8 @@ def run(args: argparse.Namespace) -> None:
 
 def llm_summaries(engine: object, settings: object, run_id: int, limit: int) -> None:
     """LLM summaries for the top clusters; without a key, say how to configure it and keep the offline ones."""
-    from lens_core.errors import ConfigError
     from lens_core.describe.llm_summaries import build_client, summarize_run
+    from lens_core.errors import ConfigError
 
     try:
         client = build_client(settings)

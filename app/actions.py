@@ -13,13 +13,13 @@ from typing import Any
 import pandas as pd
 
 from app.context import AppContext
-from lens_core.samples import generator as samples
 from lens_core.errors import InputError, RowError
 from lens_core.ingest.ingestor import IngestReport, ingest_bytes, ingest_records
 from lens_core.ingest.readers import detect_format, read_bytes
 from lens_core.runs.options import ProcessOptions
 from lens_core.runs.pipeline import STAGES, process
 from lens_core.runs.results import RunOutcome
+from lens_core.samples import generator as samples
 
 # (fraction 0..1, text) -> None: a progress bar's update
 Progress = Callable[[float, str], None]

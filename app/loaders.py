@@ -18,8 +18,7 @@ from sqlalchemy.engine import Engine
 from app.ui import run_parameters
 from lens_core.runs.options import stage_params
 from lens_core.schema import Count
-from lens_core.storage import stats
-from lens_core.storage import queries
+from lens_core.storage import queries, stats
 from lens_core.storage import tracking as tracking_store
 from lens_core.storage.models import PipelineRun
 from lens_core.tracking import curation, diff, queue

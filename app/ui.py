@@ -11,8 +11,8 @@ import streamlit as st
 
 from app import nav
 from app.actions import Progress
-from lens_core.runs.options import stage_params
 from lens_core.errors import LensError
+from lens_core.runs.options import stage_params
 
 # Every ASCII punctuation character may be backslash-escaped in Markdown; escaping all of them also
 # disarms Streamlit's own syntax (:emoji:, :red[...], $math$), so telemetry shows exactly as written.

@@ -46,14 +46,14 @@ from bench.benchlib import machine, machine_line, show, write_json  # noqa: E402
 from lens_core.cluster.agglomerative import AgglomerativeClusterer, family_features  # noqa: E402
 from lens_core.config import Settings  # noqa: E402
 from lens_core.embed import get_embedder  # noqa: E402
+from lens_core.embed.cache import embed_cached  # noqa: E402
+from lens_core.embed.views import build_view, distinct_texts  # noqa: E402
 from lens_core.ingest.ingestor import ingest_file  # noqa: E402
 from lens_core.parse.meaning import family_of_meaning  # noqa: E402
 from lens_core.runs.options import ProcessOptions  # noqa: E402
 from lens_core.runs.pipeline import process  # noqa: E402
 from lens_core.storage import queries  # noqa: E402
 from lens_core.storage.engine import open_engine  # noqa: E402
-from lens_core.embed.cache import embed_cached  # noqa: E402
-from lens_core.embed.views import build_view, distinct_texts  # noqa: E402
 
 CORPORA_DIR = ROOT / "bench" / "corpora"
 TELEMETRY_B = ROOT.parent / "shared" / "datasets" / "telemetry_b"

@@ -35,12 +35,12 @@ sys.path.insert(0, str(ROOT))
 
 from lens_core.config import Settings  # noqa: E402
 from lens_core.embed import get_embedder  # noqa: E402
+from lens_core.embed.views import text_hash  # noqa: E402
 from lens_core.ingest.ingestor import ingest_records  # noqa: E402
 from lens_core.runs.options import ProcessOptions  # noqa: E402
 from lens_core.runs.pipeline import process  # noqa: E402
 from lens_core.storage import queries  # noqa: E402
 from lens_core.storage.engine import open_engine  # noqa: E402
-from lens_core.embed.views import text_hash  # noqa: E402
 
 PLACEHOLDER_OUTPUT = "n/a"
 SEED = 42

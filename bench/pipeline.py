@@ -64,17 +64,17 @@ from bench.benchlib import (
 from bench.sample_quality import score, truth_path
 from lens_core.config import Settings
 from lens_core.embed import get_embedder
-from lens_core.parse.fingerprint import Fingerprinter
+from lens_core.embed.views import build_view
 from lens_core.ingest.ingestor import DEFAULT_MAX_CHARS, ingest_file
 from lens_core.ingest.readers import read_file
 from lens_core.ingest.validate import validate_record
+from lens_core.parse.fingerprint import Fingerprinter
 from lens_core.parse.parsing import ErrorParser
 from lens_core.runs.options import ProcessOptions
 from lens_core.runs.pipeline import process
 from lens_core.samples.generator import write_samples
 from lens_core.storage import queries
 from lens_core.storage.engine import open_engine
-from lens_core.embed.views import build_view
 
 RECLUSTER_MIN_CLUSTER_SIZE = 15
 NUMBA_START_EVENTS = 2000

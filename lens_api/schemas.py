@@ -15,8 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from lens_core.registry import CHOICE_OPTIONS, REGISTRY
 from lens_core.runs.options import MIN_FIT_SAMPLE
 from lens_core.schema import ClusterDigest
-from lens_core.storage.stats import finite
 from lens_core.storage.models import PipelineJob, PipelineRun
+from lens_core.storage.stats import finite
 
 MAX_ID = 2**63 - 1  # the largest id any supported database stores; larger ones cannot exist
 EXAMPLE_EVENT = {

@@ -8,11 +8,9 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
-
 from enum import Enum
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import click
 import typer

@@ -10,10 +10,10 @@ from fastapi.responses import JSONResponse
 
 from lens_api.deps import engine_of
 from lens_api.schemas import Check, Health
-from lens_core.storage import stats
 from lens_core.config import Settings
 from lens_core.embed.minilm import bundled_model_path
 from lens_core.errors import LensError
+from lens_core.storage import stats
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger("lens_api")

@@ -12,9 +12,9 @@ from lens_api.deps import get_engine, get_runner, get_settings_dep
 from lens_api.errors import error_responses
 from lens_api.limits import StrictJSONRoute
 from lens_api.schemas import MAX_ID, AssignIn, AssignOut, JobAccepted, JobOut, process_in_model
-from lens_core.runs import jobs
 from lens_core.cluster.assign import assign_new_events
 from lens_core.config import Settings
+from lens_core.runs import jobs
 from lens_core.runs.jobs import JobRunner
 from lens_core.runs.options import ProcessOptions
 

@@ -19,17 +19,17 @@ from dataclasses import dataclass, field
 import numpy as np
 from sqlalchemy.engine import Engine
 
+from lens_core.cluster.centres import Centres, nearest_centres
 from lens_core.config import Settings
 from lens_core.embed import Embedder, get_embedder
+from lens_core.embed.cache import embed_cached
+from lens_core.embed.views import build_view, distinct_texts
 from lens_core.errors import ConfigError
 from lens_core.schema import ClusterDigest
-from lens_core.cluster.centres import Centres, nearest_centres
 from lens_core.storage import queries
 from lens_core.storage.assignments import store_late_assignments
 from lens_core.storage.models import ClusterRow, PipelineRun
 from lens_core.tracking.track import track_assigned
-from lens_core.embed.cache import embed_cached
-from lens_core.embed.views import build_view, distinct_texts
 
 log = logging.getLogger(__name__)
 

@@ -7,6 +7,7 @@ fast_hdbscan has no approximate_predict, so lens's prediction data is the cluste
 from __future__ import annotations
 
 import logging
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 

@@ -15,8 +15,8 @@ import pandas as pd
 
 from lens_core.describe.keywords import class_tfidf_from_counts
 from lens_core.describe.representatives import pick_representatives
-from lens_core.schema import ClusterDigest, Count, FingerprintCount, Representative
 from lens_core.parse.pattern_miner import mine_templates
+from lens_core.schema import ClusterDigest, Count, FingerprintCount, Representative
 
 # Digest field -> event column. Status codes are shown as strings ("401") like every other value.
 COUNT_COLUMNS = {

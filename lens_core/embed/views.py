@@ -22,9 +22,9 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from lens_core.registry import REGISTRY, ViewBackend
 from lens_core.parse.meaning import Meaning, family_of_meaning, meaning_of, meaning_texts
 from lens_core.parse.meaning import status_phrase as meaning_status_phrase
+from lens_core.registry import REGISTRY, ViewBackend
 
 # Raw skill_output can be a whole HTML page; the model reads 256 word pieces anyway.
 _RAW_CHARS = 2000

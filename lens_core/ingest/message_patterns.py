@@ -23,10 +23,10 @@ from collections.abc import Sequence
 from sqlalchemy.engine import Engine
 
 from lens_core.parse.fingerprint import short_hash
-from lens_core.storage import patterns as store
-from lens_core.storage.models import utcnow
 from lens_core.parse.pattern_miner import mine_templates
 from lens_core.parse.versions import message_pattern_version
+from lens_core.storage import patterns as store
+from lens_core.storage.models import utcnow
 
 log = logging.getLogger(__name__)
 

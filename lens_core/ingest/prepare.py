@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy.engine import Dialect, make_url
 
 from lens_core.errors import RowError
-from lens_core.parse.fingerprint import Fingerprinter
 from lens_core.ingest.validate import validate_record
+from lens_core.parse.fingerprint import Fingerprinter
 from lens_core.parse.parsing import ErrorParser
 from lens_core.storage.bind import bind_rows
 from lens_core.storage.models import FailureFingerprint, TelemetryEventRow, utcnow

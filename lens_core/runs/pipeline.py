@@ -22,21 +22,21 @@ from typing import Any
 import numpy as np
 from sqlalchemy.engine import Engine
 
-from lens_core.cluster.base import ClusterFit, Clusterer
+from lens_core.cluster.base import Clusterer, ClusterFit
+from lens_core.cluster.sampled_fit import extend_to_all, represented_weights, sample_indices
+from lens_core.cluster.stored_reductions import reduce_cached
 from lens_core.config import Settings
 from lens_core.embed import Embedder, get_embedder
-from lens_core.errors import InputError, LensError
-from lens_core.ingest.message_patterns import refresh_if_needed
-from lens_core.runs.liveness import beating, owner_id
-from lens_core.cluster.stored_reductions import reduce_cached
-from lens_core.runs.results import RunOutcome, build_results, versions
-from lens_core.cluster.sampled_fit import extend_to_all, represented_weights, sample_indices
-from lens_core.storage import queries
-from lens_core.storage.models import PipelineRun, utcnow
 from lens_core.embed.cache import embed_cached
 from lens_core.embed.views import build_view, distinct_texts, families_of
+from lens_core.errors import InputError, LensError
+from lens_core.ingest.message_patterns import refresh_if_needed
 from lens_core.registry import REGISTRY
+from lens_core.runs.liveness import beating, owner_id
 from lens_core.runs.options import ProcessOptions
+from lens_core.runs.results import RunOutcome, build_results, versions
+from lens_core.storage import queries
+from lens_core.storage.models import PipelineRun, utcnow
 from lens_core.tracking.track import track_run
 
 log = logging.getLogger(__name__)

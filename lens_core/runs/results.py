@@ -17,9 +17,9 @@ from lens_core.describe import OfflineSummarizer, build_digests
 from lens_core.describe.offline import MAX_TITLE
 from lens_core.describe.titles import distinct_titles
 from lens_core.parse.fingerprint import FINGERPRINT_VERSION
+from lens_core.parse.versions import message_pattern_version
 from lens_core.schema import ClusterDigest
 from lens_core.storage.models import ClusterRow, ClusterSummaryRow
-from lens_core.parse.versions import message_pattern_version
 
 SILHOUETTE_SAMPLE = 3000
 NEIGHBOURS = 3

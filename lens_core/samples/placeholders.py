@@ -11,8 +11,23 @@ from datetime import date, timedelta
 from typing import Any
 
 from lens_core.samples.intents import (
-    BAD_PROPERTIES, CHANNELS, DUES, FILES, FIRST, FOLDERS, GROUPS, KQL_TEMPLATES, LAST, LISTS, MESSAGES, PLANS, SITES,
-    SUBJECTS, TASKS, TOPICS, WHENS,
+    BAD_PROPERTIES,
+    CHANNELS,
+    DUES,
+    FILES,
+    FIRST,
+    FOLDERS,
+    GROUPS,
+    KQL_TEMPLATES,
+    LAST,
+    LISTS,
+    MESSAGES,
+    PLANS,
+    SITES,
+    SUBJECTS,
+    TASKS,
+    TOPICS,
+    WHENS,
 )
 from lens_core.samples.root_causes import PERIOD_DAYS
 

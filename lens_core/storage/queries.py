@@ -16,8 +16,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from lens_core.runs import liveness
 from lens_core.errors import NotFoundError
+from lens_core.runs import liveness
 from lens_core.storage import patterns as pattern_store
 from lens_core.storage.engine import insert_frame, insert_rows
 from lens_core.storage.models import (

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from lens_core.cluster.assign import NOVEL, assign_new_events
 from lens_core.cli import app
+from lens_core.cluster.assign import NOVEL, assign_new_events
 from lens_core.config import Settings
 from lens_core.errors import ConfigError, NotFoundError
 from lens_core.ingest.ingestor import ingest_records

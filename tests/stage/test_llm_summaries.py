@@ -20,10 +20,10 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from lens_core.config import Settings
-from lens_core.describe.llm import FENCE_CLOSE, FENCE_OPEN, SYSTEM_PROMPT, _VALIDATOR
+from lens_core.describe.llm import _VALIDATOR, FENCE_CLOSE, FENCE_OPEN, SYSTEM_PROMPT
+from lens_core.describe.llm_summaries import build_client, summarize_run
 from lens_core.errors import ConfigError
 from lens_core.ingest.ingestor import ingest_records
-from lens_core.describe.llm_summaries import build_client, summarize_run
 from lens_core.runs.options import ProcessOptions
 from lens_core.runs.pipeline import process
 from lens_core.samples.generator import generate

@@ -9,11 +9,11 @@ from alembic import command
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import Engine
 
-from lens_core.parse import versions
-from lens_core.runs.export import assignments_csv
 from lens_core.ingest import message_patterns
 from lens_core.ingest.ingestor import ingest_records
 from lens_core.ingest.message_patterns import pattern_hash, refresh_message_patterns
+from lens_core.parse import versions
+from lens_core.runs.export import assignments_csv
 from lens_core.storage import migrate, queries
 from lens_core.storage.engine import init_db, make_engine
 from lens_core.storage.models import ClusterAssignment, FailureFingerprint, MessagePattern, PipelineRun

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-
 import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from lens_core.config import Settings
 from lens_core.errors import ConfigError, InputError
-from lens_core.runs.export import assignments_csv, summaries_text, top_clusters
 from lens_core.ingest.ingestor import ingest_file
+from lens_core.runs.export import assignments_csv, summaries_text, top_clusters
 from lens_core.runs.options import ProcessOptions
 from lens_core.runs.pipeline import process
 from lens_core.storage import queries

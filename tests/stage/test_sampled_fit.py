@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
+from lens_core.cluster.sampled_fit import represented_weights, sample_indices
 from lens_core.config import Settings
 from lens_core.errors import ConfigError
 from lens_core.ingest.ingestor import ingest_records
 from lens_core.runs.options import ProcessOptions
 from lens_core.runs.pipeline import process
-from lens_core.cluster.sampled_fit import represented_weights, sample_indices
 from lens_core.storage import queries
 
 

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from sqlalchemy import text
 
+from lens_core.embed.cache import embed_cached
 from lens_core.errors import ConfigError, NotFoundError, StorageError
 from lens_core.storage import queries
 from lens_core.storage.engine import make_engine, open_engine, redact_url
 from lens_core.storage.models import PipelineRun, Reduction
-from lens_core.embed.cache import embed_cached
 
 
 class CountingEmbedder:

@@ -18,9 +18,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from lens_api import create_app
-from lens_core.runs import jobs
 from lens_core.config import Settings
 from lens_core.context import build_context
+from lens_core.runs import jobs
 from lens_core.runs.options import ProcessOptions
 from lens_core.storage.engine import open_engine
 from lens_core.storage.models import PipelineJob, utcnow

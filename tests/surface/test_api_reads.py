@@ -24,7 +24,6 @@ from lens_core.storage.engine import make_engine, normalise_url, open_engine
 from tests.conftest import NO_POSTGRES, POSTGRES_URL, sqlite_url
 from tests.surface.test_api import EXAMPLE, make_settings
 
-
 # -- a processed database per backend, shared by the read tests ---------------------------------------
 
 

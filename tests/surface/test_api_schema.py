@@ -9,9 +9,9 @@ Bounded: max_examples per operation, no deadline (the first UMAP compiles with n
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest

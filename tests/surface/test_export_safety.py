@@ -25,8 +25,8 @@ from streamlit.testing.v1 import AppTest
 
 from lens_api import create_app
 from lens_core.config import Settings, get_settings
-from lens_core.runs.export import assignments_csv, summaries_text, to_csv
 from lens_core.ingest.ingestor import ingest_records
+from lens_core.runs.export import assignments_csv, summaries_text, to_csv
 from lens_core.runs.options import ProcessOptions
 from lens_core.runs.pipeline import process
 from lens_core.samples.generator import generate

@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from lens_core.describe.titles import distinct_titles
 from lens_core.describe import (
     OfflineSummarizer,
     Summarizer,
@@ -21,6 +20,7 @@ from lens_core.describe import (
     describe_status,
     pick_representatives,
 )
+from lens_core.describe.titles import distinct_titles
 from lens_core.schema import ClusterDigest, Count, FingerprintCount, Representative
 from lens_core.storage import queries
 from lens_core.storage.models import ClusterRow, PipelineRun

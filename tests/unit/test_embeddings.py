@@ -16,11 +16,11 @@ from pydantic import SecretStr
 
 from lens_core.config import Settings
 from lens_core.embed import Embedder, get_embedder
-from lens_core.registry import REGISTRY
 from lens_core.embed.hashing import HashingEmbedder
 from lens_core.embed.minilm import MiniLMEmbedder
 from lens_core.embed.openai_backend import OpenAIEmbedder
 from lens_core.errors import ConfigError, EmbeddingError
+from lens_core.registry import REGISTRY
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXTS = ["Calendar event failed to book: 409 conflict", "the weather is nice", ""]

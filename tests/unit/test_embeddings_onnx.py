@@ -18,10 +18,10 @@ import numpy as np
 import pytest
 
 from lens_core.embed import Embedder, get_embedder, onnx_export
-from lens_core.registry import REGISTRY
 from lens_core.embed.minilm import MiniLMEmbedder
 from lens_core.embed.minilm_onnx import MiniLMOnnxEmbedder
 from lens_core.errors import DependencyError, EmbeddingError
+from lens_core.registry import REGISTRY
 
 pytest.importorskip("onnxruntime")
 

@@ -16,7 +16,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lens_core.parse.fingerprint import FINGERPRINT_VERSION, MASKS, Fingerprinter, _apply, fingerprint_hash, mask_message
+from lens_core.parse.fingerprint import (
+    FINGERPRINT_VERSION,
+    MASKS,
+    Fingerprinter,
+    _apply,
+    fingerprint_hash,
+    mask_message,
+)
 from lens_core.parse.parsing import ErrorParser
 from lens_core.schema import Fingerprint, ParsedError
 

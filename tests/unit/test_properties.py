@@ -27,10 +27,10 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from lens_core.errors import InputError, LensError, RowError
-from lens_core.parse.fingerprint import Fingerprinter
 from lens_core.ingest.ingestor import ingest_records
 from lens_core.ingest.readers import read_bytes
 from lens_core.ingest.validate import text_problem, valid_id, validate_record
+from lens_core.parse.fingerprint import Fingerprinter
 from lens_core.parse.parsing import ErrorParser
 from lens_core.schema import KNOWN_FIELDS, ParsedError, TelemetryEvent
 from lens_core.storage.engine import open_engine

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from lens_core.errors import InputError
-from lens_core.samples.intents import INTENTS
 from lens_core.samples.generator import (
     ROOT_CAUSES,
     generate,
@@ -21,6 +20,7 @@ from lens_core.samples.generator import (
     write_malformed,
     write_samples,
 )
+from lens_core.samples.intents import INTENTS
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 csv.field_size_limit(10**8)  # the malformed file holds a 2 MB field on purpose
