@@ -143,6 +143,7 @@ class DiffItemOut(BaseModel):
     from_: int | None = Field(None, alias="from", description="split: the pattern it split from")
     into: int | None = Field(None, description="merged: the pattern it joined")
     moved: int | None = Field(None, description="split and merged: the events concerned")
+    returned: bool | None = Field(None, description="new: a pattern a run before run A had already")
 
 
 class DiffOut(BaseModel):

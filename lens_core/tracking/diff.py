@@ -36,7 +36,8 @@ class RunDiff:
         for name in ("new", "gone", "split", "merged", "kept"):
             for item in getattr(self, name):
                 counts = f"{item.get('events_a', 0)} -> {item.get('events_b', 0)} events"
-                extra = f" (from #{item['from']})" if "from" in item else f" (into #{item['into']})" if "into" in item else ""
+                extra = (f" (from #{item['from']})" if "from" in item else f" (into #{item['into']})" if "into" in item
+                         else " (back: seen before run A)" if item.get("returned") else "")
                 out.append(f"  {name:6} #{item['pattern_id']} {item['title']}: {counts}{extra}")
         return out
 
@@ -64,9 +65,14 @@ def diff_runs(*, engine: Engine, run_a: int | None = None, run_b: int | None = N
         return {"pattern_id": pid, "title": titles.get(pid, f"Pattern {pid}"), "events_a": counts_a.get(pid, 0),
                 "events_b": counts_b.get(pid, 0), **extra}
 
+    first_run = {pid: row.first_run_id for pid, row in store.patterns(engine=engine, ids=set(counts_b)).items()}
     for pid in sorted(set(counts_a) | set(counts_b), key=lambda p: -(counts_a.get(p, 0) + counts_b.get(p, 0))):
-        bucket = result.kept if pid in counts_a and pid in counts_b else result.new if pid in counts_b else result.gone
-        bucket.append(item(pid))
+        if pid in counts_a and pid in counts_b:
+            result.kept.append(item(pid))
+        elif pid in counts_b:  # new to run A; `returned` when an earlier run had it already
+            result.new.append(item(pid, returned=(first_run.get(pid) or run_b) < run_a))
+        else:
+            result.gone.append(item(pid))
     between = [r for r in tracked if run_a < r <= run_b]
     for run in between:
         for row in store.lineage(engine=engine, run_id=run):

@@ -14,7 +14,6 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-import pandas as pd
 from sqlalchemy.engine import Engine
 
 from lens_core.storage import tracking as store
@@ -53,20 +52,24 @@ def summaries(*, engine: Engine, run_id: int | None = None, include_closed: bool
     run_id = run_id if run_id is not None else store.latest_tracked_run(engine=engine)
     if run_id is None:
         return []
-    events = store.run_events_frame(engine=engine, run_id=run_id)
-    events = events[events["pattern_id"].notna()]
+    every = store.run_events_frame(engine=engine, run_id=run_id)
+    total = len(every)
+    events = every[every["pattern_id"].notna()]
     if events.empty:
         return []
+    # Distinct users and tenants per pattern in one pass ('' is no id, as missing is).
+    ids = events[["user_id", "tenant_id"]].astype(object).where(events[["user_id", "tenant_id"]] != "", None)
+    distinct = ids.groupby(events["pattern_id"]).nunique()
     severity = {c.label: c.severity for c in store.clusters_with_centroids(engine=engine, run_id=run_id)}
     states = fold_states(store.active_rules(engine=engine))
     titles = titles_of(engine=engine, ids={int(p) for p in events["pattern_id"].unique()}, run_id=run_id)
-    total = len(store.run_events_frame(engine=engine, run_id=run_id))
     out = []
-    for pid, group in events.groupby("pattern_id"):
-        pid = int(pid)
+    for key, group in events.groupby("pattern_id"):
+        pid = int(key)
         state = states.get(pid) or PatternState()
         level = max((severity.get(int(lab), "") for lab in group["label"].unique()), key=_severity_rank)
-        counts = {"users": _distinct(group["user_id"]), "tenants": _distinct(group["tenant_id"]), "events": len(group)}
+        counts = {"users": int(distinct.at[key, "user_id"]), "tenants": int(distinct.at[key, "tenant_id"]),
+                  "events": len(group)}
         terms = {
             "users": round(USERS * math.log1p(counts["users"]), 3),
             "tenants": round(TENANTS * math.log1p(counts["tenants"]), 3),
@@ -105,10 +108,6 @@ def display_titles(titles: dict[int, str]) -> dict[int, str]:
 
 def _title(row: Any, state: PatternState | None, current: str | None = None) -> str:
     return (state.title if state and state.title else None) or current or row.title or f"Pattern {row.id}"
-
-
-def _distinct(values: pd.Series) -> int:
-    return int(values.dropna().astype(str).replace("", pd.NA).dropna().nunique())
 
 
 def _severity_rank(level: str) -> int:

@@ -286,6 +286,9 @@ def test_a_rule_whose_pattern_vanished_is_reported_kept_and_applies_when_it_retu
         assert rule.last_applied is True and rule.last_run_id == back and not rule.last_message
         assert titles[p] == f"watched {p}"
     assert _rule(engine, noted).last_applied is True
+    # The diff calls them new to the coarse run, and says they are back, not first seen.
+    new = {item["pattern_id"]: item for item in diff.diff_runs(engine=engine, run_a=coarse, run_b=back).new}
+    assert set(vanished) <= set(new) and all(new[p]["returned"] for p in vanished)
 
 
 # ---- (e) undo restores the previous state exactly --------------------------------------------------------
