@@ -92,7 +92,7 @@ def split(*, engine: Engine, pattern_id: int, by: str, author: str = "") -> Rule
         PatternRow(title=f"{base} · {by} {value or '(none)'}", origin="split", parent_id=pattern_id)
         for value, _ in values[1:]
     ])
-    params = {"by": by, "parts": {value: p.id for (value, _), p in zip(values[1:], parts)}}
+    params = {"by": by, "parts": {value: p.id for (value, _), p in zip(values[1:], parts)}, "keeps": values[0][0]}
     return _add(engine, "split", pattern_id, params, author, new=tuple(p.id for p in parts))
 
 

@@ -107,7 +107,11 @@ def display_titles(titles: dict[int, str]) -> dict[int, str]:
 
 
 def _title(row: Any, state: PatternState | None, current: str | None = None) -> str:
-    return (state.title if state and state.title else None) or current or row.title or f"Pattern {row.id}"
+    """The analyst's title; else the evidence's, with the value it kept when split (its parts name theirs)."""
+    if state and state.title:
+        return state.title
+    title = current or row.title or f"Pattern {row.id}"
+    return f"{title} · {state.keeps}" if state and state.keeps else title
 
 
 def _severity_rank(level: str) -> int:

@@ -42,6 +42,7 @@ class PatternState:
     state: str = "open"
     resolved_in: str | None = None
     merged_into: int | None = None
+    keeps: str | None = None  # after a split: "plugin Calendar", the value the pattern kept
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,8 @@ def fold_states(rules: Sequence[Any]) -> dict[int, PatternState]:
             state.state = "ignored"
         elif rule.kind == "reopen":
             state.state, state.resolved_in = "open", None
+        elif rule.kind == "split" and "keeps" in p:
+            state.keeps = f"{p['by']} {p['keeps'] or '(none)'}"
         elif rule.kind == "merge":
             for gone in p["patterns"]:
                 states.setdefault(int(gone), PatternState()).state = "merged"
