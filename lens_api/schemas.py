@@ -54,6 +54,7 @@ class TelemetryEventIn(BaseModel):
     timestamp: Any = Field(None, description="ISO 8601 or Unix seconds; UTC when no zone is given")
     user_id: Any = Field(None, description="Who was hurt")
     tenant_id: Any = Field(None, description="Which customer organisation")
+    release: Any = Field(None, description="The assistant's release (\"2024.05.1\"), at most 100 characters")
 
     def record(self) -> dict[str, Any]:
         """The event as sent: only the fields present, extra ones included."""
@@ -304,6 +305,7 @@ class EventOut(BaseModel):
     timestamp: datetime | None
     user_id: str | None
     tenant_id: str | None
+    release: str | None
     attributes: dict[str, Any]
     plugin: str | None
     endpoint: str | None

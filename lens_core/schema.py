@@ -14,7 +14,7 @@ from typing import Any
 
 # Fields of a telemetry event in the original design, plus the optional ones lens understands.
 CORE_FIELDS = ("evaluation_id", "customer_prompt", "skill_input", "skill_output", "ai_output")
-OPTIONAL_FIELDS = ("timestamp", "user_id", "tenant_id")
+OPTIONAL_FIELDS = ("timestamp", "user_id", "tenant_id", "release")
 KNOWN_FIELDS = CORE_FIELDS + OPTIONAL_FIELDS
 
 
@@ -30,6 +30,7 @@ class TelemetryEvent:
     timestamp: datetime | None = None
     user_id: str | None = None
     tenant_id: str | None = None
+    release: str | None = None  # the assistant's release ("2024.05.1")
     attributes: dict[str, Any] = field(default_factory=dict)
 
 

@@ -27,7 +27,7 @@ from lens_core.storage.models import FailureFingerprint, TelemetryEventRow, utcn
 
 EVENT_COLUMNS = (
     "evaluation_id", "customer_prompt", "skill_input", "skill_output", "ai_output", "timestamp", "user_id",
-    "tenant_id", "attributes", "plugin", "endpoint", "endpoint_template", "http_method", "status_code",
+    "tenant_id", "release", "attributes", "plugin", "endpoint", "endpoint_template", "http_method", "status_code",
     "error_code", "error_type", "error_message", "error_form", "fingerprint", "source", "ingested_at",
 )
 FINGERPRINT_COLUMNS = (
@@ -100,7 +100,7 @@ def prepare_chunk(chunk: Chunk, *, source: str, max_chars: int, driver: str) -> 
                                      _clip(fp.fields.get("error_code"), 300), fp.message_template, now)
         events.append((
             event.evaluation_id, event.customer_prompt, event.skill_input, event.skill_output, event.ai_output,
-            event.timestamp, event.user_id, event.tenant_id, event.attributes, plugin, parsed.endpoint,
+            event.timestamp, event.user_id, event.tenant_id, event.release, event.attributes, plugin, parsed.endpoint,
             parsed.endpoint_template, _clip(parsed.http_method, 16), status, _clip(parsed.error_code, 300),
             _clip(parsed.error_type, 300), parsed.message, parsed.form, fp.hash, source_label, now,
         ))

@@ -13,6 +13,8 @@ The rules, each with the message a user sees:
   object (or JSON text), "\u0000" is stored as that escape and only the parsed fields drop it.
 - timestamp, when present, is ISO 8601 or Unix seconds; values without a zone are taken as UTC; every
   time is stored in UTC and must fall within the years 1-9999 there.
+- release, when present, is text (or a number, taken as its text: 2024.5) of at most MAX_RELEASE_CHARS
+  after stripping; empty means none.
 - any other column is kept as an attribute; a problem in one is reported under the column's name.
 """
 
@@ -32,6 +34,7 @@ OPTIONAL_TEXT = ("skill_input", "ai_output")
 _TEXT_FIELDS = tuple((name, True) for name in REQUIRED_TEXT) + tuple((name, False) for name in OPTIONAL_TEXT)
 _KNOWN = frozenset(KNOWN_FIELDS)
 MAX_ID_CHARS = 256
+MAX_RELEASE_CHARS = 100  # TelemetryEventRow.release
 # 1e11 s is the year 5138: larger numbers are milliseconds, which some pipelines emit.
 _EPOCH_MS_THRESHOLD = 1e11
 
@@ -62,6 +65,7 @@ def validate_record(raw: dict[str, Any], *, source: str, row: int, max_chars: in
         timestamp=_timestamp(raw.get("timestamp"), fail),
         user_id=_optional_id(raw.get("user_id"), "user_id", fail),
         tenant_id=_optional_id(raw.get("tenant_id"), "tenant_id", fail),
+        release=_release(raw.get("release"), fail),
         attributes=_attributes(raw, fail, max_chars),
     )
 
@@ -156,6 +160,23 @@ def _optional_id(value: Any, name: str, fail: Any) -> str | None:
         raise fail(f"expected text, got {_kind(value)}", name)
     _check_text(value, name, fail, MAX_ID_CHARS)
     return value.strip()[:MAX_ID_CHARS]
+
+
+def _release(value: Any, fail: Any) -> str | None:
+    """A release name: text, or a number as its text (JSON writes 2024.5 unquoted); refused, never cut."""
+    if not _present(value):
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            raise fail(f"{value} is not a release name", "release")
+        value = str(value)
+    if not isinstance(value, str):
+        raise fail(f"expected text, got {_kind(value)}", "release")
+    value = value.strip()
+    if len(value) > MAX_RELEASE_CHARS:
+        raise fail(f"{len(value):,} characters, over the limit of {MAX_RELEASE_CHARS}", "release")
+    _check_text(value, "release", fail, MAX_RELEASE_CHARS)
+    return value
 
 
 def _timestamp(value: Any, fail: Any) -> datetime | None:

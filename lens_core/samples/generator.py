@@ -113,7 +113,7 @@ def _release(day: int) -> str:
 
 
 def _add_attributes(rng: random.Random, event: dict, day: int) -> None:
-    """Extra columns some exports carry; ingest keeps them as attributes."""
+    """Columns some exports carry: client (ingest keeps it as an attribute) and release (a field)."""
     if rng.random() < 0.4:
         event["client"] = rng.choices([c for c, _ in CLIENTS], weights=[w for _, w in CLIENTS])[0]
     if rng.random() < 0.25:
@@ -172,8 +172,10 @@ def write_events(path: str | Path, rows: list[dict]) -> Path:
     suffix = path.suffix.lower()
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
-        extra = sorted({key for row in rows for key in row} - set(KNOWN_FIELDS))
-        _write_csv(path, rows, list(KNOWN_FIELDS) + extra)
+        # release is a known field now, but keeps its place among the sorted extra columns (after client)
+        leading = [name for name in KNOWN_FIELDS if name != "release"]
+        extra = sorted({key for row in rows for key in row} - set(leading))
+        _write_csv(path, rows, leading + extra)
     elif suffix == ".json":
         lines = ",\n".join(json.dumps(row, ensure_ascii=False) for row in rows)
         path.write_text(f"[\n{lines}\n]\n" if rows else "[]\n", encoding="utf-8")

@@ -111,6 +111,7 @@ class TelemetryEventRow(SQLModel, table=True):
     timestamp: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     user_id: str | None = Field(default=None, max_length=256, index=True)
     tenant_id: str | None = Field(default=None, max_length=256)
+    release: str | None = Field(default=None, max_length=100, index=True)  # revision 0006
     attributes: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     plugin: str | None = Field(default=None, max_length=200)
     endpoint: str | None = Field(default=None, sa_type=Text)

@@ -19,7 +19,7 @@ _IN_CHUNK = 900  # below SQLite's default limit on bound parameters per statemen
 # What rules split by and what the queue counts, per event of a run.
 RUN_EVENT_COLUMNS = ("event_id", "evaluation_id", "label", "pattern_id", "fingerprint", "message_pattern",
                      "plugin", "status_code", "error_code", "error_type", "endpoint_template", "user_id",
-                     "tenant_id", "timestamp")
+                     "tenant_id", "timestamp", "release")
 
 
 def run_events_frame(*, engine: Engine, run_id: int, event_ids: Sequence[int] | None = None) -> pd.DataFrame:
@@ -29,7 +29,7 @@ def run_events_frame(*, engine: Engine, run_id: int, event_ids: Sequence[int] | 
         select(
             ca.c.event_id, ev.c.evaluation_id, ca.c.label, ca.c.pattern_id, ev.c.fingerprint,
             fp.c.message_pattern, ev.c.plugin, ev.c.status_code, ev.c.error_code, ev.c.error_type,
-            ev.c.endpoint_template, ev.c.user_id, ev.c.tenant_id, ev.c.timestamp,
+            ev.c.endpoint_template, ev.c.user_id, ev.c.tenant_id, ev.c.timestamp, ev.c.release,
         )
         .join(ev, ev.c.id == ca.c.event_id)
         .join(fp, fp.c.hash == ev.c.fingerprint)

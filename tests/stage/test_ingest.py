@@ -119,8 +119,49 @@ def test_nan_and_infinity_are_rejected_not_sent_to_the_database(engine) -> None:
 def test_extra_columns_are_kept_as_attributes(sqlite_engine) -> None:
     ingest_records([good(1, release="2024.05.1", client="Outlook web")], engine=sqlite_engine)
     with sqlite_engine.connect() as conn:
-        attrs = conn.execute(select(TelemetryEventRow.__table__.c.attributes)).scalar_one()
-    assert attrs == {"release": "2024.05.1", "client": "Outlook web"}
+        attrs, release = conn.execute(select(TelemetryEventRow.__table__.c.attributes,
+                                             TelemetryEventRow.__table__.c.release)).one()
+    assert (attrs, release) == ({"client": "Outlook web"}, "2024.05.1")  # release is a field of its own
+
+
+def stored_releases(engine) -> dict[str, str | None]:
+    table = TelemetryEventRow.__table__
+    with engine.connect() as conn:
+        return dict(conn.execute(select(table.c.evaluation_id, table.c.release)).all())
+
+
+def test_release_is_read_from_csv_and_json_lines(engine) -> None:
+    csv_bytes = (
+        b"evaluation_id,customer_prompt,skill_output,release,client\n"
+        b"c-1,book a room,HTTP 500 Internal Server Error, 2024.05.1 ,teams\n"
+        b"c-2,book a room,HTTP 500 Internal Server Error,,teams\n"
+        b"c-3,book a room,HTTP 500 Internal Server Error,2024.5,\n"
+    )
+    assert ingest_bytes(csv_bytes, name="r.csv", fmt="csv", engine=engine).accepted == 3
+    lines = [good(11, release="2024.05.2"), good(12, release=2024.5), good(13, release="  "), good(14)]
+    jsonl = "".join(json.dumps(line) + "\n" for line in lines).encode()
+    assert ingest_bytes(jsonl, name="r.jsonl", fmt="jsonl", engine=engine).accepted == 4
+    assert stored_releases(engine) == {"c-1": "2024.05.1", "c-2": None, "c-3": "2024.5", "e-11": "2024.05.2",
+                                       "e-12": "2024.5", "e-13": None, "e-14": None}
+    with engine.connect() as conn:
+        attributes = conn.execute(select(TelemetryEventRow.__table__.c.attributes)
+                                  .order_by(TelemetryEventRow.__table__.c.id)).scalars().all()
+    assert attributes[:3] == [{"client": "teams"}, {"client": "teams"}, {}]  # other columns stay attributes
+
+
+def test_a_bad_release_rejects_its_row_only(engine) -> None:
+    lines = [good(1, release="2024.05.1"), good(2, release="x" * 101), good(3, release=["2024.05.1"]),
+             good(4, release=True), good(5, release="2024.05\x00.1"), good(6, release=" " + "y" * 100 + " ")]
+    jsonl = "".join(json.dumps(line) + "\n" for line in lines).encode()
+    report = ingest_bytes(jsonl, name="bad.jsonl", fmt="jsonl", engine=engine)
+    assert report.accepted == 2
+    got = {i.row: (i.field, i.reason) for i in report.rejected}
+    assert got[2] == ("release", "101 characters, over the limit of 100")
+    assert got[3] == ("release", "expected text, got a list")
+    assert got[4] == ("release", "expected text, got true/false")
+    assert got[5][0] == "release" and "NUL character" in got[5][1]
+    assert set(got) == {2, 3, 4, 5}
+    assert stored_releases(engine) == {"e-1": "2024.05.1", "e-6": "y" * 100}
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@ made before migrations are adopted, concurrent starts migrate once, and models c
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -131,10 +132,42 @@ def test_a_0001_database_is_upgraded_with_every_row_kept(engine_0001: Engine) ->
     assert init_db(engine_0001) is None  # current: nothing to do
 
 
+def test_0006_takes_each_events_release_from_its_attributes(db_url: str) -> None:
+    engine = make_engine(db_url)
+    upgrade_to(engine, "0005")
+    insert_rows(engine)  # ev-1: attributes {"region": "eu"}, no release
+    event = dict(ROWS_0001)["telemetry_events"]
+    attributes = {"ev-2": {"release": "2024.05.1"}, "ev-3": {"release": "  2024.06.0 ", "client": "teams"},
+                  "ev-4": {"release": 2024.5}, "ev-5": {"release": ""}, "ev-6": {"release": "x" * 101},
+                  "ev-7": {"release": ["not", "text"]}}
+    with engine.begin() as conn:
+        for evaluation_id, attrs in attributes.items():
+            values = event | {"evaluation_id": evaluation_id, "attributes": json.dumps(attrs)}
+            conn.execute(text(f"INSERT INTO telemetry_events ({', '.join(values)}) "
+                              f"VALUES ({', '.join(':' + k for k in values)})"), values)
+
+    upgrade_to(engine, "0006")
+
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT evaluation_id, release, attributes FROM telemetry_events")).all()
+    got = {evaluation_id: release for evaluation_id, release, _ in rows}
+    assert got == {"ev-1": None, "ev-2": "2024.05.1", "ev-3": "2024.06.0", "ev-4": "2024.5", "ev-5": None,
+                   "ev-6": None, "ev-7": None}
+    kept = {evaluation_id: attrs if isinstance(attrs, dict) else json.loads(attrs) for evaluation_id, _, attrs in rows}
+    assert kept["ev-3"] == {"release": "  2024.06.0 ", "client": "teams"}  # the attribute is left as it was
+    assert "ix_telemetry_events_release" in {i["name"] for i in inspect(engine).get_indexes("telemetry_events")}
+    upgrade_to(engine, "head")
+    assert drift(engine) == []
+    with engine.begin() as conn:
+        command.downgrade(migrate.alembic_config(conn), "0005")
+    assert "release" not in {c["name"] for c in inspect(engine).get_columns("telemetry_events")}
+    engine.dispose()
+
+
 def legacy_metadata() -> MetaData:
     """The tables as the lens before migrations made them with create_all: today's models less revisions
-    0002 (run columns), 0003 (assignments without foreign keys), 0004 (message patterns) and 0005 (the
-    tracking layer)."""
+    0002 (run columns), 0003 (assignments without foreign keys), 0004 (message patterns), 0005 (the
+    tracking layer) and 0006 (events' release)."""
     legacy = MetaData()
     later = {"message_patterns", "patterns", "run_patterns", "pattern_rules", "pattern_lineage"}
     for table in SQLModel.metadata.sorted_tables:
@@ -143,6 +176,9 @@ def legacy_metadata() -> MetaData:
     fingerprints = legacy.tables["failure_fingerprints"]
     fingerprints._columns.remove(fingerprints.c["message_pattern"])
     fingerprints.indexes.clear()
+    events = legacy.tables["telemetry_events"]
+    events._columns.remove(events.c["release"])
+    events.indexes.difference_update({i for i in events.indexes if i.name == "ix_telemetry_events_release"})
     runs = legacy.tables["pipeline_runs"]
     for name in NEW_RUN_COLUMNS:
         runs._columns.remove(runs.c[name])

@@ -14,10 +14,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from lens_api import create_app
 from lens_core.config import Settings
 from lens_core.samples.generator import generate
+from lens_core.storage.engine import make_engine
 from tests.conftest import sqlite_url
 
 EXAMPLE = {
@@ -138,6 +140,21 @@ def test_a_batch_keeps_the_valid_events_and_reports_the_rest(client: TestClient)
     again = client.post("/ingest/batch", json={"events": events}).json()
     assert (again["accepted"], again["duplicates"]) == (0, 40)
     assert client.get("/stats/overview").json()["events"] == 40
+
+
+def test_a_batch_stores_each_events_release(client: TestClient, settings: Settings) -> None:
+    batch = [{**EXAMPLE, "evaluation_id": "r-1", "release": "2024.05.1", "client": "teams"},
+             {**EXAMPLE, "evaluation_id": "r-2", "release": 2024.5},
+             {**EXAMPLE, "evaluation_id": "r-3", "release": "v" * 101},
+             {**EXAMPLE, "evaluation_id": "r-4"}]
+    report = client.post("/ingest/batch", json={"events": batch}).json()
+    assert report["accepted"] == 3
+    assert report["rejected"] == [{"index": 2, "field": "release", "reason": "101 characters, over the limit of 100"}]
+    engine = make_engine(settings.database_url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT evaluation_id, release FROM telemetry_events ORDER BY id")).all()
+    engine.dispose()
+    assert [tuple(row) for row in rows] == [("r-1", "2024.05.1"), ("r-2", "2024.5"), ("r-4", None)]
 
 
 @pytest.mark.parametrize(

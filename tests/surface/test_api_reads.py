@@ -99,6 +99,10 @@ def test_cluster_events_come_in_pages(reader: TestClient) -> None:
     assert first["total"] == second["total"] == size
     ids = [e["event_id"] for e in first["events"] + second["events"]]
     assert len(ids) == len(set(ids)) == min(6, size) and ids == sorted(ids)
+    releases = {e["evaluation_id"]: e.get("release") for e in generate(300, seed=11)[0]}  # 25% carry one
+    page = reader.get("/clusters/0/events", params={"limit": 500}).json()["events"]
+    assert all("release" in e for e in page)
+    assert [e["release"] for e in page] == [releases.get(e["evaluation_id"]) for e in page]
     assert reader.get("/clusters/0/events", params={"limit": 501}).status_code == 422
     assert reader.get("/clusters/0/events", params={"offset": -1}).status_code == 422
     assert reader.get("/clusters/9999/events").status_code == 404

@@ -84,7 +84,7 @@ def test_queue_detail_events_and_cluster_fields(client: TestClient, loaded: Engi
     again(loaded, settings)
     diff = client.get("/runs/1/diff/2").json()
     assert (diff["run_a"], diff["run_b"]) == (1, 2) and diff["kept"]
-    assert all(set(item) == {"pattern_id", "title", "events_a", "events_b", "from", "into", "moved"}
+    assert all(set(item) == {"pattern_id", "title", "events_a", "events_b", "from", "into", "moved", "returned"}
                for item in diff["kept"] + diff["new"] + diff["split"])
     assert all(item["from"] is not None for item in diff["split"])
 
