@@ -333,3 +333,67 @@ def diff(
         return
     for line in result.lines():
         typer.echo(line)
+
+
+def _window(text: str | None) -> Any:
+    """A window as typed: a release name, or START..END (ISO date-times, START <= t < END)."""
+    from datetime import datetime
+    if text is None:
+        return None
+    if ".." not in text:
+        return text
+    start, _, end = text.partition("..")
+    try:
+        return datetime.fromisoformat(start.strip()), datetime.fromisoformat(end.strip())
+    except ValueError as error:
+        raise InputError(f"window {text!r}: START..END takes ISO date-times ({error})") from None
+
+
+WindowOption = Annotated[str | None, typer.Option(help="A release name, or START..END in ISO date-times")]
+
+
+@patterns_app.command("trends")
+def trends_command(
+    by: Annotated[str | None, typer.Option("--by", help="hour or day (default: by the events' span)")] = None,
+    pattern: Annotated[int | None, typer.Option("--pattern", help="Only this pattern")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Each pattern's events, users and share of all events per time bucket and per release (latest run)."""
+    from lens_core.storage import tracking as store
+    from lens_core.tracking import trends
+
+    engine = _engine()
+    run_id = store.latest_tracked_run(engine=engine)
+    if run_id is None:
+        typer.echo("no patterns yet: run `lens process` first")
+        return
+    result = trends.series(store.run_events_frame(engine=engine, run_id=run_id), by=by)
+    time, release = result.time, result.release
+    if pattern is not None:
+        time, release = time[time["pattern_id"] == pattern], release[release["pattern_id"] == pattern]
+    if as_json:
+        _dump({"run_id": run_id, "by": result.by, "releases": result.releases,
+               "time": time.to_dict(orient="records"), "release": release.to_dict(orient="records")})
+        return
+    typer.echo(f"trends of run {run_id} by {result.by} (rate = share of all events in the bucket):")
+    for pid, rows in time.groupby("pattern_id"):
+        cells = ", ".join(f"{r.bucket:%Y-%m-%d %H:%M} {r.events} ({r.rate:.1%})" for r in rows.itertuples())
+        typer.echo(f"#{pid}  {cells}")
+    for pid, rows in release.groupby("pattern_id"):
+        cells = ", ".join(f"{r.release} {r.events} ({r.rate:.1%})" for r in rows.itertuples())
+        typer.echo(f"#{pid} by release  {cells}")
+
+
+@patterns_app.command("compare")
+def compare_command(window_a: WindowOption = None, window_b: WindowOption = None, as_json: AsJson = False) -> None:
+    """Each pattern's count and share in two windows (default: the latest release against the one before,
+    else the last 24 h against the 7 days before), with its state (new, escalating, regressed, ...) and why."""
+    from lens_core.tracking import trends
+
+    result = trends.compare_latest(engine=_engine(), window_a=_window(window_a), window_b=_window(window_b))
+    if as_json:
+        _dump(result.as_dict())
+        return
+    typer.echo(f"A = {result.window_a} ({result.total_a} events), B = {result.window_b} ({result.total_b} events)")
+    for c in result.changes:
+        typer.echo(f"#{c.pattern_id}  {c.state}  {c.count_a} -> {c.count_b} events  {c.reason}")

@@ -194,3 +194,22 @@ def test_bad_input_is_one_line_naming_what_was_wrong(lens, engine: Engine, setti
     one_line_error(lens("diff", "1", "99"), "run 99 does not exist")
     one_line_error(lens("patterns", "show", "abc"), "pattern_id", "valid integer")  # a usage error: one line too
     assert ok(lens("patterns", "history")) == "no rules yet\n"
+
+
+def test_trends_and_compare(lens, engine: Engine, settings: Settings) -> None:
+    assert "no patterns yet" in ok(lens("patterns", "trends"))
+    loaded(engine, settings)
+    series = json.loads(ok(lens("patterns", "trends", "--json")))
+    assert series["by"] == "day" and series["releases"] == ["2024.04.3", "2024.05.1", "2024.05.2"]
+    assert series["time"] and all(0 < row["rate"] <= 1 for row in series["time"])
+    assert "by day" in ok(lens("patterns", "trends", "--by", "day"))
+    compared = json.loads(ok(lens("patterns", "compare", "--json")))
+    assert (compared["window_a"], compared["window_b"]) == ("release 2024.05.1", "release 2024.05.2")
+    states = {c["state"] for c in compared["changes"]}
+    assert states <= {"regressed", "new", "escalating", "shrinking", "gone", "ongoing"}
+    text = ok(lens("patterns", "compare", "--window-a", "2024-05-01T00:00..2024-05-15T00:00",
+                   "--window-b", "2024-05-15T00:00..2024-06-01T00:00"))
+    assert text.startswith("A = 2024-05-01T00:00:00+00:00 .. 2024-05-15T00:00:00+00:00")
+    one_line_error(lens("patterns", "compare", "--window-a", "yesterday..today", "--window-b", "2024.05.2"),
+                   "START..END")
+    one_line_error(lens("patterns", "trends", "--by", "week"), "hour or day")

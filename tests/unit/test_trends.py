@@ -1,0 +1,172 @@
+"""Trends (lens_core.tracking.trends) on synthetic frames with known answers."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lens_core.errors import InputError
+from lens_core.tracking import trends
+
+T0 = datetime(2024, 5, 1, tzinfo=UTC)
+
+
+def _frame(spec: list[tuple[int | None, int, str | None, datetime, datetime]], seed: int = 0) -> pd.DataFrame:
+    """spec: (pattern, n events, release, start, end): n events spread evenly over [start, end), users cycling
+    over 20 per pattern."""
+    rng = random.Random(seed)
+    rows = []
+    for pattern, n, release, start, end in spec:
+        step = (end - start) / max(n, 1)
+        for i in range(n):
+            rows.append({"pattern_id": np.nan if pattern is None else float(pattern),
+                         "timestamp": start + step * i, "user_id": f"u{pattern}-{rng.randrange(20)}",
+                         "release": release})
+    return pd.DataFrame(rows)
+
+
+def _rule(kind: str, pattern: int, params: dict | None = None, created_at: datetime | None = None):
+    return SimpleNamespace(kind=kind, pattern_id=pattern, params=params or {}, created_at=created_at or T0)
+
+
+A = (T0, T0 + timedelta(days=7))
+B = (T0 + timedelta(days=7), T0 + timedelta(days=8))
+
+
+def _two_windows(per_pattern_a: dict[int, int], per_pattern_b: dict[int, int]) -> pd.DataFrame:
+    spec = [(p, n, None, *A) for p, n in per_pattern_a.items()]
+    spec += [(p, n, None, *B) for p, n in per_pattern_b.items()]
+    return _frame(spec)
+
+
+def test_a_planted_escalation_is_detected_and_a_constant_rate_is_not() -> None:
+    # pattern 1 stays at 10%; pattern 2 goes 5% -> 20%; pattern 3 fills the rest
+    events = _two_windows({1: 100, 2: 50, 3: 850}, {1: 100, 2: 200, 3: 700})
+    result = trends.compare(events, window_a=A, window_b=B).by_pattern()
+    assert result[2].state == "escalating"
+    assert result[2].rate_a == pytest.approx(0.05) and result[2].rate_b == pytest.approx(0.2)
+    assert result[2].p_adjusted < trends.ALPHA and "p=" in result[2].reason
+    assert result[1].state == "ongoing"
+    assert result[1].p_adjusted > 0.5
+    assert result[3].state == "shrinking"  # 85% -> 70%
+
+
+def test_benjamini_hochberg_matches_the_textbook_values() -> None:
+    p = [0.01, 0.04, 0.03, 0.005]
+    # sorted 0.005, 0.01, 0.03, 0.04 -> *4/rank = 0.02, 0.02, 0.04, 0.04
+    assert trends.benjamini_hochberg(p) == pytest.approx([0.02, 0.04, 0.04, 0.02])
+    assert trends.benjamini_hochberg([0.9, 0.8]) == pytest.approx([0.9, 0.9])
+    assert trends.benjamini_hochberg([]) == []
+
+
+def test_the_correction_can_turn_a_marginal_change_ongoing() -> None:
+    """A change significant on its own (raw p < 0.01) but not after correcting over many patterns."""
+    a = {p: 100 for p in range(1, 21)}
+    b = dict(a)
+    b[1] = 135  # modest rise of one pattern among twenty
+    events = _two_windows(a, b)
+    row = trends.compare(events, window_a=A, window_b=B).by_pattern()[1]
+    assert row.p_value < trends.ALPHA <= row.p_adjusted
+    assert row.state == "ongoing"
+
+
+def test_new_and_gone_and_too_few_events_are_not_tested() -> None:
+    events = _two_windows({1: 500, 2: 30, 4: 2}, {1: 500, 3: 30, 4: 1})
+    result = trends.compare(events, window_a=A, window_b=B).by_pattern()
+    assert (result[3].state, result[3].reason) == ("new", "no events in A, 30 in B")
+    assert (result[2].state, result[2].reason) == ("gone", "30 events in A, none in B")
+    assert result[4].state == "ongoing" and result[4].p_value is None and "not tested" in result[4].reason
+
+
+def test_events_without_a_pattern_count_in_the_rates() -> None:
+    events = _two_windows({1: 10}, {1: 10})
+    events = pd.concat([events, _frame([(None, 90, None, *A), (None, 10, None, *B)])], ignore_index=True)
+    row = trends.compare(events, window_a=A, window_b=B).by_pattern()[1]
+    assert (row.rate_a, row.rate_b) == (pytest.approx(0.1), pytest.approx(0.5))
+
+
+def _released() -> pd.DataFrame:
+    days = [T0 + timedelta(days=d) for d in range(4)]
+    return _frame([
+        (1, 200, "2024.05.1", days[0], days[1]), (1, 200, "2024.05.2", days[1], days[2]),
+        (2, 50, "2024.05.1", days[0], days[1]),
+        # pattern 2, resolved in 2024.05.2: late events of the old release arrive in B's time
+        (2, 5, "2024.05.1", days[1], days[2]),
+        (3, 50, "2024.05.1", days[0], days[1]), (3, 50, "2024.05.2", days[1], days[2]),
+    ])
+
+
+def test_a_resolved_pattern_regresses_only_on_events_of_its_fix_release_or_later() -> None:
+    events = _released()
+    rules = [_rule("resolve", 2, {"release": "2024.05.2"}), _rule("resolve", 3, {"release": "2024.05.2"})]
+    window = (T0 + timedelta(days=1), T0 + timedelta(days=2))
+    result = trends.compare(events, window_a=(T0, window[0]), window_b=window, rules=rules).by_pattern()
+    assert result[2].state != "regressed"  # its B events are all from 2024.05.1, older than the fix
+    assert result[3].state == "regressed"
+    assert result[3].reason == "resolved in 2024.05.2, yet 50 events in B from 2024.05.2 or later"
+    # by release: the old-release stragglers are simply outside B
+    by_release = trends.compare(events, window_a="2024.05.1", window_b="2024.05.2", rules=rules).by_pattern()
+    assert by_release[2].state == "gone" and by_release[3].state == "regressed"
+
+
+def test_a_resolve_without_a_release_regresses_on_events_after_it_was_made() -> None:
+    events = _released()
+    window_b = (T0 + timedelta(days=1), T0 + timedelta(days=2))
+    late = [_rule("resolve", 3, created_at=T0 + timedelta(days=1, hours=12))]
+    row = trends.compare(events, window_a=(T0, window_b[0]), window_b=window_b, rules=late).by_pattern()[3]
+    assert row.state == "regressed" and "after it" in row.reason
+    after_all = [_rule("resolve", 3, created_at=T0 + timedelta(days=3))]
+    row = trends.compare(events, window_a=(T0, window_b[0]), window_b=window_b, rules=after_all).by_pattern()[3]
+    assert row.state == "ongoing"
+    reopened = [*late, _rule("reopen", 3)]
+    row = trends.compare(events, window_a=(T0, window_b[0]), window_b=window_b, rules=reopened).by_pattern()[3]
+    assert row.state == "ongoing"
+
+
+def test_default_windows_latest_release_against_the_one_before_else_the_last_day_against_the_week() -> None:
+    events = _released()
+    events.loc[0, "release"] = "2024.04.3"
+    assert trends.default_windows(events) == ("2024.05.1", "2024.05.2")
+    comparison = trends.compare(events)
+    assert (comparison.window_a, comparison.window_b) == ("release 2024.05.1", "release 2024.05.2")
+    plain = _frame([(1, 100, None, T0, T0 + timedelta(days=10))])
+    a, b = trends.default_windows(plain)
+    latest = plain["timestamp"].max()
+    assert b[0] == latest + timedelta(microseconds=1) - timedelta(hours=24) == a[1]
+    assert a[0] == b[0] - timedelta(days=7)
+    result = trends.compare(plain)
+    assert result.total_a + result.total_b == int((plain["timestamp"] >= a[0]).sum())
+
+
+def test_series_picks_hours_under_three_days_and_days_from_then() -> None:
+    short = _frame([(1, 48, None, T0, T0 + timedelta(hours=48))])
+    long = _frame([(1, 40, None, T0, T0 + timedelta(days=4))])
+    assert trends.series(short).by == "hour" and len(trends.series(short).time) == 48
+    assert trends.series(long).by == "day" and len(trends.series(long).time) == 4
+    assert trends.series(long, by="hour").by == "hour"
+    with pytest.raises(InputError, match="hour or day"):
+        trends.series(long, by="week")
+
+
+def test_series_rates_are_shares_of_the_bucket_and_of_the_release() -> None:
+    day1, day2 = T0, T0 + timedelta(days=1)
+    events = _frame([(1, 10, "2024.05.1", day1, day1 + timedelta(hours=20)),
+                     (2, 30, "2024.05.1", day1, day1 + timedelta(hours=20)),
+                     (1, 30, "2024.05.2", day2, day2 + timedelta(hours=20)),
+                     (None, 10, "2024.05.2", day2, day2 + timedelta(hours=20)),
+                     (2, 10, "2024.05.2", day2 + timedelta(days=3), day2 + timedelta(days=3, hours=1))])
+    result = trends.series(events)
+    assert result.by == "day"
+    one = result.time[result.time["pattern_id"] == 1].set_index("bucket")
+    assert one["events"].tolist() == [10, 30]
+    assert one["rate"].tolist() == pytest.approx([0.25, 0.75])
+    assert (one["users"] <= one["events"]).all() and (one["users"] > 0).all()
+    assert result.releases == ["2024.05.1", "2024.05.2"]
+    rel = result.release.set_index(["pattern_id", "release"])
+    assert rel.loc[(1, "2024.05.2"), "rate"] == pytest.approx(30 / 50)
+    assert rel.loc[(2, "2024.05.1"), "rate"] == pytest.approx(0.75)
