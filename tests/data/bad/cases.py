@@ -98,9 +98,9 @@ CASES: tuple[Case, ...] = (
     Case("short_rows.csv", "rows with fewer values than columns: row 2 lacks skill_output, row 3 only the "
          "optional tail", accepted=2, rejected=(Reject(2, "skill_output", "missing or empty"),),
          stored={"sr-3": {"ai_output": "", "skill_output": "HTTP 503 Service Unavailable"}}),
-    Case("extra_columns.csv", "two extra columns (kept as attributes); row 3 has one value too many", accepted=2,
-         rejected=(Reject(3, None, "10 values for 9 columns"),),
-         stored={"ex-1": {"attributes": {"release": "2024.05.1", "client": "Outlook web"}}}),
+    Case("extra_columns.csv", "release and an extra column (kept as an attribute); row 3 has one value too many",
+         accepted=2, rejected=(Reject(3, None, "10 values for 9 columns"),),
+         stored={"ex-1": {"release": "2024.05.1", "attributes": {"client": "Outlook web"}}}),
     Case("duplicate_ids.jsonl", "evaluation_id dup-1 and dup-2 twice in one file", accepted=3, duplicates=2,
          stored={"dup-1": {"customer_prompt": "Schedule a sync with Dana #1 tomorrow"}}, batch="same"),
     Case("wrong_types.json", 'wrong JSON types: status_code "abc", a list, true, objects, a bare number',
