@@ -149,7 +149,11 @@ def test_open_the_probe_cluster_and_markup_shows_as_text(session: Session, datab
     summary = queries.get_cluster(engine=engine, run_id=run.id, label=label).summary
     name = "Noise" if label == -1 else f"Cluster {label} · {summary}"
 
+    # From a freshly opened page: the step before ends in reruns (a new pattern, a new map) that a click
+    # made meanwhile can be lost in.
+    go(page, "Clusters")
     chooser = page.locator('[data-testid="stSelectbox"]').filter(has_text="Cluster to open")
+    chooser.wait_for()
     chooser.locator("input").click()
     chooser.locator("input").fill(name)
     page.get_by_role("option", name=name, exact=True).click()
