@@ -21,7 +21,7 @@ from lens_core.schema import Count
 from lens_core.storage import queries, stats
 from lens_core.storage import tracking as tracking_store
 from lens_core.storage.models import PipelineRun
-from lens_core.tracking import curation, diff, queue
+from lens_core.tracking import curation, diff, queue, titles
 from lens_core.tracking.diff import RunDiff
 from lens_core.tracking.queue import PatternSummary
 from lens_core.tracking.rules import fold_states
@@ -151,13 +151,13 @@ def pattern_summaries(_engine: Engine, url: str, run_id: int, version: str) -> l
     present = {s.pattern_id for s in found}
     states = fold_states(tracking_store.active_rules(engine=_engine))
     closed = sorted(pid for pid, st_ in states.items() if st_.state not in queue.OPEN_STATES and pid not in present)
-    titles = queue.titles_of(engine=_engine) if closed else {}
+    names = titles.titles_of(engine=_engine) if closed else {}
     for pid in closed:
-        if pid not in titles:  # a rule naming a pattern that no longer exists
+        if pid not in names:  # a rule naming a pattern that no longer exists
             continue
         state = states[pid]
         found.append(PatternSummary(
-            pattern_id=pid, title=titles[pid], state=state.state, events=0, users=0, tenants=0, share=0.0,
+            pattern_id=pid, title=names[pid], state=state.state, events=0, users=0, tenants=0, share=0.0,
             severity="", score=0.0, terms={}, owner=state.owner, notes=list(state.notes),
             resolved_in=state.resolved_in, merged_into=state.merged_into, run_id=run_id))
     return found
@@ -167,7 +167,7 @@ def pattern_summaries(_engine: Engine, url: str, run_id: int, version: str) -> l
 def pattern_titles(_engine: Engine, url: str, version: str) -> dict[int, str]:
     """Every pattern's title (the analyst's, else its evidence's), unique: patterns gone from the latest
     run (merged away, vanished) included."""
-    return queue.titles_of(engine=_engine)
+    return titles.titles_of(engine=_engine)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

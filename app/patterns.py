@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from app import loaders, nav
 from app.ui import lens_errors, md_literal
 from lens_core.storage.models import PipelineRun
-from lens_core.tracking import queue
+from lens_core.tracking import titles
 from lens_core.tracking.queue import OPEN_STATES, PatternSummary
 
 AUTHOR_KEY = "patterns_author"  # remembered across pages (a widget's own key is dropped when its page is left)
@@ -68,7 +68,7 @@ def show_message() -> None:
 
 def titles_now(engine: Engine, ids: Iterable[int]) -> str:
     """The titles of these patterns as they are now (after the rule just made), for a message."""
-    return ", ".join(queue.titles_of(engine=engine, ids={int(i) for i in ids}).values())
+    return ", ".join(titles.titles_of(engine=engine, ids={int(i) for i in ids}).values())
 
 
 def count(n: int, noun: str) -> str:

@@ -79,14 +79,20 @@ def queue(
         typer.echo("no patterns yet: run `lens process` first" if not show_all else "no patterns")
         return
     typer.echo(f"patterns of run {rows[0].run_id} ({len(rows)} shown, score = (users + tenants + events) "
-               "x severity weight):")
+               f"x severity weight x trend weight; trend: {rows[0].trend_window or 'no timestamps'}):")
     for s in rows:
-        t = s.terms
         state = f" [{s.state}]" if s.state != "open" else ""
         owner = f" owner {s.owner}" if s.owner else ""
-        typer.echo(f"#{s.pattern_id}  score {s.score:.2f} = (users {t['users']:.2f} + tenants {t['tenants']:.2f} + "
-                   f"events {t['events']:.2f}) x {t['severity_weight']}  {s.events} events ({s.share:.1%}), "
-                   f"{s.users} users, {s.tenants} tenants, {s.severity or '-'}{state}{owner}  {s.title}")
+        typer.echo(f"#{s.pattern_id}  {s.trend.upper()}  score {s.score:.2f} = {score_terms(s.terms)}  "
+                   f"{s.events} events ({s.share:.1%}), {s.users} users, {s.tenants} tenants, "
+                   f"{s.severity or '-'}{state}{owner}  {s.title}")
+        if s.trend != "ongoing":
+            typer.echo(f"      {s.trend}: {s.trend_reason}")
+
+
+def score_terms(t: dict[str, float]) -> str:
+    return (f"(users {t['users']:.2f} + tenants {t['tenants']:.2f} + events {t['events']:.2f}) "
+            f"x {t['severity_weight']} x {t.get('trend_weight', 1.0)}")
 
 
 @patterns_app.command("show")
@@ -111,11 +117,11 @@ def detail_lines(detail: dict[str, Any]) -> list[str]:
     origin = f"origin {detail['origin']}" + (f" (from #{detail['parent_id']})" if detail["parent_id"] else "")
     lines.append(f"  {origin}, first run {detail['first_run_id'] or '-'}, last run {detail['last_run_id'] or '-'}")
     if s["events"]:
-        t = s["terms"]
         lines.append(f"  run {s['run_id']}: {s['events']} events ({s['share']:.1%}), {s['users']} users, "
                      f"{s['tenants']} tenants, severity {s['severity'] or '-'}, score {s['score']:.2f} "
-                     f"(users {t['users']:.2f} + tenants {t['tenants']:.2f} + events {t['events']:.2f}) "
-                     f"x {t['severity_weight']}")
+                     f"{score_terms(s['terms'])}")
+        if s.get("trend_reason"):
+            lines.append(f"  trend {s['trend']} ({s['trend_window']}): {s['trend_reason']}")
     else:
         lines.append(f"  no events in the latest tracked run ({s['run_id'] or 'none'})")
     lines += [f"  note: {n}" for n in s["notes"]]
@@ -333,67 +339,3 @@ def diff(
         return
     for line in result.lines():
         typer.echo(line)
-
-
-def _window(text: str | None) -> Any:
-    """A window as typed: a release name, or START..END (ISO date-times, START <= t < END)."""
-    from datetime import datetime
-    if text is None:
-        return None
-    if ".." not in text:
-        return text
-    start, _, end = text.partition("..")
-    try:
-        return datetime.fromisoformat(start.strip()), datetime.fromisoformat(end.strip())
-    except ValueError as error:
-        raise InputError(f"window {text!r}: START..END takes ISO date-times ({error})") from None
-
-
-WindowOption = Annotated[str | None, typer.Option(help="A release name, or START..END in ISO date-times")]
-
-
-@patterns_app.command("trends")
-def trends_command(
-    by: Annotated[str | None, typer.Option("--by", help="hour or day (default: by the events' span)")] = None,
-    pattern: Annotated[int | None, typer.Option("--pattern", help="Only this pattern")] = None,
-    as_json: AsJson = False,
-) -> None:
-    """Each pattern's events, users and share of all events per time bucket and per release (latest run)."""
-    from lens_core.storage import tracking as store
-    from lens_core.tracking import trends
-
-    engine = _engine()
-    run_id = store.latest_tracked_run(engine=engine)
-    if run_id is None:
-        typer.echo("no patterns yet: run `lens process` first")
-        return
-    result = trends.series(store.run_events_frame(engine=engine, run_id=run_id), by=by)
-    time, release = result.time, result.release
-    if pattern is not None:
-        time, release = time[time["pattern_id"] == pattern], release[release["pattern_id"] == pattern]
-    if as_json:
-        _dump({"run_id": run_id, "by": result.by, "releases": result.releases,
-               "time": time.to_dict(orient="records"), "release": release.to_dict(orient="records")})
-        return
-    typer.echo(f"trends of run {run_id} by {result.by} (rate = share of all events in the bucket):")
-    for pid, rows in time.groupby("pattern_id"):
-        cells = ", ".join(f"{r.bucket:%Y-%m-%d %H:%M} {r.events} ({r.rate:.1%})" for r in rows.itertuples())
-        typer.echo(f"#{pid}  {cells}")
-    for pid, rows in release.groupby("pattern_id"):
-        cells = ", ".join(f"{r.release} {r.events} ({r.rate:.1%})" for r in rows.itertuples())
-        typer.echo(f"#{pid} by release  {cells}")
-
-
-@patterns_app.command("compare")
-def compare_command(window_a: WindowOption = None, window_b: WindowOption = None, as_json: AsJson = False) -> None:
-    """Each pattern's count and share in two windows (default: the latest release against the one before,
-    else the last 24 h against the 7 days before), with its state (new, escalating, regressed, ...) and why."""
-    from lens_core.tracking import trends
-
-    result = trends.compare_latest(engine=_engine(), window_a=_window(window_a), window_b=_window(window_b))
-    if as_json:
-        _dump(result.as_dict())
-        return
-    typer.echo(f"A = {result.window_a} ({result.total_a} events), B = {result.window_b} ({result.total_b} events)")
-    for c in result.changes:
-        typer.echo(f"#{c.pattern_id}  {c.state}  {c.count_a} -> {c.count_b} events  {c.reason}")

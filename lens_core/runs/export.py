@@ -25,8 +25,9 @@ from lens_core.storage import queries
 from lens_core.storage import tracking as tracking_store
 from lens_core.storage.models import ClusterRow, PipelineRun
 from lens_core.tracking.curation import history
-from lens_core.tracking.queue import PatternSummary, summaries, titles_of
+from lens_core.tracking.queue import PatternSummary, summaries
 from lens_core.tracking.rules import PatternState, fold_states
+from lens_core.tracking.titles import titles_of
 
 SUMMARY_FORMATS = ("json", "csv", "md")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from lens_core.errors import InputError
 from lens_core.storage import tracking as store
-from lens_core.tracking.queue import titles_of
+from lens_core.tracking.titles import titles_of
 
 
 @dataclass

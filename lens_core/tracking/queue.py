@@ -1,11 +1,14 @@
 """The triage queue: the open patterns of the latest tracked run, ranked by impact, each term shown.
 
-    score = (USERS · ln(1 + users) + TENANTS · ln(1 + tenants) + EVENTS · ln(1 + events)) · severity weight
+    score = (USERS · ln(1 + users) + TENANTS · ln(1 + tenants) + EVENTS · ln(1 + events))
+            · severity weight · trend weight
 
 Logarithms, because the hundredth user hurt matters less than the first; users and tenants weigh more
 than raw events, because one noisy client can fail thousands of times. The severity is the offline
-summary's (share of traffic and failure family: outages, auth and code bugs block users outright).
-Ignored, resolved and merged patterns leave the queue. Growth joins the score with releases and trends.
+summary's (share of traffic and failure family: outages, auth and code bugs block users outright). The
+trend is the pattern's state when the run's latest release is compared with the one before (else the last
+day with the week before; trends.compare): what regressed, is new or grows comes first, what shrinks or
+went away drops. Ignored, resolved and merged patterns leave the queue.
 """
 
 from __future__ import annotations
@@ -16,11 +19,15 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from lens_core.errors import InputError
 from lens_core.storage import tracking as store
 from lens_core.tracking.rules import PatternState, fold_states
+from lens_core.tracking.titles import titles_of
+from lens_core.tracking.trends import compare
 
 USERS, TENANTS, EVENTS = 1.0, 1.0, 0.5
 SEVERITY_WEIGHT = {"high": 1.5, "medium": 1.0, "low": 0.75, "": 1.0}
+TREND_WEIGHT = {"regressed": 1.5, "new": 1.3, "escalating": 1.3, "ongoing": 1.0, "shrinking": 0.8, "gone": 0.5}
 OPEN_STATES = ("open",)
 
 
@@ -42,6 +49,9 @@ class PatternSummary:
     merged_into: int | None = None
     clusters: list[int] = field(default_factory=list)  # labels of the run's clusters it holds events of
     run_id: int = 0
+    trend: str = "ongoing"  # its state in the default comparison (trends.compare)
+    trend_reason: str = ""
+    trend_window: str = ""  # "release 2024.05.1 -> release 2024.05.2", or the two time windows
 
     def as_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -63,6 +73,7 @@ def summaries(*, engine: Engine, run_id: int | None = None, include_closed: bool
     severity = {c.label: c.severity for c in store.clusters_with_centroids(engine=engine, run_id=run_id)}
     states = fold_states(store.active_rules(engine=engine))
     titles = titles_of(engine=engine, ids={int(p) for p in events["pattern_id"].unique()}, run_id=run_id)
+    trend, window = _trends(every, store.active_rules(engine=engine))
     out = []
     for key, group in events.groupby("pattern_id"):
         pid = int(key)
@@ -76,42 +87,30 @@ def summaries(*, engine: Engine, run_id: int | None = None, include_closed: bool
             "events": round(EVENTS * math.log1p(counts["events"]), 3),
             "severity_weight": SEVERITY_WEIGHT.get(level, 1.0),
         }
-        score = round((terms["users"] + terms["tenants"] + terms["events"]) * terms["severity_weight"], 3)
+        change = trend.get(pid)
+        terms["trend_weight"] = TREND_WEIGHT[change.state if change else "ongoing"]
+        score = round((terms["users"] + terms["tenants"] + terms["events"]) * terms["severity_weight"]
+                      * terms["trend_weight"], 3)
         out.append(PatternSummary(
             pattern_id=pid, title=titles[pid], state=state.state, share=round(len(group) / total, 4),
             severity=level, score=score, terms=terms, owner=state.owner, notes=list(state.notes),
             resolved_in=state.resolved_in, merged_into=state.merged_into,
-            clusters=sorted(int(x) for x in group["label"].unique() if x >= 0), run_id=run_id, **counts,
+            clusters=sorted(int(x) for x in group["label"].unique() if x >= 0), run_id=run_id,
+            trend=change.state if change else "ongoing", trend_reason=change.reason if change else "",
+            trend_window=window, **counts,
         ))
     out.sort(key=lambda s: (-s.score, -s.events, s.pattern_id))
     return out if include_closed else [s for s in out if s.state in OPEN_STATES]
 
 
-def titles_of(*, engine: Engine, ids: set[int] | None = None, run_id: int | None = None) -> dict[int, str]:
-    """The title every surface shows for each pattern, unique: the analyst's; else the title of the cluster
-    that continued it in the run (default: the latest tracked), the LLM's where summaries were written;
-    else the title it was last given."""
-    states = fold_states(store.active_rules(engine=engine))
-    rows = store.patterns(engine=engine, ids=ids)
-    run_id = run_id if run_id is not None else store.latest_tracked_run(engine=engine)
-    current = store.cluster_titles(engine=engine, run_id=run_id) if run_id is not None else {}
-    return display_titles({pid: _title(row, states.get(pid), current.get(pid)) for pid, row in rows.items()})
-
-
-def display_titles(titles: dict[int, str]) -> dict[int, str]:
-    """Titles made unique: a title two patterns share gets each one's id, so neither reads as the other."""
-    seen: dict[str, int] = {}
-    for title in titles.values():
-        seen[title] = seen.get(title, 0) + 1
-    return {pid: (f"{t} (#{pid})" if seen[t] > 1 or not t else t) for pid, t in titles.items()}
-
-
-def _title(row: Any, state: PatternState | None, current: str | None = None) -> str:
-    """The analyst's title; else the evidence's, with the value it kept when split (its parts name theirs)."""
-    if state and state.title:
-        return state.title
-    title = current or row.title or f"Pattern {row.id}"
-    return f"{title} · {state.keeps}" if state and state.keeps else title
+def _trends(events: Any, rules: list[Any]) -> tuple[dict[int, Any], str]:
+    """Each pattern's change in the default comparison, and what was compared ('' where nothing can be:
+    no timestamps)."""
+    try:
+        result = compare(events, rules=rules)
+    except InputError:
+        return {}, ""
+    return result.by_pattern(), f"{result.base} -> {result.target}"
 
 
 def _severity_rank(level: str) -> int:

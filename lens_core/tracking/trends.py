@@ -1,5 +1,5 @@
 """Trends: how each pattern's share of the failures moves over time and releases, and what changed between
-two windows (issue 19).
+two windows, a base and a target (issue 19).
 
     series(events, by)       per pattern and time bucket (hour or day) and per release: events, unique users
                              and rate = the pattern's share of all events in that bucket or release
@@ -7,16 +7,19 @@ two windows (issue 19).
                              pattern counts and rates on both sides, the change, and a state with its reason
 
 States of `compare`, first match wins:
-    regressed    the rules resolved the pattern (in release X) and B holds its events from X or later
-                 (without a release on the resolve rule: any event in B after the rule was made)
-    new          no events in A, some in B
-    gone         events in A, none in B
-    escalating   rate up, and an exact binomial test of the count in B (given B's total and A's rate) has a
-                 Benjamini-Hochberg corrected p below ALPHA
+    regressed    the rules resolved the pattern (in release X) and the target holds its events from X or
+                 later (without a release on the resolve rule: any target event after the rule was made)
+    new          no events before the target (earlier in time, or from an older release); or MIN_EVENTS
+                 or more of its target events carry error messages first seen in the target
+    escalating   rate up, and an exact binomial test of the target's count (given its total and the base's
+                 rate) has a Benjamini-Hochberg corrected p below ALPHA
     shrinking    the same, rate down
-    ongoing      otherwise (also: fewer than MIN_EVENTS events in both windows together, so not tested)
+    gone         the same, with no events in the target
+    ongoing      otherwise: no significant change, fewer than MIN_EVENTS events in base and target
+                 together (not tested), or none in the base but seen before it
 
-The functions are pure on a DataFrame with pattern_id, timestamp, user_id and release (one row per event;
+The functions are pure on a DataFrame with pattern_id, timestamp, user_id, release and message_pattern (the
+event's error-message template; optional) (one row per event;
 pattern_id NaN for events without a pattern, which still count in the totals the rates divide by);
 `compare_latest` reads the latest tracked run and the active rules from the store.
 """
@@ -36,11 +39,12 @@ from sqlalchemy.engine import Engine
 from lens_core.errors import InputError
 from lens_core.parse.releases import is_at_least, release_order
 from lens_core.tracking.rules import fold_states
+from lens_core.tracking.titles import titles_of
 
-__all__ = ["ALPHA", "MIN_EVENTS", "Comparison", "PatternChange", "Series", "benjamini_hochberg",
+__all__ = ["ALERT_STATES", "ALPHA", "MIN_EVENTS", "STATE_RANK", "Comparison", "PatternChange", "Series", "benjamini_hochberg",
            "compare", "compare_latest", "default_windows", "series"]
 
-MIN_EVENTS = 5  # fewer events in A and B together and a pattern is not tested (it stays ongoing)
+MIN_EVENTS = 5  # fewer events in base and target together and a pattern is not tested (it stays ongoing)
 ALPHA = 0.01  # corrected p-value below which a rate change is escalating or shrinking
 HOUR_SPAN = timedelta(days=3)  # series buckets by hour under this span, by day from it
 RECENT, BEFORE = timedelta(hours=24), timedelta(days=7)  # default time windows, ending at the last event
@@ -60,6 +64,7 @@ def _prepare(events: pd.DataFrame) -> pd.DataFrame:
         "timestamp": pd.to_datetime(events["timestamp"], utc=True, errors="coerce"),
         "user_id": events.get("user_id"),
         "release": events.get("release"),
+        "message_pattern": events.get("message_pattern"),
     }, index=events.index)
     frame["release"] = frame["release"].map(lambda r: r if isinstance(r, str) and r.strip() else None)
     frame["user_id"] = frame["user_id"].map(lambda u: u if isinstance(u, str) and u else None)
@@ -137,13 +142,14 @@ def series(events: pd.DataFrame, by: str | None = None) -> Series:
 @dataclass
 class PatternChange:
     pattern_id: int
-    count_a: int
-    count_b: int
-    users_a: int
-    users_b: int
-    rate_a: float
-    rate_b: float
-    change: float  # rate_b - rate_a
+    title: str  # filled where the store is known (compare_latest)
+    base_events: int
+    target_events: int
+    base_users: int
+    target_users: int
+    base_rate: float
+    target_rate: float
+    change: float  # target_rate - base_rate
     p_value: float | None  # exact binomial test; None where not tested
     p_adjusted: float | None  # Benjamini-Hochberg over the tested patterns
     state: str
@@ -155,18 +161,18 @@ class PatternChange:
 
 @dataclass
 class Comparison:
-    window_a: str
-    window_b: str
-    total_a: int
-    total_b: int
+    base: str
+    target: str
+    base_total: int
+    target_total: int
     changes: list[PatternChange]
 
     def by_pattern(self) -> dict[int, PatternChange]:
         return {c.pattern_id: c for c in self.changes}
 
     def as_dict(self) -> dict[str, Any]:
-        return {"window_a": self.window_a, "window_b": self.window_b, "total_a": self.total_a,
-                "total_b": self.total_b, "changes": [c.as_dict() for c in self.changes]}
+        return {"base": self.base, "target": self.target, "base_total": self.base_total,
+                "target_total": self.target_total, "changes": [c.as_dict() for c in self.changes]}
 
 
 def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
@@ -204,65 +210,104 @@ def _describe(window: Window) -> str:
     return f"{start} .. {end}"
 
 
-def compare(events: pd.DataFrame, *, window_a: Window | None = None, window_b: Window | None = None,
+def compare(events: pd.DataFrame, *, base: Window | None = None, target: Window | None = None,
             rules: Sequence[Any] = ()) -> Comparison:
-    """Per pattern with events in A or B: counts, rates, change, p-values and state (see the module)."""
-    if (window_a is None) != (window_b is None):
+    """Per pattern with events in the base or the target: counts, rates, change, p-values and state (see
+    the module)."""
+    if (base is None) != (target is None):
         raise InputError("give both windows, or neither for the defaults")
-    if window_a is None or window_b is None:
-        window_a, window_b = default_windows(events)
+    if base is None or target is None:
+        base, target = default_windows(events)
     frame = _prepare(events)
-    in_a, in_b = _select(frame, window_a), _select(frame, window_b)
-    a, b = frame[in_a], frame[in_b]
-    total_a, total_b = len(a), len(b)
-    stats = {}
-    for side, part in (("a", a), ("b", b)):
-        tagged = part.dropna(subset=["pattern_id"])
-        grouped = tagged.groupby(tagged["pattern_id"].astype(int))
-        stats[side] = (grouped.size(), grouped["user_id"].nunique())
-    ids = sorted(set(stats["a"][0].index) | set(stats["b"][0].index))
+    in_base, in_target = _select(frame, base), _select(frame, target)
+    base_total, target_total = int(in_base.sum()), int(in_target.sum())
+    base_counts, base_users = _per_pattern(frame[in_base])
+    target_counts, target_users = _per_pattern(frame[in_target])
+    earlier = _earlier(frame, target)
+    seen_before = {int(p) for p in frame.loc[earlier, "pattern_id"].dropna().unique()}
+    new_inside = _new_inside(frame, in_target, earlier)
 
     rows = []
-    for pid in ids:
-        ca, cb = int(stats["a"][0].get(pid, 0)), int(stats["b"][0].get(pid, 0))
-        ra, rb = (ca / total_a if total_a else 0.0), (cb / total_b if total_b else 0.0)
+    for pid in sorted(set(base_counts.index) | set(target_counts.index)):
+        nb, nt = int(base_counts.get(pid, 0)), int(target_counts.get(pid, 0))
+        rb, rt = (nb / base_total if base_total else 0.0), (nt / target_total if target_total else 0.0)
         p = None
-        if ca > 0 and cb > 0 and ca + cb >= MIN_EVENTS:
-            p = float(binomtest(cb, total_b, ra).pvalue)
-        rows.append(PatternChange(pid, ca, cb, int(stats["a"][1].get(pid, 0)), int(stats["b"][1].get(pid, 0)),
-                                  ra, rb, rb - ra, p, None, "ongoing", ""))
+        if nb > 0 and nb + nt >= MIN_EVENTS and target_total:
+            p = float(binomtest(nt, target_total, rb).pvalue)
+        rows.append(PatternChange(pid, "", nb, nt, int(base_users.get(pid, 0)), int(target_users.get(pid, 0)),
+                                  rb, rt, rt - rb, p, None, "ongoing", ""))
     tested = [r for r in rows if r.p_value is not None]
     for row, adjusted in zip(tested, benjamini_hochberg([r.p_value for r in tested])):
         row.p_adjusted = adjusted
 
-    regressions = _regressions(frame[in_b], rules, frame)
+    regressions = _regressions(frame[in_target], rules, frame)
     for row in rows:
-        row.state, row.reason = _state(row, regressions.get(row.pattern_id))
-    rows.sort(key=lambda r: (_RANK[r.state], -abs(r.change), r.pattern_id))
-    return Comparison(_describe(window_a), _describe(window_b), total_a, total_b, rows)
+        row.state, row.reason = _state(row, regressions.get(row.pattern_id), row.pattern_id in seen_before,
+                                       new_inside.get(row.pattern_id))
+    rows.sort(key=lambda r: (STATE_RANK[r.state], -abs(r.change), r.pattern_id))
+    return Comparison(_describe(base), _describe(target), base_total, target_total, rows)
 
 
-_RANK = {"regressed": 0, "new": 1, "escalating": 2, "shrinking": 3, "gone": 4, "ongoing": 5}
+def _per_pattern(part: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    tagged = part.dropna(subset=["pattern_id"])
+    grouped = tagged.groupby(tagged["pattern_id"].astype(int))
+    return grouped.size(), grouped["user_id"].nunique()
 
 
-def _state(row: PatternChange, regression: str | None) -> tuple[str, str]:
-    rates = f"rate {row.rate_a:.2%} -> {row.rate_b:.2%}"
+def _earlier(frame: pd.DataFrame, target: Window) -> pd.Series:
+    """Events before the target: at an earlier time; for a release, from an older release, or without a
+    release and from before the target release's first event."""
+    if not isinstance(target, str):
+        return frame["timestamp"] < _utc(target[0])
+    order = _order(frame, [target])
+    rank = {name: i for i, name in enumerate(order)}
+    older = frame["release"].map(lambda r: r is not None and rank.get(r, len(order)) < rank[target])
+    start = frame.loc[frame["release"] == target, "timestamp"].min()
+    unreleased = frame["release"].isna() & (frame["timestamp"] < start) if pd.notna(start) else False
+    return older | unreleased
+
+
+def _new_inside(frame: pd.DataFrame, in_target: pd.Series, earlier: pd.Series) -> dict[int, tuple[int, int]]:
+    """pattern id -> (target events, messages) of the error messages first seen in the target, for the
+    patterns where those events number MIN_EVENTS or more: a new failure can join a pattern seen before
+    when it reads like one (a new 400 among old ones), and only its messages show it."""
+    old = set(frame.loc[earlier, "message_pattern"].dropna())
+    fresh = frame[in_target & frame["pattern_id"].notna() & ~frame["message_pattern"].isin(old)
+                  & frame["message_pattern"].notna()]
+    grouped = fresh.groupby(fresh["pattern_id"].astype(int))
+    counts, messages = grouped.size(), grouped["message_pattern"].nunique()
+    return {int(p): (int(n), int(messages[p])) for p, n in counts.items() if n >= MIN_EVENTS}
+
+
+STATE_RANK = {"regressed": 0, "new": 1, "escalating": 2, "shrinking": 3, "gone": 4, "ongoing": 5}
+ALERT_STATES = ("regressed", "new", "escalating")  # the states worth telling someone about
+
+
+def _state(row: PatternChange, regression: str | None, seen_before: bool,
+           new_inside: tuple[int, int] | None) -> tuple[str, str]:
+    rates = f"rate {row.base_rate:.2%} -> {row.target_rate:.2%}"
     if regression:
         return "regressed", regression
-    if row.count_a == 0:
-        return "new", f"no events in A, {row.count_b} in B"
-    if row.count_b == 0:
-        return "gone", f"{row.count_a} events in A, none in B"
+    if not seen_before:
+        return "new", f"first seen in the target: {row.target_events} events"
+    if new_inside:
+        events, messages = new_inside
+        return "new", (f"seen before, but {events} of its {row.target_events} target events carry "
+                       f"{messages} error message{'s' if messages > 1 else ''} first seen in the target")
+    if row.base_events == 0:
+        return "ongoing", f"none in the base, {row.target_events} in the target (seen before the base)"
     if row.p_adjusted is None:
         return "ongoing", f"{rates}; under {MIN_EVENTS} events, not tested"
     significance = f"{rates}, p={row.p_value:.2g}, corrected p={row.p_adjusted:.2g}"
-    if row.p_adjusted < ALPHA:
-        return ("escalating" if row.change > 0 else "shrinking"), significance
-    return "ongoing", f"{significance} (not below {ALPHA})"
+    if row.p_adjusted >= ALPHA:
+        return "ongoing", f"{significance} (not below {ALPHA})"
+    if row.target_events == 0:
+        return "gone", f"{row.base_events} in the base, none in the target ({significance})"
+    return ("escalating" if row.change > 0 else "shrinking"), significance
 
 
 def _regressions(b: pd.DataFrame, rules: Sequence[Any], frame: pd.DataFrame) -> dict[int, str]:
-    """pattern id -> why it regressed, for the patterns the rules resolved that have qualifying events in B."""
+    """pattern id -> why it regressed, for the patterns the rules resolved that have qualifying events in the target."""
     out: dict[int, str] = {}
     if not rules:
         return out
@@ -285,16 +330,16 @@ def _regressions(b: pd.DataFrame, rules: Sequence[Any], frame: pd.DataFrame) -> 
             fix = state.resolved_in
             n = sum(is_at_least(r, fix, order) for r in mine["release"])
             if n:
-                out[pid] = f"resolved in {state.resolved_in}, yet {n} events in B from {state.resolved_in} or later"
+                out[pid] = f"resolved in {state.resolved_in}, yet {n} events in the target from {state.resolved_in} or later"
         elif resolved_at.get(pid) is not None:
             when = _utc(resolved_at[pid])
             n = int((mine["timestamp"] > when).sum())
             if n:
-                out[pid] = f"resolved on {when.isoformat()}, yet {n} events in B after it"
+                out[pid] = f"resolved on {when.isoformat()}, yet {n} events in the target after it"
     return out
 
 
-def compare_latest(*, engine: Engine, window_a: Window | None = None, window_b: Window | None = None,
+def compare_latest(*, engine: Engine, base: Window | None = None, target: Window | None = None,
                    run_id: int | None = None) -> Comparison:
     """`compare` on the events of the latest tracked run (or `run_id`), with the active rules."""
     from lens_core.storage import tracking as store
@@ -303,4 +348,8 @@ def compare_latest(*, engine: Engine, window_a: Window | None = None, window_b: 
     if run_id is None:
         raise InputError("no tracked run to compare: process the events first")
     events = store.run_events_frame(engine=engine, run_id=run_id)
-    return compare(events, window_a=window_a, window_b=window_b, rules=store.active_rules(engine=engine))
+    result = compare(events, base=base, target=target, rules=store.active_rules(engine=engine))
+    titles = titles_of(engine=engine, ids={c.pattern_id for c in result.changes}, run_id=run_id)
+    for change in result.changes:
+        change.title = titles.get(change.pattern_id, f"Pattern {change.pattern_id}")
+    return result

@@ -66,6 +66,15 @@ def go(page: object, title: str, heading: str | None = None) -> None:
     """Navigate with the sidebar menu (one browser session, so the chosen run is kept)."""
     page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True).click()
     page.get_by_role("heading", name=heading or title, exact=True).wait_for()
+    settle(page)
+
+
+def settle(page: object) -> None:
+    """Wait until the script's rerun is over. Until then Streamlit keeps the previous run's elements on the
+    page, marked stale: a locator can match an element twice, or a click land on one about to go."""
+    page.wait_for_timeout(300)  # a rerun that a click has just asked for may not have begun yet
+    page.wait_for_function(
+        "() => !document.querySelector('[data-stale=\"true\"], [data-testid=\"stStatusWidgetRunningIcon\"]')")
 
 
 def shot(page: object, name: str) -> None:
@@ -149,9 +158,7 @@ def test_open_the_probe_cluster_and_markup_shows_as_text(session: Session, datab
     summary = queries.get_cluster(engine=engine, run_id=run.id, label=label).summary
     name = "Noise" if label == -1 else f"Cluster {label} · {summary}"
 
-    # From a freshly opened page: the step before ends in reruns (a new pattern, a new map) that a click
-    # made meanwhile can be lost in.
-    go(page, "Clusters")
+    settle(page)  # the step before ends in reruns (a new pattern, a new map)
     chooser = page.locator('[data-testid="stSelectbox"]').filter(has_text="Cluster to open")
     chooser.wait_for()
     chooser.locator("input").click()

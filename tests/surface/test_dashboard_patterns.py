@@ -25,7 +25,7 @@ from lens_core.runs.pipeline import process
 from lens_core.samples.generator import generate
 from lens_core.storage import tracking as store
 from lens_core.storage.engine import open_engine
-from lens_core.tracking import curation, queue
+from lens_core.tracking import curation, queue, titles
 from lens_core.tracking.rules import SPLIT_FIELDS, split_values
 from tests.surface.test_dashboard import MAIN, TIMEOUT
 
@@ -273,12 +273,12 @@ def test_the_map_is_coloured_by_pattern_and_a_selection_becomes_a_pattern(app: A
     no_exception(app)
     chart = app.get("plotly_chart")[0]
     spec = json.loads(chart.proto.spec)
-    titles = queue.titles_of(engine=engine)
+    shown_titles = titles.titles_of(engine=engine)
     assert spec["layout"]["legend"]["title"]["text"] == "pattern"
     shown = [trace["name"] for trace in spec["data"]]
-    legend = {charts.plot_text(t, charts.LEGEND_CHARS) for t in titles.values()} | {"Noise"}
+    legend = {charts.plot_text(t, charts.LEGEND_CHARS) for t in shown_titles.values()} | {"Noise"}
     assert shown and set(shown) <= legend  # pattern titles (long ones cut), no "Cluster N"
-    first = next(t for t in titles.values() if charts.plot_text(t, charts.LEGEND_CHARS) == shown[0])
+    first = next(t for t in shown_titles.values() if charts.plot_text(t, charts.LEGEND_CHARS) == shown[0])
     assert spec["data"][0]["hovertext"][0].startswith(f"<b>{charts.plot_text(first, charts.HOVER_CHARS)}</b><br>")
 
     # A box selection, as the browser sends it (AppTest cannot drag): 3 events of one pattern, 1 of another.
@@ -295,7 +295,7 @@ def test_the_map_is_coloured_by_pattern_and_a_selection_becomes_a_pattern(app: A
     field(app.text_input, "clusters_new_title_").set_value("Chosen on the map")
     app.button(key="clusters_new_pattern").click().run()
     no_exception(app)
-    assert message(app).startswith(f"New pattern Chosen on the map: 3 selected events, out of {titles[source]}")
+    assert message(app).startswith(f"New pattern Chosen on the map: 3 selected events, out of {shown_titles[source]}")
     rule = curation.history(engine=engine)[-1]
     assert rule.kind == "split_events" and rule.pattern_id == source and sorted(rule.params["evaluation_ids"]) == sorted(mine)
     assert app.get("plotly_chart")[0].key != chart.key  # a fresh map: the old selection is gone

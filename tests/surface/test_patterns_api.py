@@ -52,7 +52,7 @@ def test_queue_detail_events_and_cluster_fields(client: TestClient, loaded: Engi
     assert body["run_id"] == 1 and body["patterns"]
     rows = body["patterns"]
     assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
-    assert set(rows[0]["terms"]) == {"users", "tenants", "events", "severity_weight"}
+    assert set(rows[0]["terms"]) == {"users", "tenants", "events", "severity_weight", "trend_weight"}
     assert len(client.get("/patterns", params={"limit": 2}).json()["patterns"]) == 2
 
     top = rows[0]

@@ -74,10 +74,15 @@ def test_queue_show_diff_and_exports(lens, engine: Engine, settings: Settings, t
     assert {"pattern_id", "title", "events", "users", "tenants", "share", "severity", "state", "score",
             "terms"} <= set(rows[0])
     assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
-    assert {"users", "tenants", "events", "severity_weight"} == set(rows[0]["terms"])
+    assert {"users", "tenants", "events", "severity_weight", "trend_weight"} == set(rows[0]["terms"])
     text = ok(lens("patterns", "--limit", "3")).splitlines()
-    assert text[0].startswith("patterns of run 1") and len(text) == 4
-    assert text[1].startswith(f"#{rows[0]['pattern_id']}  score") and "users" in text[1] and "tenants" in text[1]
+    assert text[0].startswith("patterns of run 1") and "trend: release 2024.05.1 -> release 2024.05.2" in text[0]
+    listed = [line for line in text if line.startswith("#")]
+    assert len(listed) == 3 and listed[0].startswith(f"#{rows[0]['pattern_id']}  {rows[0]['trend'].upper()}  score")
+    assert "users" in listed[0] and "tenants" in listed[0]
+    # a pattern whose trend is not ongoing says why on the line below it
+    assert all(text[i + 1].strip().startswith(f"{r['trend']}: ") for i, r in
+               ((text.index(line), r) for line, r in zip(listed, rows)) if r["trend"] != "ongoing")
 
     top = rows[0]["pattern_id"]
     shown = ok(lens("patterns", "show", str(top)))

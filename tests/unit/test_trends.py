@@ -47,9 +47,9 @@ def _two_windows(per_pattern_a: dict[int, int], per_pattern_b: dict[int, int]) -
 def test_a_planted_escalation_is_detected_and_a_constant_rate_is_not() -> None:
     # pattern 1 stays at 10%; pattern 2 goes 5% -> 20%; pattern 3 fills the rest
     events = _two_windows({1: 100, 2: 50, 3: 850}, {1: 100, 2: 200, 3: 700})
-    result = trends.compare(events, window_a=A, window_b=B).by_pattern()
+    result = trends.compare(events, base=A, target=B).by_pattern()
     assert result[2].state == "escalating"
-    assert result[2].rate_a == pytest.approx(0.05) and result[2].rate_b == pytest.approx(0.2)
+    assert result[2].base_rate == pytest.approx(0.05) and result[2].target_rate == pytest.approx(0.2)
     assert result[2].p_adjusted < trends.ALPHA and "p=" in result[2].reason
     assert result[1].state == "ongoing"
     assert result[1].p_adjusted > 0.5
@@ -70,24 +70,38 @@ def test_the_correction_can_turn_a_marginal_change_ongoing() -> None:
     b = dict(a)
     b[1] = 135  # modest rise of one pattern among twenty
     events = _two_windows(a, b)
-    row = trends.compare(events, window_a=A, window_b=B).by_pattern()[1]
+    row = trends.compare(events, base=A, target=B).by_pattern()[1]
     assert row.p_value < trends.ALPHA <= row.p_adjusted
     assert row.state == "ongoing"
 
 
 def test_new_and_gone_and_too_few_events_are_not_tested() -> None:
-    events = _two_windows({1: 500, 2: 30, 4: 2}, {1: 500, 3: 30, 4: 1})
-    result = trends.compare(events, window_a=A, window_b=B).by_pattern()
-    assert (result[3].state, result[3].reason) == ("new", "no events in A, 30 in B")
-    assert (result[2].state, result[2].reason) == ("gone", "30 events in A, none in B")
+    events = _two_windows({1: 500, 2: 30, 4: 2, 5: 3}, {1: 500, 3: 30, 4: 1})
+    result = trends.compare(events, base=A, target=B).by_pattern()
+    assert (result[3].state, result[3].reason) == ("new", "first seen in the target: 30 events")
+    assert result[2].state == "gone" and result[2].reason.startswith("30 in the base, none in the target (rate")
     assert result[4].state == "ongoing" and result[4].p_value is None and "not tested" in result[4].reason
+    assert result[5].state == "ongoing"  # three events in the base and none after: too few to call it gone
+
+
+def test_new_means_first_seen_not_merely_absent_from_the_base() -> None:
+    earlier = (T0 - timedelta(days=3), T0 - timedelta(days=2))
+    events = pd.concat([_two_windows({1: 500}, {1: 500, 2: 30}), _frame([(2, 10, None, *earlier)])],
+                       ignore_index=True)
+    row = trends.compare(events, base=A, target=B).by_pattern()[2]
+    assert row.state == "ongoing" and row.reason == "none in the base, 30 in the target (seen before the base)"
+    # by release: seen in an older release than the base, so not new in the target either
+    released = _frame([(1, 100, "1.0", *A), (2, 5, "1.0", *A), (1, 100, "1.1", *A), (1, 100, "1.2", *B),
+                       (2, 20, "1.2", *B), (3, 20, "1.2", *B)])
+    by_release = trends.compare(released, base="1.1", target="1.2").by_pattern()
+    assert by_release[2].state == "ongoing" and by_release[3].state == "new"
 
 
 def test_events_without_a_pattern_count_in_the_rates() -> None:
     events = _two_windows({1: 10}, {1: 10})
     events = pd.concat([events, _frame([(None, 90, None, *A), (None, 10, None, *B)])], ignore_index=True)
-    row = trends.compare(events, window_a=A, window_b=B).by_pattern()[1]
-    assert (row.rate_a, row.rate_b) == (pytest.approx(0.1), pytest.approx(0.5))
+    row = trends.compare(events, base=A, target=B).by_pattern()[1]
+    assert (row.base_rate, row.target_rate) == (pytest.approx(0.1), pytest.approx(0.5))
 
 
 def _released() -> pd.DataFrame:
@@ -95,7 +109,7 @@ def _released() -> pd.DataFrame:
     return _frame([
         (1, 200, "2024.05.1", days[0], days[1]), (1, 200, "2024.05.2", days[1], days[2]),
         (2, 50, "2024.05.1", days[0], days[1]),
-        # pattern 2, resolved in 2024.05.2: late events of the old release arrive in B's time
+        # pattern 2, resolved in 2024.05.2: late events of the old release arrive in the target's time
         (2, 5, "2024.05.1", days[1], days[2]),
         (3, 50, "2024.05.1", days[0], days[1]), (3, 50, "2024.05.2", days[1], days[2]),
     ])
@@ -105,26 +119,26 @@ def test_a_resolved_pattern_regresses_only_on_events_of_its_fix_release_or_later
     events = _released()
     rules = [_rule("resolve", 2, {"release": "2024.05.2"}), _rule("resolve", 3, {"release": "2024.05.2"})]
     window = (T0 + timedelta(days=1), T0 + timedelta(days=2))
-    result = trends.compare(events, window_a=(T0, window[0]), window_b=window, rules=rules).by_pattern()
+    result = trends.compare(events, base=(T0, window[0]), target=window, rules=rules).by_pattern()
     assert result[2].state != "regressed"  # its B events are all from 2024.05.1, older than the fix
     assert result[3].state == "regressed"
-    assert result[3].reason == "resolved in 2024.05.2, yet 50 events in B from 2024.05.2 or later"
+    assert result[3].reason == "resolved in 2024.05.2, yet 50 events in the target from 2024.05.2 or later"
     # by release: the old-release stragglers are simply outside B
-    by_release = trends.compare(events, window_a="2024.05.1", window_b="2024.05.2", rules=rules).by_pattern()
+    by_release = trends.compare(events, base="2024.05.1", target="2024.05.2", rules=rules).by_pattern()
     assert by_release[2].state == "gone" and by_release[3].state == "regressed"
 
 
 def test_a_resolve_without_a_release_regresses_on_events_after_it_was_made() -> None:
     events = _released()
-    window_b = (T0 + timedelta(days=1), T0 + timedelta(days=2))
+    target = (T0 + timedelta(days=1), T0 + timedelta(days=2))
     late = [_rule("resolve", 3, created_at=T0 + timedelta(days=1, hours=12))]
-    row = trends.compare(events, window_a=(T0, window_b[0]), window_b=window_b, rules=late).by_pattern()[3]
+    row = trends.compare(events, base=(T0, target[0]), target=target, rules=late).by_pattern()[3]
     assert row.state == "regressed" and "after it" in row.reason
     after_all = [_rule("resolve", 3, created_at=T0 + timedelta(days=3))]
-    row = trends.compare(events, window_a=(T0, window_b[0]), window_b=window_b, rules=after_all).by_pattern()[3]
+    row = trends.compare(events, base=(T0, target[0]), target=target, rules=after_all).by_pattern()[3]
     assert row.state == "ongoing"
     reopened = [*late, _rule("reopen", 3)]
-    row = trends.compare(events, window_a=(T0, window_b[0]), window_b=window_b, rules=reopened).by_pattern()[3]
+    row = trends.compare(events, base=(T0, target[0]), target=target, rules=reopened).by_pattern()[3]
     assert row.state == "ongoing"
 
 
@@ -133,14 +147,14 @@ def test_default_windows_latest_release_against_the_one_before_else_the_last_day
     events.loc[0, "release"] = "2024.04.3"
     assert trends.default_windows(events) == ("2024.05.1", "2024.05.2")
     comparison = trends.compare(events)
-    assert (comparison.window_a, comparison.window_b) == ("release 2024.05.1", "release 2024.05.2")
+    assert (comparison.base, comparison.target) == ("release 2024.05.1", "release 2024.05.2")
     plain = _frame([(1, 100, None, T0, T0 + timedelta(days=10))])
     a, b = trends.default_windows(plain)
     latest = plain["timestamp"].max()
     assert b[0] == latest + timedelta(microseconds=1) - timedelta(hours=24) == a[1]
     assert a[0] == b[0] - timedelta(days=7)
     result = trends.compare(plain)
-    assert result.total_a + result.total_b == int((plain["timestamp"] >= a[0]).sum())
+    assert result.base_total + result.target_total == int((plain["timestamp"] >= a[0]).sum())
 
 
 def test_series_picks_hours_under_three_days_and_days_from_then() -> None:
@@ -170,3 +184,18 @@ def test_series_rates_are_shares_of_the_bucket_and_of_the_release() -> None:
     rel = result.release.set_index(["pattern_id", "release"])
     assert rel.loc[(1, "2024.05.2"), "rate"] == pytest.approx(30 / 50)
     assert rel.loc[(2, "2024.05.1"), "rate"] == pytest.approx(0.75)
+
+
+def test_a_new_error_inside_a_pattern_seen_before_makes_it_new() -> None:
+    """A new failure that reads like an old one joins its pattern: only its messages, first seen in the
+    target, show it; fewer than MIN_EVENTS such events are not enough."""
+    events = _two_windows({1: 300, 2: 300}, {1: 300, 2: 300})
+    events["message_pattern"] = "old"
+    fresh = _frame([(1, trends.MIN_EVENTS, None, *B), (2, trends.MIN_EVENTS - 1, None, *B)])
+    fresh["message_pattern"] = ["new-a", "new-b"] * (trends.MIN_EVENTS // 2) + ["new-a"] * (trends.MIN_EVENTS % 2) \
+        + ["new-c"] * (trends.MIN_EVENTS - 1)
+    result = trends.compare(pd.concat([events, fresh], ignore_index=True), base=A, target=B).by_pattern()
+    assert result[1].state == "new"
+    assert result[1].reason == (f"seen before, but {trends.MIN_EVENTS} of its {300 + trends.MIN_EVENTS} target "
+                                "events carry 2 error messages first seen in the target")
+    assert result[2].state == "ongoing"
