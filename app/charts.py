@@ -115,3 +115,79 @@ def cluster_sizes(table: pd.DataFrame, *, top: int = 20) -> go.Figure:
     """Events per cluster (noise included), named as the cluster list names them."""
     data = table.rename(columns={"name": "value", "size": "count"})
     return bar_counts(data, title="Events per cluster", top=top)
+
+
+# -- trends (lens_core.tracking.trends) ----------------------------------------------------------------
+
+OTHER_COLOUR = "#6b6b6b"
+OTHER, UNPATTERNED = "Other patterns", "No pattern (noise)"
+STATE_COLOURS = {"regressed": "#b71c1c", "new": "#d84315", "escalating": "#ad6800", "shrinking": "#2e7d32",
+                 "gone": "#546e7a", "ongoing": "#9fb7cc"}
+
+
+def top_patterns(frame: pd.DataFrame, top: int) -> list[int]:
+    """The `top` patterns with the most events in a series frame (pattern_id, events), most first."""
+    if frame.empty:
+        return []
+    totals = frame.groupby("pattern_id")["events"].sum()
+    return [int(p) for p, _ in sorted(totals.items(), key=lambda item: (-item[1], item[0]))[:top]]
+
+
+def pattern_stack(frame: pd.DataFrame, key: str, *, top_ids: list[int], names: dict[int, str], rate: bool = False,
+                  order: list | None = None, title: str = "", axis_title: str = "") -> go.Figure:
+    """Stacked bars of a trends.series frame (pattern_id, `key`, events, total): the `top_ids` patterns each
+    in its own colour and named by title, the other patterns together, and the events with no pattern, so
+    a bar is all the failures of its bucket or release. rate: each part's share of them (bars reach 100%)."""
+    keys = order if order is not None else sorted(frame[key].unique())
+    totals = frame.drop_duplicates(key).set_index(key)["total"].reindex(keys).fillna(0)
+    counts = frame.pivot_table(index="pattern_id", columns=key, values="events", aggfunc="sum", fill_value=0)
+    counts = counts.reindex(columns=keys, fill_value=0)
+    shown = [p for p in top_ids if p in counts.index]
+    parts = [(plot_text(names.get(p, f"Pattern {p}"), LEGEND_CHARS), counts.loc[p], _PALETTE[i % len(_PALETTE)])
+             for i, p in enumerate(shown)]
+    rest = counts.drop(index=shown).sum(axis=0)
+    parts.append((OTHER, rest, OTHER_COLOUR))
+    parts.append((UNPATTERNED, (totals - counts.sum(axis=0)).clip(lower=0), NOISE_COLOUR))
+    x = [plot_text(k) for k in keys] if order is not None else keys
+    fig = go.Figure()
+    for name, values, colour in parts:
+        if not values.any():
+            continue
+        y = (values / totals.where(totals > 0)).fillna(0) if rate else values
+        fig.add_trace(go.Bar(
+            x=x, y=y.tolist(), name=name, marker_color=colour, customdata=values.tolist(),
+            hovertemplate=f"<b>{name}</b><br>%{{x}}: " + ("%{y:.1%} of the failures (%{customdata} events)"
+                                                          if rate else "%{y} events") + "<extra></extra>",
+        ))
+    fig.update_layout(
+        title=title, barmode="stack", height=460, margin=dict(l=10, r=10, t=40, b=10), legend_title_text="pattern",
+        yaxis=dict(title="share of the failures" if rate else "failures", tickformat=".0%" if rate else None),
+        xaxis=dict(title=axis_title, type="category" if order is not None else None), hoverlabel=dict(align="left"),
+        legend=dict(traceorder="normal"),
+    )
+    return fig
+
+
+def rate_changes(table: pd.DataFrame, *, top: int = 25) -> go.Figure:
+    """Diverging bars of Compare's table (title, state (the state's name, not its badge), change in points,
+    base and target rate, reason):
+    the `top` largest changes either way, growth to the right, each bar in its state's colour."""
+    data = table.reindex(table["change"].abs().sort_values(ascending=False, kind="stable").index).head(top)
+    data = data.sort_values("change", kind="stable")
+    labels = [plot_text(t, LEGEND_CHARS) for t in data["title"]]
+    if len(set(labels)) < len(labels):  # titles cut to the same text: the id keeps the bars apart
+        labels = [f"{label} (#{pid})" for label, pid in zip(labels, data["#"])]
+    hover = [f"<b>{label}</b><br>{plot_text(state)}: {base:.2%} → {target:.2%}<br>{plot_text(reason, HOVER_CHARS)}"
+             for label, state, base, target, reason in zip(labels, data["state"], data["base rate"],
+                                                            data["target rate"], data["reason"])]
+    fig = go.Figure(go.Bar(
+        x=data["change"].tolist(), y=labels, orientation="h", hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
+        marker_color=[STATE_COLOURS.get(s, STATE_COLOURS["ongoing"]) for s in data["state"]],
+    ))
+    fig.add_vline(x=0, line_width=1, line_color="#444444")
+    fig.update_layout(
+        title="Change of each pattern's share of the failures (target − base)", height=max(260, 26 * len(data) + 100),
+        margin=dict(l=10, r=10, t=40, b=10), xaxis=dict(title="change in percentage points", zeroline=False),
+        yaxis=dict(type="category", automargin=True), hoverlabel=dict(align="left"), showlegend=False,
+    )
+    return fig

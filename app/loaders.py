@@ -3,9 +3,10 @@
 A run's clusters and map never change once stored, so (url, run_id) is a complete key; analyst labels are
 the one exception and `forget_annotations()` drops the frames that show them. Frames over all events are
 keyed by the event count, which changes whenever an ingest adds rows.
-Patterns (lens_core.tracking) live across runs and change with every analyst rule: their frames are keyed
-by `patterns_version()` (the latest tracked run, its events and the rules, so a rule made elsewhere shows
-too), and `forget_patterns()` drops them after a rule made here.
+Patterns (lens_core.tracking) live across runs and change with every analyst rule: their frames (trends and
+comparisons too: a resolve rule can make a regression) are keyed by `patterns_version()` (the latest tracked
+run, its events and the rules, so a rule made elsewhere shows too), and `forget_patterns()` drops them after
+a rule made here.
 The engine is passed as `_engine` (not hashed): the URL beside it is the key.
 """
 
@@ -21,10 +22,11 @@ from lens_core.schema import Count
 from lens_core.storage import queries, stats
 from lens_core.storage import tracking as tracking_store
 from lens_core.storage.models import PipelineRun
-from lens_core.tracking import curation, diff, queue, titles
+from lens_core.tracking import curation, diff, queue, titles, trends
 from lens_core.tracking.diff import RunDiff
 from lens_core.tracking.queue import PatternSummary
 from lens_core.tracking.rules import fold_states
+from lens_core.tracking.trends import Comparison, Series, Window
 
 CLUSTER_COLUMNS = [
     "cluster", "name", "size", "share", "summary", "root_cause", "suggested_fix", "top_plugin", "top_status_code",
@@ -222,6 +224,30 @@ def message_templates(_engine: Engine, url: str, run_id: int, run_events: int = 
     return dict(zip(pairs["message_pattern"], pairs["message_pattern_template"]))
 
 
+NO_RELEASE = "(no release)"  # how the release filters name the events that carry none
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def trend_series(_engine: Engine, url: str, run_id: int, run_events: int, version: str,
+                 releases: tuple[str, ...] = ()) -> Series:
+    """Per pattern: events, users and rate per hour or day and per release (trends.series) over the run's
+    events, or over the events of `releases` alone (NO_RELEASE: those without one)."""
+    events = event_patterns(_engine, url, run_id, run_events, version)
+    if releases:
+        named = events["release"].where(events["release"].notna() & (events["release"] != ""), NO_RELEASE)
+        events = events[named.isin(releases)]
+    return trends.series(events)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def trend_comparison(_engine: Engine, url: str, run_id: int, version: str, base: Window | None = None,
+                     target: Window | None = None) -> Comparison:
+    """The run's patterns in the base window against the target (trends.compare_latest; both None: the
+    latest release against the one before, else the last day against the week before). The rules are
+    part of `version`, so a resolve rule shows as a regression at once."""
+    return trends.compare_latest(engine=_engine, base=base, target=target, run_id=run_id)
+
+
 def last_rule(engine: Engine) -> object | None:
     """The rule Undo would withdraw: the latest one not undone (not cached: one row, and it must be now)."""
     rules = tracking_store.active_rules(engine=engine)
@@ -231,5 +257,5 @@ def last_rule(engine: Engine) -> object | None:
 def forget_patterns() -> None:
     """After a rule is made or undone: every frame that shows patterns is read again."""
     for loader in (pattern_summaries, pattern_titles, event_patterns, run_diff, pattern_history, pattern_lineage,
-                   pattern_origin):
+                   pattern_origin, trend_series, trend_comparison):
         loader.clear()

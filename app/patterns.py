@@ -1,6 +1,6 @@
 """What the pages that show failure patterns share: who makes a rule, making one (its error shown, the cached
 frames dropped, every page rerun with the change), rules and states in words, the pattern pickers' order,
-and which pattern a selection on the map comes out of.
+which pattern a selection on the map comes out of, and trend states as badges (the queue, Compare).
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from app import loaders, nav
+from app import charts, loaders, nav
 from app.ui import lens_errors, md_literal
 from lens_core.storage.models import PipelineRun
 from lens_core.tracking import titles
 from lens_core.tracking.queue import OPEN_STATES, PatternSummary
+from lens_core.tracking.trends import ALERT_STATES, STATE_RANK, Comparison
 
 AUTHOR_KEY = "patterns_author"  # remembered across pages (a widget's own key is dropped when its page is left)
 DEFAULT_AUTHOR = "dashboard"
@@ -24,10 +25,20 @@ MESSAGE_KEY = "patterns_message"  # what the last action did, shown once after t
 VERSION_KEY = "patterns_version"  # counts actions: forms and pickers get new keys, so they show the new state
 OPEN_KEY = "pattern_open"  # the pattern the Pattern page opens (sent by the queue, kept across an action)
 # The score and its terms right after the title: why a pattern ranks where it does, in one screen width.
+# The trend badge beside the title; its reason last (long), the sparkline among the counts.
 QUEUE_COLUMNS = [
-    "rank", "#", "title", "score", "users term", "tenants term", "events term", "severity weight", "state",
-    "events", "users", "tenants", "share", "severity", "owner", "notes", "clusters",
+    "rank", "#", "title", "trend", "score", "users term", "tenants term", "events term", "severity weight",
+    "trend weight", "state", "over time", "events", "users", "tenants", "share", "severity", "owner", "notes",
+    "clusters", "trend reason",
 ]
+# Trend states (lens_core.tracking.trends) as badges: label and colour; ongoing plain, as most patterns are.
+BADGES = {state: (state if state == "ongoing" else state.upper(), "" if state == "ongoing" else colour)
+          for state, colour in charts.STATE_COLOURS.items()}
+_BADGE_CSS = {label: f"background-color: {colour}; color: #ffffff; font-weight: bold"
+              for label, colour in BADGES.values() if colour}
+ROW_TINT = {"regressed": "#fde8e8", "new": "#fff0e6", "escalating": "#fff6dd"}  # rows worth a look (ALERT_STATES)
+COMPARE_COLUMNS = ["state", "#", "title", "base events", "base rate", "target events", "target rate", "change",
+                   "p-value", "corrected p", "reason"]
 
 
 def need_patterns(latest: PipelineRun | None) -> None:
@@ -154,8 +165,52 @@ def selection_source(events: pd.DataFrame, picked: set[str]) -> tuple[int | None
     return int(pattern_id), int(count)
 
 
-def queue_frame(items: list[PatternSummary], titles: dict[int, str], *, include_closed: bool = False) -> pd.DataFrame:
-    """The triage queue as a table: each score term in its own column, so the first place is explained."""
+def badge(state: str | None) -> str:
+    """A trend state as its badge's text: REGRESSED, NEW, ... ; ongoing stays plain, no state is ''."""
+    return BADGES.get(state or "", (state or "", ""))[0]
+
+
+def badge_css(text: object) -> str:
+    """The CSS of a badge cell (pandas Styler.map): white on the state's colour; plain for ongoing."""
+    return _BADGE_CSS.get(str(text), "")
+
+
+def with_badges(frame: pd.DataFrame, column: str, *, tint_rows: bool = False) -> Any:
+    """The frame as a Styler with `column`'s badges coloured and, with tint_rows, the rows in ALERT_STATES
+    tinted. st.dataframe keeps its column_config; formats there win over the Styler's display values."""
+    styler = frame.style
+    if tint_rows and not frame.empty:
+        tints = {badge(state): colour for state, colour in ROW_TINT.items()}
+
+        def tint(row: pd.Series) -> list[str]:
+            colour = tints.get(row[column], "")
+            return [f"background-color: {colour}" if colour else ""] * len(row)
+
+        styler = styler.apply(tint, axis=1)
+    return styler.map(badge_css, subset=[column])
+
+
+def sparklines(time: pd.DataFrame, by: str) -> dict[int, list[int]]:
+    """Each pattern's events per bucket (trends.series' time frame), from the first bucket of any pattern
+    to the last, zeros where it had none: one list per pattern, for a LineChartColumn."""
+    if time.empty:
+        return {}
+    counts = time.pivot_table(index="pattern_id", columns="bucket", values="events", aggfunc="sum", fill_value=0)
+    buckets = pd.date_range(counts.columns.min(), counts.columns.max(), freq="h" if by == "hour" else "D")
+    counts = counts.reindex(columns=buckets, fill_value=0)
+    return {int(pid): [int(n) for n in row] for pid, row in zip(counts.index, counts.to_numpy())}
+
+
+def trend_window(items: list[PatternSummary]) -> str:
+    """What the queue's trends compare ('release 2024.05.1 -> release 2024.05.2'), '' where nothing could
+    be compared (no timestamps)."""
+    return next((s.trend_window for s in items if s.trend_window), "")
+
+
+def queue_frame(items: list[PatternSummary], titles: dict[int, str], *, include_closed: bool = False,
+                sparks: dict[int, list[int]] | None = None) -> pd.DataFrame:
+    """The triage queue as a table: each score term in its own column, so the first place is explained;
+    the trend as a badge with its reason, and the events over time (`sparks`, per pattern)."""
     rows = []
     for s in items:
         if not include_closed and s.state not in OPEN_STATES:
@@ -167,5 +222,33 @@ def queue_frame(items: list[PatternSummary], titles: dict[int, str], *, include_
             "tenants term": s.terms.get("tenants"), "events term": s.terms.get("events"),
             "severity weight": s.terms.get("severity_weight"), "owner": s.owner or "", "notes": len(s.notes),
             "clusters": ", ".join(map(str, s.clusters)),
+            "trend": badge(s.trend) if s.events else "", "trend weight": s.terms.get("trend_weight"),
+            "trend reason": s.trend_reason if s.events else "",
+            "over time": (sparks or {}).get(s.pattern_id, []),
         })
     return pd.DataFrame(rows, columns=QUEUE_COLUMNS)
+
+
+def compare_frame(comparison: Comparison, *, badges: bool = True) -> pd.DataFrame:
+    """Compare's table: one row per pattern with events on either side, most urgent state first, then the
+    largest change of rate (either way); change in percentage points; states as badges, or by name."""
+    changes = sorted(comparison.changes, key=lambda c: (STATE_RANK.get(c.state, len(STATE_RANK)), -abs(c.change),
+                                                        c.pattern_id))
+    rows = [{
+        "state": badge(c.state) if badges else c.state, "#": c.pattern_id, "title": c.title, "base events": c.base_events,
+        "base rate": c.base_rate, "target events": c.target_events, "target rate": c.target_rate,
+        "change": round(100 * c.change, 2), "p-value": c.p_value, "corrected p": c.p_adjusted, "reason": c.reason,
+    } for c in changes]
+    return pd.DataFrame(rows, columns=COMPARE_COLUMNS)
+
+
+def state_counts(comparison: Comparison) -> dict[str, int]:
+    """How many patterns are in each state, every state named (most urgent first)."""
+    counts = {state: 0 for state in sorted(STATE_RANK, key=STATE_RANK.get)}
+    for change in comparison.changes:
+        counts[change.state] = counts.get(change.state, 0) + 1
+    return counts
+
+
+def alerts(comparison: Comparison) -> int:
+    return sum(c.state in ALERT_STATES for c in comparison.changes)

@@ -18,6 +18,9 @@ import typer
 from lens_core.cli_options import RegistryCommand
 from lens_core.cli_patterns import diff as diff_command
 from lens_core.cli_patterns import patterns_app
+from lens_core.cli_trends import compare as compare_command
+from lens_core.cli_trends import trends as trends_command
+from lens_core.cli_trends import watch as watch_command
 from lens_core.config import configure_logging, get_settings
 from lens_core.errors import InputError, LensError
 
@@ -36,6 +39,9 @@ db_app = typer.Typer(no_args_is_help=True, help="The database schema: its migrat
 app.add_typer(db_app, name="db")
 app.add_typer(patterns_app, name="patterns")
 app.command("diff")(diff_command)
+app.command("trends")(trends_command)
+app.command("compare")(compare_command)
+app.command("watch")(watch_command)
 log = logging.getLogger("lens_core.cli")
 
 

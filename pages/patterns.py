@@ -1,14 +1,16 @@
 """Patterns: the triage queue. The failure patterns of the newest tracked run, ranked by impact with every
-score term shown, and what changed since the run before it. The landing page once a run has patterns.
+score term shown, each with its trend (a badge, its reason and its events over time), and what changed
+since the run before it. The landing page once a run has patterns.
 """
 
 import pandas as pd
 import streamlit as st
 
 from app import context, loaders, nav, patterns
-from app.ui import lens_errors, need_events, need_run, percent
+from app.ui import lens_errors, md_literal, need_events, need_run, percent
 from lens_core.storage import queries
 from lens_core.tracking import queue
+from lens_core.tracking.trends import ALERT_STATES
 
 SHARE = st.column_config.ProgressColumn("share", format="percent", min_value=0, max_value=1, width=90)
 # Compact columns, so the title, the score and every term fit one screen width.
@@ -28,6 +30,12 @@ QUEUE_CONFIG = {
     **{name: st.column_config.NumberColumn(name, width=60) for name in ("events", "users", "tenants", "notes")},
     "state": st.column_config.TextColumn("state", width=80),
     "severity": st.column_config.TextColumn("severity", width=70),
+    "trend": st.column_config.TextColumn("trend", width=95, help="Its state in the comparison named above the "
+                                         "table: REGRESSED, NEW and ESCALATING rank higher, SHRINKING and GONE lower"),
+    "trend weight": st.column_config.NumberColumn("× trend", format="%g", width=60, help="The trend weight: "
+                                                  + ", ".join(f"{state} {weight:g}" for state, weight
+                                                              in queue.TREND_WEIGHT.items())),
+    "trend reason": st.column_config.TextColumn("trend reason", width=420),
 }
 DIFF_COLUMNS = {"pattern_id": "#", "title": "title", "events_a": "events before", "events_b": "events now"}
 
@@ -45,13 +53,16 @@ with lens_errors():
     items = loaders.pattern_summaries(ctx.engine, ctx.url, latest.id, version)
     titles = loaders.pattern_titles(ctx.engine, ctx.url, version)
     changes = loaders.run_diff(ctx.engine, ctx.url, latest.id, version)
+    trend = loaders.trend_series(ctx.engine, ctx.url, latest.id, latest.n_events, version)
 patterns.show_message()
 
 open_items = [s for s in items if s.state in queue.OPEN_STATES]
-open_m, events_m, closed_m, new_m = st.columns(4)
+open_m, events_m, alert_m, closed_m, new_m = st.columns(5)
 open_m.metric("Open patterns", len(open_items))
 events_m.metric("Events in open patterns", f"{sum(s.events for s in open_items):,}",
                 help=f"{percent(sum(s.share for s in open_items))} of run {latest.id}'s events")
+alert_m.metric("Regressed, new or escalating", sum(s.trend in ALERT_STATES for s in open_items),
+               help="Open patterns whose trend is worth a look (the Compare page explains each)")
 closed_m.metric("Ignored, resolved or merged", len(items) - len(open_items))
 new_m.metric("New since the previous run", len(changes.new) if changes else "n/a")
 st.caption(
@@ -61,18 +72,25 @@ st.caption(
 
 st.subheader("Triage queue")
 include_closed = st.toggle("Include ignored, resolved and merged patterns", key="patterns_closed")
-table = patterns.queue_frame(items, titles, include_closed=include_closed)
+table = patterns.queue_frame(items, titles, include_closed=include_closed,
+                             sparks=patterns.sparklines(trend.time, trend.by))
 st.caption(
     f"score = ({queue.USERS:g} × ln(1 + users) + {queue.TENANTS:g} × ln(1 + tenants) + {queue.EVENTS:g} × "
-    "ln(1 + events)) × severity weight: the term columns add up to the score before the weight, so the "
-    "largest one says why a pattern ranks where it does."
+    "ln(1 + events)) × severity weight × trend weight: the term columns add up to the score before the "
+    "weights, so the largest one says why a pattern ranks where it does."
 )
+window = patterns.trend_window(items)
+st.caption(md_literal(f"Trend: {window}, each pattern's share of the failures there (the Compare page shows "
+                      "the numbers)." if window else "Trend: none, the events have no timestamps to compare."))
 if not items:
     st.info(f"Run {latest.id} put every event in noise, so there is no pattern yet: run again with other settings.")
 elif table.empty:
     st.info("No open pattern: every pattern of this run is ignored, resolved or merged.")
 else:
-    st.dataframe(table, hide_index=True, key="patterns_queue", column_config=QUEUE_CONFIG)
+    over_time = st.column_config.LineChartColumn(f"events per {trend.by}", width=110, y_min=0,
+                                                 help=f"The pattern's events per {trend.by} in run {latest.id}")
+    st.dataframe(patterns.with_badges(table, "trend"), hide_index=True, key="patterns_queue",
+                 column_config={**QUEUE_CONFIG, "over time": over_time})
     open_col, button_col = st.columns([3, 1])
     listed = dict(zip(table["#"].tolist(), table["title"]))
     chosen = open_col.selectbox("Pattern to open", list(listed), key="patterns_open", format_func=listed.get)

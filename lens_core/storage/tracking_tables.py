@@ -88,3 +88,18 @@ class PatternLineageRow(SQLModel, table=True):
     other_id: int = Field(foreign_key="patterns.id")
     events: int = 0
     note: str = Field(default="", sa_type=Text)
+
+
+class PatternWatchRow(SQLModel, table=True):
+    """What `lens watch` last saw of each pattern: its state in the comparison it evaluated and the release
+    compared against ('' for time windows). An alert fires only when this changes (revision 0007)."""
+
+    __tablename__ = "pattern_watch"
+
+    pattern_id: int = Field(sa_column=Column(Integer, ForeignKey("patterns.id", ondelete="CASCADE"),
+                                             primary_key=True))
+    state: str = Field(max_length=16)
+    release: str = Field(default="", max_length=100)
+    reason: str = Field(default="", sa_type=Text)
+    seen_at: datetime = _when(default_factory=utcnow)
+    alerted_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

@@ -9,12 +9,13 @@ two windows, a base and a target (issue 19).
 States of `compare`, first match wins:
     regressed    the rules resolved the pattern (in release X) and the target holds its events from X or
                  later (without a release on the resolve rule: any target event after the rule was made)
-    new          no events before the target (earlier in time, or from an older release); or MIN_EVENTS
-                 or more of its target events carry error messages first seen in the target
+    new          no events before the target (earlier in time, or from an older release)
     escalating   rate up, and an exact binomial test of the target's count (given its total and the base's
                  rate) has a Benjamini-Hochberg corrected p below ALPHA
     shrinking    the same, rate down
-    gone         the same, with no events in the target
+    new          (seen before) MIN_EVENTS or more of its target events carry error messages first seen in
+                 the target: a new failure that reads like an old one joins its pattern
+    gone         significantly down, with no events in the target
     ongoing      otherwise: no significant change, fewer than MIN_EVENTS events in base and target
                  together (not tested), or none in the base but seen before it
 
@@ -166,13 +167,15 @@ class Comparison:
     base_total: int
     target_total: int
     changes: list[PatternChange]
+    target_release: str | None = None  # the target, where it is a release
 
     def by_pattern(self) -> dict[int, PatternChange]:
         return {c.pattern_id: c for c in self.changes}
 
     def as_dict(self) -> dict[str, Any]:
         return {"base": self.base, "target": self.target, "base_total": self.base_total,
-                "target_total": self.target_total, "changes": [c.as_dict() for c in self.changes]}
+                "target_total": self.target_total, "target_release": self.target_release,
+                "changes": [c.as_dict() for c in self.changes]}
 
 
 def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
@@ -245,7 +248,8 @@ def compare(events: pd.DataFrame, *, base: Window | None = None, target: Window 
         row.state, row.reason = _state(row, regressions.get(row.pattern_id), row.pattern_id in seen_before,
                                        new_inside.get(row.pattern_id))
     rows.sort(key=lambda r: (STATE_RANK[r.state], -abs(r.change), r.pattern_id))
-    return Comparison(_describe(base), _describe(target), base_total, target_total, rows)
+    return Comparison(_describe(base), _describe(target), base_total, target_total, rows,
+                      target if isinstance(target, str) else None)
 
 
 def _per_pattern(part: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -286,24 +290,32 @@ ALERT_STATES = ("regressed", "new", "escalating")  # the states worth telling so
 def _state(row: PatternChange, regression: str | None, seen_before: bool,
            new_inside: tuple[int, int] | None) -> tuple[str, str]:
     rates = f"rate {row.base_rate:.2%} -> {row.target_rate:.2%}"
+    fresh = ""
+    if new_inside:
+        events, messages = new_inside
+        fresh = (f"{events} of its {row.target_events} target events carry {_plural(messages, 'error message')} "
+                 "first seen in the target")
     if regression:
         return "regressed", regression
     if not seen_before:
-        return "new", f"first seen in the target: {row.target_events} events"
-    if new_inside:
-        events, messages = new_inside
-        return "new", (f"seen before, but {events} of its {row.target_events} target events carry "
-                       f"{messages} error message{'s' if messages > 1 else ''} first seen in the target")
+        return "new", f"first seen in the target: {_plural(row.target_events, 'event')}"
+    significance = (f"{rates}, p={row.p_value:.2g}, corrected p={row.p_adjusted:.2g}"
+                    if row.p_adjusted is not None else "")
+    if row.p_adjusted is not None and row.p_adjusted < ALPHA and row.target_events:
+        return ("escalating" if row.change > 0 else "shrinking"), "; ".join(filter(None, [significance, fresh]))
+    if fresh:
+        return "new", f"seen before, but {fresh}"
     if row.base_events == 0:
         return "ongoing", f"none in the base, {row.target_events} in the target (seen before the base)"
     if row.p_adjusted is None:
         return "ongoing", f"{rates}; under {MIN_EVENTS} events, not tested"
-    significance = f"{rates}, p={row.p_value:.2g}, corrected p={row.p_adjusted:.2g}"
     if row.p_adjusted >= ALPHA:
         return "ongoing", f"{significance} (not below {ALPHA})"
-    if row.target_events == 0:
-        return "gone", f"{row.base_events} in the base, none in the target ({significance})"
-    return ("escalating" if row.change > 0 else "shrinking"), significance
+    return "gone", f"{row.base_events} in the base, none in the target ({significance})"
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _regressions(b: pd.DataFrame, rules: Sequence[Any], frame: pd.DataFrame) -> dict[int, str]:

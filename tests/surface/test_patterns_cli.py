@@ -7,39 +7,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
 from pathlib import Path
 
-import pytest
 from sqlalchemy.engine import Engine
 
-from lens_core import cli
-from lens_core.config import Settings, get_settings
+from lens_core.config import Settings
 from lens_core.ingest.ingestor import ingest_records
 from lens_core.runs.options import ProcessOptions
 from lens_core.runs.pipeline import process
 from lens_core.samples.generator import generate
 from lens_core.storage import tracking as store
-
-
-@pytest.fixture
-def lens(db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture):
-    """Runs `lens ARGS...` as the console script does; returns (exit code, stdout, stderr)."""
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.setenv("EMBEDDING_BACKEND", "hashing")
-    monkeypatch.setenv("LOG_LEVEL", "WARNING")
-    monkeypatch.setenv("USER", "tester")
-    get_settings.cache_clear()
-
-    def run(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["lens", *args])
-        with pytest.raises(SystemExit) as stopped:
-            cli.main()
-        out = capsys.readouterr()
-        return stopped.value.code, out.out, out.err
-
-    yield run
-    get_settings.cache_clear()
 
 
 def ok(result: tuple[int, str, str]) -> str:
@@ -199,22 +176,3 @@ def test_bad_input_is_one_line_naming_what_was_wrong(lens, engine: Engine, setti
     one_line_error(lens("diff", "1", "99"), "run 99 does not exist")
     one_line_error(lens("patterns", "show", "abc"), "pattern_id", "valid integer")  # a usage error: one line too
     assert ok(lens("patterns", "history")) == "no rules yet\n"
-
-
-def test_trends_and_compare(lens, engine: Engine, settings: Settings) -> None:
-    assert "no patterns yet" in ok(lens("patterns", "trends"))
-    loaded(engine, settings)
-    series = json.loads(ok(lens("patterns", "trends", "--json")))
-    assert series["by"] == "day" and series["releases"] == ["2024.04.3", "2024.05.1", "2024.05.2"]
-    assert series["time"] and all(0 < row["rate"] <= 1 for row in series["time"])
-    assert "by day" in ok(lens("patterns", "trends", "--by", "day"))
-    compared = json.loads(ok(lens("patterns", "compare", "--json")))
-    assert (compared["window_a"], compared["window_b"]) == ("release 2024.05.1", "release 2024.05.2")
-    states = {c["state"] for c in compared["changes"]}
-    assert states <= {"regressed", "new", "escalating", "shrinking", "gone", "ongoing"}
-    text = ok(lens("patterns", "compare", "--window-a", "2024-05-01T00:00..2024-05-15T00:00",
-                   "--window-b", "2024-05-15T00:00..2024-06-01T00:00"))
-    assert text.startswith("A = 2024-05-01T00:00:00+00:00 .. 2024-05-15T00:00:00+00:00")
-    one_line_error(lens("patterns", "compare", "--window-a", "yesterday..today", "--window-b", "2024.05.2"),
-                   "START..END")
-    one_line_error(lens("patterns", "trends", "--by", "week"), "hour or day")

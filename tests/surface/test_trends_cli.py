@@ -1,0 +1,130 @@
+"""`lens trends`, `lens compare` and `lens watch` in-process (lens_core.cli.main, as the console script runs
+them) on the sample telemetry: the JSON the issue names, one-line errors, and alerts posted to a loopback
+webhook once per state change."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from lens_core.config import Settings
+from lens_core.tracking import curation, trends
+from tests.surface.test_patterns_cli import loaded, ok, one_line_error
+
+STATES = {"regressed", "new", "escalating", "shrinking", "gone", "ongoing"}
+
+
+class Webhook:
+    """A webhook on 127.0.0.1 that records each JSON body; answers `status`."""
+
+    def __init__(self) -> None:
+        self.bodies: list[dict] = []
+        self.status = 200
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if hook.status == 200:
+                    hook.bodies.append(json.loads(body))
+                self.send_response(hook.status)
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def webhook() -> Iterator[Webhook]:
+    hook = Webhook()
+    yield hook
+    hook.server.shutdown()
+    hook.server.server_close()
+
+
+def test_compare_prints_the_fields_the_issue_names(lens, engine: Engine, settings: Settings) -> None:
+    assert "no patterns yet" in ok(lens("trends"))
+    loaded(engine, settings)
+    rows = json.loads(ok(lens("compare", "--json")))
+    assert rows and {"pattern_id", "title", "state", "base_events", "target_events", "base_rate", "target_rate",
+                     "p_value", "reason"} <= set(rows[0])
+    assert {r["target"] for r in rows} == {"release 2024.05.2"} and {r["base"] for r in rows} == {"release 2024.05.1"}
+    assert {r["state"] for r in rows} <= STATES
+    assert [trends.STATE_RANK[r["state"]] for r in rows] == sorted(trends.STATE_RANK[r["state"]] for r in rows)
+    same = json.loads(ok(lens("compare", "--base-release", "2024.05.1", "--target-release", "2024.05.2", "--json")))
+    assert same == rows  # the defaults are the latest release against the one before
+
+    text = ok(lens("compare", "--base-window", "2024-05-01T00:00..2024-05-15T00:00",
+                   "--target-window", "2024-05-15T00:00..2024-06-01T00:00"))
+    assert text.startswith("base = 2024-05-01T00:00:00+00:00 .. 2024-05-15T00:00:00+00:00")
+    first = text.splitlines()[1]
+    assert first.startswith("#") and first.split()[1].lower() in STATES
+
+    series = json.loads(ok(lens("trends", "--json")))
+    assert series["by"] == "day" and series["releases"] == ["2024.04.3", "2024.05.1", "2024.05.2"]
+    assert series["time"] and all(0 < row["rate"] <= 1 for row in series["time"])
+    assert "by day" in ok(lens("trends", "--by", "day"))
+
+    one_line_error(lens("compare", "--base-window", "yesterday..today", "--target-window", "2024-05-02..2024-05-03"),
+                   "--base-window", "ISO")
+    one_line_error(lens("compare", "--base-release", "2024.05.1"), "give both --base-release and --target-release")
+    one_line_error(lens("compare", "--base-release", "2024.05.1", "--target-window", "2024-05-01..2024-05-02"),
+                   "not a release with a window")
+    one_line_error(lens("compare", "--base-release", "a", "--target-release", "a"), "both 'a'")
+    one_line_error(lens("compare", "--base-window", "2024-05-02..2024-05-01", "--target-window", "2024-05-02..2024-05-03"),
+                   "END must come after START")
+    one_line_error(lens("trends", "--by", "week"), "hour or day")
+
+
+def test_watch_alerts_once_per_state_change(lens, engine: Engine, settings: Settings, webhook: Webhook) -> None:
+    loaded(engine, settings)
+    expected = [c for c in trends.compare_latest(engine=engine).changes if c.state in trends.ALERT_STATES]
+    assert expected  # the sample's 2024.05.2 brings the Teams KeyError
+
+    dry = json.loads(ok(lens("watch", "--webhook", webhook.url, "--dry-run", "--json")))
+    assert dry["dry_run"] and [a["pattern_id"] for a in dry["alerts"]] == [c.pattern_id for c in expected]
+    assert webhook.bodies == []  # a dry run sends nothing and remembers nothing
+
+    out = ok(lens("watch", "--webhook", webhook.url))
+    assert out.startswith(f"release 2024.05.2 against release 2024.05.1: {len(expected)} alerts sent, 0 already told")
+    assert len(webhook.bodies) == len(expected)
+    for body, change in zip(webhook.bodies, expected):
+        assert set(body) == {"text"}  # what Slack's and Teams' incoming webhooks take
+        assert body["text"].startswith(f"lens: pattern #{change.pattern_id} is {change.state.upper()}: {change.title}")
+        assert f"Why: {change.reason}." in body["text"]
+
+    again = json.loads(ok(lens("watch", "--webhook", webhook.url, "--json")))
+    assert again["alerts"] == [] and sorted(again["already_told"]) == sorted(c.pattern_id for c in expected)
+    assert len(webhook.bodies) == len(expected)  # never the same alert twice
+
+    # A state change alerts again: the pattern resolved in 2024.05.2 comes back as regressed.
+    pattern = expected[0].pattern_id
+    curation.resolve(engine=engine, pattern_id=pattern, release="2024.05.2", author="tester")
+    changed = json.loads(ok(lens("watch", "--webhook", webhook.url, "--json")))
+    assert [(a["pattern_id"], a["state"]) for a in changed["alerts"]] == [(pattern, "regressed")]
+    assert "resolved in 2024.05.2" in webhook.bodies[-1]["text"]
+
+
+def test_a_webhook_that_fails_is_one_line_and_the_alert_is_sent_next_time(
+        lens, engine: Engine, settings: Settings, webhook: Webhook) -> None:
+    loaded(engine, settings)
+    closed = Webhook()  # a loopback port nobody listens on any more
+    closed.server.shutdown()
+    closed.server.server_close()
+    one_line_error(lens("watch", "--webhook", closed.url), "webhook at 127.0.0.1 could not be reached")
+    webhook.status = 500
+    one_line_error(lens("watch", "--webhook", webhook.url), "webhook at 127.0.0.1 answered 500")
+    webhook.status = 200
+    sent = json.loads(ok(lens("watch", "--webhook", webhook.url, "--json")))
+    assert sent["alerts"] and len(webhook.bodies) == len(sent["alerts"])  # what failed is sent now
+    one_line_error(lens("watch", "--webhook", "ftp://127.0.0.1/x"), "http:// or https://")
