@@ -15,6 +15,8 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "overview": ("overview.py", "Overview", ":material/dashboard:"),
     "patterns": ("patterns.py", "Patterns", ":material/checklist:"),
     "pattern": ("pattern.py", "Pattern", ":material/label:"),
+    "trends": ("trends.py", "Trends", ":material/trending_up:"),
+    "compare": ("compare.py", "Compare", ":material/compare_arrows:"),
     "upload": ("upload.py", "Upload", ":material/upload:"),
     "clusters": ("clusters.py", "Clusters", ":material/bubble_chart:"),
     "detail": ("cluster_detail.py", "Cluster detail", ":material/search:"),

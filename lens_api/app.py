@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from lens_api.deps import configured_key, engine_of, read_dependencies, write_dependencies
 from lens_api.errors import error_responses, install_error_handlers
 from lens_api.limits import BodySizeLimit
-from lens_api.routers import clusters, export, health, ingest, patterns, pipeline, runs, stats
+from lens_api.routers import clusters, export, health, ingest, patterns, pipeline, runs, stats, trends
 from lens_core.config import Settings
 from lens_core.context import build_context
 from lens_core.errors import LensError
@@ -56,7 +56,7 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
     read_auth = auth if reads else {}
     app.include_router(ingest.router, dependencies=writes, responses=auth)
     app.include_router(pipeline.build_router(), dependencies=writes, responses=auth)
-    for router in (clusters.router, stats.router, runs.router, export.router, patterns.reads):
+    for router in (clusters.router, stats.router, runs.router, export.router, patterns.reads, trends.router):
         app.include_router(router, dependencies=reads, responses=read_auth)
     app.include_router(patterns.writes, dependencies=writes, responses=auth)
     app.include_router(health.router)

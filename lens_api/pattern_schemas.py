@@ -34,6 +34,9 @@ AuthorField = Field(None, max_length=200, description="Who makes the rule (defau
 # -- reads --------------------------------------------------------------------------------------------
 
 
+TrendState = Literal["regressed", "new", "escalating", "shrinking", "gone", "ongoing"]
+
+
 class PatternOut(BaseModel):
     """One pattern as the triage queue shows it, in one run: counts, score and each term of the score."""
 
@@ -45,14 +48,18 @@ class PatternOut(BaseModel):
     tenants: int
     share: float = Field(description="Its share of the run's events")
     severity: str
-    score: float = Field(description="(users + tenants + events terms) x severity weight")
-    terms: dict[str, float] = Field(description="Each term of the score: users, tenants, events, severity_weight")
+    score: float = Field(description="(users + tenants + events terms) x severity weight x trend weight")
+    terms: dict[str, float] = Field(
+        description="Each term of the score: users, tenants, events, severity_weight, trend_weight")
     owner: str | None
     notes: list[str]
     resolved_in: str | None = Field(description="The release a resolved pattern was fixed in")
     merged_into: int | None = Field(description="The pattern a merged one joined")
     clusters: list[int] = Field(description="The run's clusters holding its events")
     run_id: int
+    trend: TrendState = Field("ongoing", description="Its state in the default comparison (GET /compare)")
+    trend_reason: str = Field("", description="Why it is in that state")
+    trend_window: str = Field("", description="What was compared: 'release A -> release B', or two windows")
 
 
 class PatternQueue(BaseModel):

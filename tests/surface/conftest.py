@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
 
+from lens_api import create_app
 from lens_core import cli
-from lens_core.config import get_settings
+from lens_core.config import Settings, get_settings
+from lens_core.ingest.ingestor import ingest_records
+from lens_core.runs.options import ProcessOptions
+from lens_core.runs.pipeline import process
+from lens_core.samples.generator import generate
 
 
 @pytest.fixture
@@ -28,3 +36,19 @@ def lens(db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFix
 
     yield run
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    app = create_app(settings)
+    with TestClient(app) as test_client:
+        yield test_client
+    app.state.context.close()
+
+
+@pytest.fixture
+def loaded(client: TestClient, settings: Settings) -> Engine:
+    engine = client.app.state.context.engine
+    ingest_records(generate(600, seed=3)[0], engine=engine)
+    process(engine=engine, settings=settings, options=ProcessOptions.of(settings))
+    return engine

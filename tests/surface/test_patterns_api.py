@@ -6,35 +6,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from lens_api import create_app
 from lens_core.config import Settings
-from lens_core.ingest.ingestor import ingest_records
 from lens_core.runs.options import ProcessOptions
 from lens_core.runs.pipeline import process
-from lens_core.samples.generator import generate
 from lens_core.storage import tracking as store
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    app = create_app(settings)
-    with TestClient(app) as test_client:
-        yield test_client
-    app.state.context.close()
-
-
-@pytest.fixture
-def loaded(client: TestClient, settings: Settings) -> Engine:
-    engine = client.app.state.context.engine
-    ingest_records(generate(600, seed=3)[0], engine=engine)
-    process(engine=engine, settings=settings, options=ProcessOptions.of(settings))
-    return engine
 
 
 def again(engine: Engine, settings: Settings) -> None:

@@ -1,0 +1,454 @@
+"""Do trends flag what changed between releases, and only that? Planted changes on corpora lens was not
+written against (issue 19).
+
+    python bench/regressions.py [--events 3000] [--seeds 0,1,2] [--only devtools,commerce] [--embedder minilm]
+                                [--quick]
+
+Telemetry: each corpus (the three independently written generators of bench/corpora/ and lens's sample)
+gives a pool of labelled events per cause; this script draws the events of three releases R1, R2, R3 out
+of the pools, one week each (three weeks in all), and writes their release and timestamp itself. Five causes
+of the corpus, drawn per seed among those holding 2% to 12% of its events, carry a planted change:
+    new          none in R1 and R2; its natural share in R3
+    escalating   its share triples in R3 (vs R1 and R2)
+    shrinking    its share falls to a third in R3
+    regressed    the analyst resolves its pattern with release R3 (curation.resolve); its events go on in R3
+    late         resolved with release R3 too, and no event of R3; 30% of its R2 events and 10% of its R1
+                 events arrive late, with timestamps in R3's week: it must NOT be regressed
+The other causes keep their share (each release's events are a multinomial draw, so they move by chance;
+their shares in R3 shrink by the few percent the planted ones take). Each cause's pattern is the pattern
+holding most of its events ("home").
+
+A second copy of the same events has its (timestamp, release) pairs permuted across events: no change
+there is real, and no rule is made. Each copy goes through the real ingest and `process` into SQLite.
+
+Compared (trends.compare_latest): R2 vs R3 (releases), and R2's week vs R3's week (time) on the planted
+copy; R2 vs R3 and the last 24 hours vs the 7 days before on the shuffled one.
+- recall per planted change: the cause's home pattern is in that state;
+- precision per state: flagged patterns in that state that are the home of the cause planted with it, or
+  whose events are mostly that cause / all patterns flagged in that state;
+- false alarms: share of the patterns of the comparison (events in base or target) flagged new,
+  escalating or regressed on the shuffled copy;
+- no reopening by old releases: every regressed pattern holds a target event of R3 (its fix) or later.
+Side by side, a naive rule on the same events: groups are exact fingerprints (lens's `fingerprint`, the
+masked failure); new = never seen before the target; escalating = target count > 2 x base count, shrinking
+< 1/2 (raw counts, no test, no correction); regressed = a resolved group (the fingerprint holding most of
+the cause) with any event in the target (a plain resolve, no release check).
+
+Sample check: lens's sample telemetry (generate(3000, seed)), releases 2024.05.1 vs 2024.05.2 for the Teams
+KeyError regression and 2024.04.3 vs 2024.05.1 for the Calendar invalid datetime one: is the pattern
+holding most of the cause new or escalating?
+
+Targets (issue 19): precision and recall >= 0.9; no pattern reopened by events of releases older than its
+fix; <= 5% of patterns flagged on the shuffled copy; both regressions of the sample flagged in their
+releases. Prints the tables and writes them as JSON to bench/results/regressions.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import logging
+import random
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.benchlib import machine, machine_line, show, write_json  # noqa: E402
+from lens_core.config import Settings  # noqa: E402
+from lens_core.embed import get_embedder  # noqa: E402
+from lens_core.ingest.ingestor import ingest_records  # noqa: E402
+from lens_core.runs.options import ProcessOptions  # noqa: E402
+from lens_core.runs.pipeline import process  # noqa: E402
+from lens_core.samples.generator import generate as generate_sample  # noqa: E402
+from lens_core.storage import tracking as store  # noqa: E402
+from lens_core.storage.engine import open_engine  # noqa: E402
+from lens_core.tracking import curation, trends  # noqa: E402
+
+CORPORA_DIR = ROOT / "bench" / "corpora"
+CORPORA = ("devtools", "commerce", "cloud_ai", "sample")
+RELEASES = ("R1", "R2", "R3")
+START = datetime(2026, 11, 2, tzinfo=UTC)
+WEEK = timedelta(days=7)
+CHANGES = ("new", "escalating", "shrinking", "regressed")  # planted, each found as the state of its name
+PLANTED = (*CHANGES, "late")
+LATE_SHARE = {"R1": 0.1, "R2": 0.3}  # of the late cause's events of that release, arriving in R3's week
+SHARE_RANGE = (0.02, 0.12)  # the causes that can carry a change: their share of the corpus
+ALERTS = set(trends.ALERT_STATES)
+
+
+# ---- telemetry ------------------------------------------------------------------------------------------
+
+def _load_generator(name: str):
+    spec = importlib.util.spec_from_file_location(f"corpus_{name}", CORPORA_DIR / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def pools(name: str, events: int, seed: int) -> dict[str, list[dict]]:
+    """cause -> its events, from the corpus's own generator."""
+    if name == "sample":
+        rows, truth = generate_sample(events, seed=seed)
+        causes = [t["root_cause"] for t in truth]
+    else:
+        rows, truth = _load_generator(name).generate(n_events=events, seed=seed)
+        causes = [t["cause"] for t in truth]
+    out: dict[str, list[dict]] = {}
+    for row, cause in zip(rows, causes):
+        out.setdefault(cause, []).append(row)
+    return out
+
+
+def plant(pool: dict[str, list[dict]], n: int, seed: int) -> tuple[list[dict], dict[str, str], dict[str, str]]:
+    """Events of R1, R2, R3 (about n each) with the planted changes; the planted cause per change; the cause
+    per evaluation_id."""
+    rng = random.Random(seed)
+    size = sum(len(v) for v in pool.values())
+    share = {c: len(v) / size for c, v in sorted(pool.items())}
+    candidates = [c for c, s in share.items() if SHARE_RANGE[0] <= s <= SHARE_RANGE[1]]
+    chosen = dict(zip(PLANTED, rng.sample(candidates, len(PLANTED))))
+    before = {c: s for c, s in share.items() if c != chosen["new"]}  # R1 and R2: every cause but the new one
+    total = sum(before.values())
+    before = {c: s / total for c, s in before.items()}
+    after = {chosen["new"]: share[chosen["new"]] / total, chosen["escalating"]: 3 * before[chosen["escalating"]],
+             chosen["shrinking"]: before[chosen["shrinking"]] / 3, chosen["regressed"]: before[chosen["regressed"]],
+             chosen["late"]: 0.0}
+    constant = {c: s for c, s in before.items() if c not in after}
+    scale = (1 - sum(after.values())) / sum(constant.values())
+    after.update({c: s * scale for c, s in constant.items()})
+    plan = {"R1": before, "R2": before, "R3": after}
+
+    left = {c: rng.sample(v, len(v)) for c, v in pool.items()}
+    events, cause_of = [], {}
+    for k, release in enumerate(RELEASES):
+        names = sorted(plan[release])
+        drawn = rng.choices(names, weights=[plan[release][c] for c in names], k=n)
+        for cause in drawn:
+            if not left[cause]:  # the pool ran dry: reuse an event under a new id
+                left[cause] = [dict(e, evaluation_id=f"{e['evaluation_id']}-{rng.randrange(10**9)}")
+                               for e in pool[cause]]
+            event = dict(left[cause].pop())
+            week = k
+            if cause == chosen["late"] and rng.random() < LATE_SHARE.get(release, 0.0):
+                week = 2
+            when = START + week * WEEK + timedelta(seconds=rng.uniform(0, WEEK.total_seconds()))
+            event["timestamp"] = when.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+            event["release"] = release
+            events.append(event)
+            cause_of[event["evaluation_id"]] = cause
+    events.sort(key=lambda e: e["timestamp"])
+    return events, chosen, cause_of
+
+
+def shuffled(events: list[dict], seed: int) -> list[dict]:
+    """The same events with their (timestamp, release) pairs permuted across events."""
+    rng = random.Random(seed + 1000)
+    stamps = [(e["timestamp"], e["release"]) for e in events]
+    rng.shuffle(stamps)
+    out = [dict(e, timestamp=t, release=r) for e, (t, r) in zip(events, stamps)]
+    return sorted(out, key=lambda e: e["timestamp"])
+
+
+# ---- a database and its run ------------------------------------------------------------------------------
+
+class Db:
+    def __init__(self, path: Path, embedder, embedder_name: str) -> None:
+        self.url = f"sqlite:///{path}"
+        self.engine = open_engine(self.url)
+        self.settings = Settings(_env_file=None, database_url=self.url, embedding_backend=embedder_name)
+        self.embedder = embedder
+
+    def load(self, events: list[dict]) -> pd.DataFrame:
+        ingest_records(events, engine=self.engine)
+        options = ProcessOptions.of(self.settings)
+        self.run_id = process(engine=self.engine, settings=self.settings, options=options,
+                              embedder=self.embedder).run_id
+        return self.frame()
+
+    def frame(self) -> pd.DataFrame:
+        return store.run_events_frame(engine=self.engine, run_id=self.run_id)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def homes(frame: pd.DataFrame, key: str) -> dict[str, Any]:
+    """cause -> the group (pattern_id or fingerprint) holding most of its events."""
+    known = frame.dropna(subset=[key])
+    return {c: g[key].value_counts().index[0] for c, g in known.groupby("cause")}
+
+
+def majority(frame: pd.DataFrame, key: str) -> dict[Any, str]:
+    """group -> the cause most of its events belong to."""
+    known = frame.dropna(subset=[key])
+    return {k: g["cause"].value_counts().index[0] for k, g in known.groupby(key)}
+
+
+def held(frame: pd.DataFrame, key: str, cause: str, group: Any) -> float:
+    mine = frame[frame["cause"] == cause]
+    return float((mine[key] == group).mean()) if len(mine) else 0.0
+
+
+# ---- the naive rule -----------------------------------------------------------------------------------------
+
+def naive(frame: pd.DataFrame, base: trends.Window, target: trends.Window, resolved: set[str]) -> dict[str, str]:
+    """fingerprint -> state: new (never seen before the target), escalating / shrinking (raw count ratio > 2
+    / < 1/2), gone, regressed (resolved and any event in the target), ongoing."""
+    ts = pd.to_datetime(frame["timestamp"], utc=True)
+    if isinstance(target, str):
+        in_base, in_target = frame["release"] == base, frame["release"] == target
+        rank = {r: i for i, r in enumerate(RELEASES)}
+        earlier = frame["release"].map(lambda r: rank.get(r, 99) < rank[target])
+    else:
+        in_base = (ts >= pd.Timestamp(base[0])) & (ts < pd.Timestamp(base[1]))
+        in_target = (ts >= pd.Timestamp(target[0])) & (ts < pd.Timestamp(target[1]))
+        earlier = ts < pd.Timestamp(target[0])
+    nb = frame.loc[in_base, "fingerprint"].value_counts()
+    nt = frame.loc[in_target, "fingerprint"].value_counts()
+    seen = set(frame.loc[earlier, "fingerprint"])
+    states = {}
+    for fp in set(nb.index) | set(nt.index):
+        b, t = int(nb.get(fp, 0)), int(nt.get(fp, 0))
+        if fp in resolved and t:
+            states[fp] = "regressed"
+        elif t and fp not in seen:
+            states[fp] = "new"
+        elif b and t > 2 * b:
+            states[fp] = "escalating"
+        elif b and t == 0:
+            states[fp] = "gone"
+        elif b and t < b / 2:
+            states[fp] = "shrinking"
+        else:
+            states[fp] = "ongoing"
+    return states
+
+
+# ---- scoring -------------------------------------------------------------------------------------------------
+
+def score(states: dict[Any, str], chosen: dict[str, str], home: dict[str, Any], major: dict[Any, str]) -> dict:
+    """Per planted change: found (home in that state), flagged in that state, right among them."""
+    out = {}
+    for change in CHANGES:
+        cause = chosen[change]
+        flagged = [g for g, s in states.items() if s == change]
+        right = [g for g in flagged if g == home.get(cause) or major.get(g) == cause]
+        out[change] = {"found": int(states.get(home.get(cause)) == change), "flagged": len(flagged),
+                       "right": len(right)}
+    return out
+
+
+def false_alarms(states: dict[Any, str]) -> tuple[int, int]:
+    return sum(s in ALERTS for s in states.values()), len(states)
+
+
+def old_reopened(frame: pd.DataFrame, states: dict[Any, str], target: trends.Window) -> int:
+    """Regressed patterns whose target events are all of releases older than the fix (R3)."""
+    ts = pd.to_datetime(frame["timestamp"], utc=True)
+    inside = (frame["release"] == target) if isinstance(target, str) else (
+        (ts >= pd.Timestamp(target[0])) & (ts < pd.Timestamp(target[1])))
+    bad = 0
+    for pid, state in states.items():
+        if state == "regressed":
+            mine = frame[inside & (frame["pattern_id"] == pid)]
+            bad += int(not (mine["release"] == "R3").any())
+    return bad
+
+
+def lens_states(engine, base: trends.Window, target: trends.Window) -> dict[int, str]:
+    return {c.pattern_id: c.state for c in trends.compare_latest(engine=engine, base=base, target=target).changes}
+
+
+WEEKS = {"R2 vs R3 (releases)": ("R2", "R3"),
+         "R2's week vs R3's week (time)": ((START + WEEK, START + 2 * WEEK), (START + 2 * WEEK, START + 3 * WEEK))}
+
+
+def bench_seed(name: str, seed: int, n: int, folder: Path, embedder, embedder_name: str) -> dict[str, Any]:
+    pool = pools(name, 8 * n, seed)
+    events, chosen, cause_of = plant(pool, n, seed)
+    result: dict[str, Any] = {"corpus": name, "seed": seed, "events": len(events), "chosen": chosen}
+
+    db = Db(folder / f"{name}.{seed}.planted.db", embedder, embedder_name)
+    frame = db.load(events)
+    frame["cause"] = frame["evaluation_id"].map(cause_of)
+    home, fhome = homes(frame, "pattern_id"), homes(frame, "fingerprint")
+    major, fmajor = majority(frame, "pattern_id"), majority(frame, "fingerprint")
+    for change in ("regressed", "late"):
+        curation.resolve(engine=db.engine, pattern_id=int(home[chosen[change]]), release="R3")
+    frame = db.frame().assign(cause=lambda f: f["evaluation_id"].map(cause_of))
+    resolved_fp = {fhome[chosen["regressed"]], fhome[chosen["late"]]}
+    result["patterns"] = int(frame["pattern_id"].nunique())
+    result["fingerprints"] = int(frame["fingerprint"].nunique())
+    result["detail"] = [{"change": c, "cause": chosen[c], "pattern": int(home[chosen[c]]),
+                         "held": round(held(frame, "pattern_id", chosen[c], home[chosen[c]]), 3),
+                         "fingerprint held": round(held(frame, "fingerprint", chosen[c], fhome[chosen[c]]), 3)}
+                        for c in PLANTED]
+    shared = [c for c in PLANTED if sum(home[chosen[c]] == home[chosen[o]] for o in PLANTED) > 1]
+    result["shared homes"] = shared
+    result["planted"] = {}
+    for label, (base, target) in WEEKS.items():
+        ls = lens_states(db.engine, base, target)
+        ns = naive(frame, base, target, resolved_fp)
+        result["planted"][label] = {
+            "lens": score(ls, chosen, home, major), "naive": score(ns, chosen, fhome, fmajor),
+            "old reopened": old_reopened(frame, ls, target),
+            "states": {c: (ls.get(int(home[chosen[c]]), "-"), ns.get(fhome[chosen[c]], "-")) for c in PLANTED},
+        }
+    db.close()
+
+    db = Db(folder / f"{name}.{seed}.shuffled.db", embedder, embedder_name)
+    frame = db.load(shuffled(events, seed))
+    end = pd.to_datetime(frame["timestamp"], utc=True).max().to_pydatetime() + timedelta(microseconds=1)
+    windows = {"R2 vs R3": ("R2", "R3"),
+               "last 24 h vs 7 days before": ((end - trends.RECENT - trends.BEFORE, end - trends.RECENT),
+                                              (end - trends.RECENT, end))}
+    result["shuffled"] = {label: {"lens": false_alarms(lens_states(db.engine, base, target)),
+                                  "naive": false_alarms(naive(frame, base, target, set()))}
+                          for label, (base, target) in windows.items()}
+    db.close()
+    return result
+
+
+# ---- the sample's two regressions --------------------------------------------------------------------------
+
+SAMPLE_CASES = {"teams_plugin_keyerror": ("2024.05.1", "2024.05.2"),
+                "calendar_invalid_datetime": ("2024.04.3", "2024.05.1")}
+
+
+def sample_check(seed: int, folder: Path, embedder, embedder_name: str) -> dict[str, Any]:
+    events, truth = generate_sample(3000, seed=seed)
+    cause_of = {t["evaluation_id"]: t["root_cause"] for t in truth}
+    db = Db(folder / f"sample-check.{seed}.db", embedder, embedder_name)
+    frame = db.load(events)
+    frame["cause"] = frame["evaluation_id"].map(cause_of)
+    home, fhome = homes(frame, "pattern_id"), homes(frame, "fingerprint")
+    row: dict[str, Any] = {"seed": seed}
+    for cause, (base, target) in SAMPLE_CASES.items():
+        state = lens_states(db.engine, base, target).get(int(home[cause]), "-")
+        nstate = naive(frame.assign(release=frame["release"].map(_sample_rank)), _sample_rank(base),
+                       _sample_rank(target), set()).get(fhome[cause], "-")
+        row[f"{cause}: lens"] = f"{state} ({held(frame, 'pattern_id', cause, home[cause]):.2f} held)"
+        row[f"{cause}: naive"] = f"{nstate} ({held(frame, 'fingerprint', cause, fhome[cause]):.2f} held)"
+        row[f"{cause} flagged"] = state in ("new", "escalating")
+    db.close()
+    return row
+
+
+def _sample_rank(release: Any) -> Any:
+    """The sample's releases as R1..R3 (the naive rule orders those)."""
+    return {"2024.04.3": "R1", "2024.05.1": "R2", "2024.05.2": "R3"}.get(release, release)
+
+
+# ---- tables ------------------------------------------------------------------------------------------------
+
+def _ratio(a: int, b: int) -> str:
+    return f"{a / b:.2f} ({a}/{b})" if b else "- (0/0)"
+
+
+def planted_table(results: list[dict], label: str) -> list[dict]:
+    rows = []
+    groups = [(name, [r for r in results if r["corpus"] == name]) for name in dict.fromkeys(r["corpus"] for r in results)]
+    groups.append(("total", results))
+    for name, part in groups:
+        for change in CHANGES:
+            row = {"corpus": name, "change": change}
+            for who in ("lens", "naive"):
+                s = [r["planted"][label][who][change] for r in part]
+                row[f"{who} recall"] = _ratio(sum(x["found"] for x in s), len(s))
+                row[f"{who} precision"] = _ratio(sum(x["right"] for x in s), sum(x["flagged"] for x in s))
+            rows.append(row)
+    return rows
+
+
+def shuffled_table(results: list[dict]) -> list[dict]:
+    rows = []
+    groups = [(name, [r for r in results if r["corpus"] == name]) for name in dict.fromkeys(r["corpus"] for r in results)]
+    groups.append(("total", results))
+    for name, part in groups:
+        row = {"corpus": name}
+        for label in part[0]["shuffled"]:
+            for who in ("lens", "naive"):
+                flagged = sum(r["shuffled"][label][who][0] for r in part)
+                row[f"{who}: {label}"] = _ratio(flagged, sum(r["shuffled"][label][who][1] for r in part))
+        rows.append(row)
+    return rows
+
+
+def detail_table(results: list[dict]) -> list[dict]:
+    rows = []
+    for r in results:
+        for d in r["detail"]:
+            states = [r["planted"][label]["states"][d["change"]] for label in WEEKS]
+            rows.append({"corpus": r["corpus"], "seed": r["seed"], "change": d["change"], "cause": d["cause"],
+                         "pattern (held)": f"{d['pattern']} ({d['held']:.2f})",
+                         "lens: releases / time": " / ".join(s[0] for s in states),
+                         "naive: releases / time": " / ".join(s[1] for s in states),
+                         "naive fp held": d["fingerprint held"],
+                         "shares home": "yes" if d["change"] in r["shared homes"] else ""})
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1000, help="events per release (three releases)")
+    parser.add_argument("--seeds", default="0,1,2", help="comma-separated seeds (each: other causes planted)")
+    parser.add_argument("--only", help="comma-separated corpora (default: devtools,commerce,cloud_ai,sample)")
+    parser.add_argument("--embedder", default=Settings.model_fields["embedding_backend"].default,
+                        help="minilm (the product's default) or hashing (quick)")
+    parser.add_argument("--sample-seeds", default="7,1,2", help="seeds of the sample check")
+    parser.add_argument("--quick", action="store_true", help="500 events per release, seeds 0,1, sample seed 7")
+    args = parser.parse_args()
+    if args.quick:
+        args.events, args.seeds, args.sample_seeds = 500, "0,1", "7"
+    logging.basicConfig(level=logging.WARNING)
+    info = machine()
+    print("command: python " + " ".join(sys.argv))
+    print(machine_line(info))
+    embedder = get_embedder(args.embedder)
+    names = args.only.split(",") if args.only else list(CORPORA)
+    seeds = [int(s) for s in args.seeds.split(",")]
+    started = time.perf_counter()
+    results, sample_rows = [], []
+    with tempfile.TemporaryDirectory(prefix="lens-regressions-") as tmp:
+        folder = Path(tmp)
+        for name in names:
+            for seed in seeds:
+                t = time.perf_counter()
+                results.append(bench_seed(name, seed, args.events, folder, embedder, args.embedder))
+                print(f"{name} seed {seed}: {results[-1]['events']} events, {results[-1]['patterns']} patterns, "
+                      f"{results[-1]['fingerprints']} fingerprints, {time.perf_counter() - t:.1f} s", flush=True)
+        for seed in [int(s) for s in args.sample_seeds.split(",") if s]:
+            sample_rows.append(sample_check(seed, folder, embedder, args.embedder))
+
+    print(f"\n{args.events} events per release (R1, R2, R3, a week each), seeds {args.seeds}, embedder "
+          f"{args.embedder}. A planted cause's pattern is the pattern holding most of its events; naive groups are "
+          "exact fingerprints.")
+    for label in WEEKS:
+        show(f"Planted changes, {label}: recall = planted found in their state / planted; precision = right / "
+             "flagged in that state (target >= 0.9)", planted_table(results, label))
+    reopened = {label: sum(r["planted"][label]["old reopened"] for r in results) for label in WEEKS}
+    show("Shuffled copy (no real change): patterns flagged new, escalating or regressed / patterns compared "
+         "(target <= 0.05)", shuffled_table(results))
+    print("\nRegressed patterns whose target holds only events of releases older than the fix (target 0): "
+          + ", ".join(f"{label}: {n}" for label, n in reopened.items()))
+    show("Planted causes per seed: state of the pattern holding most of each (lens, naive)", detail_table(results))
+    if sample_rows:
+        show("Sample telemetry (generate(3000, seed)): the regressions' patterns in their releases "
+             "(target: new or escalating)", sample_rows)
+    total = round(time.perf_counter() - started, 1)
+    print(f"\nwhole benchmark: {total} s")
+    write_json(ROOT / "bench" / "results" / "regressions.json",
+               {"machine": info, "args": vars(args), "seconds": total, "results": results,
+                "sample": sample_rows, "old_reopened": reopened})
+
+
+if __name__ == "__main__":
+    main()
