@@ -7,16 +7,18 @@ written against (issue 19).
 Telemetry: each corpus (the three independently written generators of bench/corpora/ and lens's sample)
 gives a pool of labelled events per cause; this script draws the events of three releases R1, R2, R3 out
 of the pools, one week each (three weeks in all), and writes their release and timestamp itself. Five causes
-of the corpus, drawn per seed among those holding 2% to 12% of its events, carry a planted change:
-    new          none in R1 and R2; its natural share in R3
-    escalating   its share triples in R3 (vs R1 and R2)
-    shrinking    its share falls to a third in R3
-    regressed    the analyst resolves its pattern with release R3 (curation.resolve); its events go on in R3
-    late         resolved with release R3 too, and no event of R3; 30% of its R2 events and 10% of its R1
-                 events arrive late, with timestamps in R3's week: it must NOT be regressed
-The other causes keep their share (each release's events are a multinomial draw, so they move by chance;
-their shares in R3 shrink by the few percent the planted ones take). Each cause's pattern is the pattern
-holding most of its events ("home").
+of the corpus, drawn per seed among those holding 2% to 12% of its events, carry a planted change (share of
+all events in R1 / R2 / R3):
+    new          0 / 0 / 3%
+    escalating   3 / 3 / 9%      (triples)
+    shrinking    6 / 6 / 2%      (to a third)
+    regressed    4 / 4 / 4%      the analyst resolves its pattern with release R3 (curation.resolve), yet
+                                 its events go on in R3
+    late         5 / 5 / 0%      resolved with release R3 too; 30% of its R2 events and 10% of its R1
+                                 events arrive late, with timestamps in R3's week: it must NOT be regressed
+The planted causes take 18% of every release, so the other causes keep their natural shares (rescaled to
+82%); each release's events are a multinomial draw, so every share moves by chance. Each cause's pattern is
+the pattern holding most of its events ("home").
 
 A second copy of the same events has its (timestamp, release) pairs permuted across events: no change
 there is real, and no rule is made. Each copy goes through the real ingest and `process` into SQLite.
@@ -81,6 +83,9 @@ CHANGES = ("new", "escalating", "shrinking", "regressed")  # planted, each found
 PLANTED = (*CHANGES, "late")
 LATE_SHARE = {"R1": 0.1, "R2": 0.3}  # of the late cause's events of that release, arriving in R3's week
 SHARE_RANGE = (0.02, 0.12)  # the causes that can carry a change: their share of the corpus
+# Share of all events of R1, R2, R3 per planted change: 18% in each release, so the other causes keep theirs.
+SHARES = {"new": (0.0, 0.0, 0.03), "escalating": (0.03, 0.03, 0.09), "shrinking": (0.06, 0.06, 0.02),
+          "regressed": (0.04, 0.04, 0.04), "late": (0.05, 0.05, 0.0)}
 ALERTS = set(trends.ALERT_STATES)
 
 
@@ -115,16 +120,12 @@ def plant(pool: dict[str, list[dict]], n: int, seed: int) -> tuple[list[dict], d
     share = {c: len(v) / size for c, v in sorted(pool.items())}
     candidates = [c for c, s in share.items() if SHARE_RANGE[0] <= s <= SHARE_RANGE[1]]
     chosen = dict(zip(PLANTED, rng.sample(candidates, len(PLANTED))))
-    before = {c: s for c, s in share.items() if c != chosen["new"]}  # R1 and R2: every cause but the new one
-    total = sum(before.values())
-    before = {c: s / total for c, s in before.items()}
-    after = {chosen["new"]: share[chosen["new"]] / total, chosen["escalating"]: 3 * before[chosen["escalating"]],
-             chosen["shrinking"]: before[chosen["shrinking"]] / 3, chosen["regressed"]: before[chosen["regressed"]],
-             chosen["late"]: 0.0}
-    constant = {c: s for c, s in before.items() if c not in after}
-    scale = (1 - sum(after.values())) / sum(constant.values())
-    after.update({c: s * scale for c, s in constant.items()})
-    plan = {"R1": before, "R2": before, "R3": after}
+    constant = {c: s for c, s in share.items() if c not in chosen.values()}
+    plan = {}
+    for k, release in enumerate(RELEASES):
+        planted = {chosen[change]: shares[k] for change, shares in SHARES.items()}
+        rest = 1 - sum(planted.values())
+        plan[release] = {**planted, **{c: rest * s / sum(constant.values()) for c, s in constant.items()}}
 
     left = {c: rng.sample(v, len(v)) for c, v in pool.items()}
     events, cause_of = [], {}
@@ -263,8 +264,34 @@ def old_reopened(frame: pd.DataFrame, states: dict[Any, str], target: trends.Win
     return bad
 
 
-def lens_states(engine, base: trends.Window, target: trends.Window) -> dict[int, str]:
-    return {c.pattern_id: c.state for c in trends.compare_latest(engine=engine, base=base, target=target).changes}
+def lens_states(engine, base: trends.Window, target: trends.Window) -> tuple[dict[int, str], dict[int, str]]:
+    """pattern -> state, and pattern -> why, in a word (see `why`)."""
+    changes = trends.compare_latest(engine=engine, base=base, target=target).changes
+    return {c.pattern_id: c.state for c in changes}, {c.pattern_id: why(c) for c in changes}
+
+
+def why(change: trends.PatternChange) -> str:
+    """The rule that gave a pattern its state: new splits into first seen (few or MIN_EVENTS+ events) and
+    error messages first seen in the target."""
+    if change.state != "new":
+        return change.state
+    if change.reason.startswith("first seen"):
+        few = change.target_events < trends.MIN_EVENTS
+        return f"new: first seen, {'<' if few else '>='} {trends.MIN_EVENTS} events"
+    return "new: fresh error messages"
+
+
+def wrong_flags(states: dict[Any, str], reasons: dict[Any, str], chosen: dict[str, str], home: dict[str, Any],
+                major: dict[Any, str]) -> list[str]:
+    """Why lens flagged (an alert state or shrinking) patterns no planted change of that state explains."""
+    out = []
+    for pid, state in states.items():
+        if state not in (*ALERTS, "shrinking"):
+            continue
+        cause = chosen.get(state)
+        if cause is None or not (pid == home.get(cause) or major.get(pid) == cause):
+            out.append(reasons[pid])
+    return out
 
 
 WEEKS = {"R2 vs R3 (releases)": ("R2", "R3"),
@@ -295,11 +322,12 @@ def bench_seed(name: str, seed: int, n: int, folder: Path, embedder, embedder_na
     result["shared homes"] = shared
     result["planted"] = {}
     for label, (base, target) in WEEKS.items():
-        ls = lens_states(db.engine, base, target)
+        ls, reasons = lens_states(db.engine, base, target)
         ns = naive(frame, base, target, resolved_fp)
         result["planted"][label] = {
             "lens": score(ls, chosen, home, major), "naive": score(ns, chosen, fhome, fmajor),
             "old reopened": old_reopened(frame, ls, target),
+            "wrong": wrong_flags(ls, reasons, chosen, home, major),
             "states": {c: (ls.get(int(home[chosen[c]]), "-"), ns.get(fhome[chosen[c]], "-")) for c in PLANTED},
         }
     db.close()
@@ -310,9 +338,11 @@ def bench_seed(name: str, seed: int, n: int, folder: Path, embedder, embedder_na
     windows = {"R2 vs R3": ("R2", "R3"),
                "last 24 h vs 7 days before": ((end - trends.RECENT - trends.BEFORE, end - trends.RECENT),
                                               (end - trends.RECENT, end))}
-    result["shuffled"] = {label: {"lens": false_alarms(lens_states(db.engine, base, target)),
-                                  "naive": false_alarms(naive(frame, base, target, set()))}
-                          for label, (base, target) in windows.items()}
+    result["shuffled"] = {}
+    for label, (base, target) in windows.items():
+        ls, reasons = lens_states(db.engine, base, target)
+        result["shuffled"][label] = {"lens": false_alarms(ls), "naive": false_alarms(naive(frame, base, target, set())),
+                                     "wrong": [reasons[p] for p, s in ls.items() if s in ALERTS]}
     db.close()
     return result
 
@@ -332,7 +362,7 @@ def sample_check(seed: int, folder: Path, embedder, embedder_name: str) -> dict[
     home, fhome = homes(frame, "pattern_id"), homes(frame, "fingerprint")
     row: dict[str, Any] = {"seed": seed}
     for cause, (base, target) in SAMPLE_CASES.items():
-        state = lens_states(db.engine, base, target).get(int(home[cause]), "-")
+        state = lens_states(db.engine, base, target)[0].get(int(home[cause]), "-")
         nstate = naive(frame.assign(release=frame["release"].map(_sample_rank)), _sample_rank(base),
                        _sample_rank(target), set()).get(fhome[cause], "-")
         row[f"{cause}: lens"] = f"{state} ({held(frame, 'pattern_id', cause, home[cause]):.2f} held)"
@@ -379,6 +409,20 @@ def shuffled_table(results: list[dict]) -> list[dict]:
                 flagged = sum(r["shuffled"][label][who][0] for r in part)
                 row[f"{who}: {label}"] = _ratio(flagged, sum(r["shuffled"][label][who][1] for r in part))
         rows.append(row)
+    return rows
+
+
+def wrong_table(results: list[dict]) -> list[dict]:
+    """Per corpus and comparison: lens's flags that no planted change explains, by the rule that gave them."""
+    rows = []
+    for name in dict.fromkeys(r["corpus"] for r in results):
+        part = [r for r in results if r["corpus"] == name]
+        for copy, labels in (("planted", list(WEEKS)), ("shuffled", list(part[0]["shuffled"]))):
+            for label in labels:
+                found = [w for r in part for w in r[copy][label]["wrong"]]
+                counts = pd.Series(found, dtype=object).value_counts()
+                rows.append({"corpus": name, "copy": copy, "comparison": label, "wrong flags": len(found),
+                             "by rule": ", ".join(f"{k} {v}" for k, v in counts.items()) or "-"})
     return rows
 
 
@@ -439,6 +483,8 @@ def main() -> None:
          "(target <= 0.05)", shuffled_table(results))
     print("\nRegressed patterns whose target holds only events of releases older than the fix (target 0): "
           + ", ".join(f"{label}: {n}" for label, n in reopened.items()))
+    show("lens's flags no planted change explains (alert states and shrinking), by the rule that gave them",
+         wrong_table(results))
     show("Planted causes per seed: state of the pattern holding most of each (lens, naive)", detail_table(results))
     if sample_rows:
         show("Sample telemetry (generate(3000, seed)): the regressions' patterns in their releases "
