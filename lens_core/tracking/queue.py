@@ -71,9 +71,11 @@ def summaries(*, engine: Engine, run_id: int | None = None, include_closed: bool
     ids = events[["user_id", "tenant_id"]].astype(object).where(events[["user_id", "tenant_id"]] != "", None)
     distinct = ids.groupby(events["pattern_id"]).nunique()
     severity = {c.label: c.severity for c in store.clusters_with_centroids(engine=engine, run_id=run_id)}
-    states = fold_states(store.active_rules(engine=engine))
-    titles = titles_of(engine=engine, ids={int(p) for p in events["pattern_id"].unique()}, run_id=run_id)
-    trend, window = _trends(every, store.active_rules(engine=engine))
+    rules = store.active_rules(engine=engine)
+    states = fold_states(rules)
+    titles = titles_of(engine=engine, ids={int(p) for p in events["pattern_id"].unique()}, run_id=run_id,
+                       states=states)
+    trend, window = _trends(every, rules)
     out = []
     for key, group in events.groupby("pattern_id"):
         pid = int(key)

@@ -10,11 +10,12 @@ from lens_core.storage import tracking as store
 from lens_core.tracking.rules import PatternState, fold_states
 
 
-def titles_of(*, engine: Engine, ids: set[int] | None = None, run_id: int | None = None) -> dict[int, str]:
+def titles_of(*, engine: Engine, ids: set[int] | None = None, run_id: int | None = None,
+              states: dict[int, PatternState] | None = None) -> dict[int, str]:
     """The title every surface shows for each pattern, unique: the analyst's; else the title of the cluster
     that continued it in the run (default: the latest tracked), the LLM's where summaries were written;
-    else the title it was last given."""
-    states = fold_states(store.active_rules(engine=engine))
+    else the title it was last given. `states`: the rules folded, where the caller has them already."""
+    states = states if states is not None else fold_states(store.active_rules(engine=engine))
     rows = store.patterns(engine=engine, ids=ids)
     run_id = run_id if run_id is not None else store.latest_tracked_run(engine=engine)
     current = store.cluster_titles(engine=engine, run_id=run_id) if run_id is not None else {}

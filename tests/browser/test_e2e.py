@@ -250,3 +250,30 @@ def test_patterns_queue_and_a_pattern_page(session: Session, database: Path, scr
     # the top of the queue, under its new title
     expect(page.get_by_role("combobox", name="Pattern to open")).to_have_value("Renamed in the browser")
     assert session.dialogs == []
+
+
+def test_trends_and_compare_pages(session: Session, database: Path, screenshots: Path) -> None:
+    """The Trends page's two stacked charts, and Compare on its default: the latest release against the one
+    before, as the core compares them."""
+    from lens_core.storage import tracking as store
+    from lens_core.tracking import titles, trends
+
+    page = session.page
+    engine = open_engine(f"sqlite:///{database}")
+    run_id = store.latest_tracked_run(engine=engine)
+    biggest = int(store.run_events_frame(engine=engine, run_id=run_id)["pattern_id"].value_counts().index[0])
+    go(page, "Trends")
+    page.get_by_role("heading", name="By release", exact=True).wait_for()
+    expect(page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot')).to_have_count(2)
+    legend = page.locator('[data-testid="stPlotlyChart"] .legend').first
+    expect(legend).to_contain_text(titles.titles_of(engine=engine)[biggest][:40])  # named by title
+    shot(page, "10-trends")
+
+    core = trends.compare_latest(engine=engine)
+    go(page, "Compare")
+    page.get_by_role("heading", name="Patterns side by side", exact=True).wait_for()
+    expect(page.get_by_role("combobox", name="Base release")).to_have_value(core.base.removeprefix("release "))
+    expect(page.get_by_role("combobox", name="Target release")).to_have_value(core.target.removeprefix("release "))
+    page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first.wait_for()
+    shot(page, "11-compare")
+    assert session.dialogs == []
