@@ -50,6 +50,14 @@ class ReleaseBucketOut(BaseModel):
     rate: float
 
 
+class FacetBucketOut(BaseModel):
+    value: str
+    events: int
+    users: int
+    total: int = Field(description="All failures with that value")
+    rate: float
+
+
 class TimelineOut(BaseModel):
     run_id: int
     pattern_id: int
@@ -58,3 +66,5 @@ class TimelineOut(BaseModel):
     time: list[TimeBucketOut] = Field(description="Buckets with its events, oldest first")
     releases: list[ReleaseBucketOut] = Field(description="Releases with its events, oldest first")
     trend: PatternChangeOut | None = Field(description="Its row of the default comparison; null without events there")
+    facet: str | None = Field(None, description="The attribute of by_facet, where one was asked for")
+    by_facet: list[FacetBucketOut] = Field([], description="Values of that attribute with its events")

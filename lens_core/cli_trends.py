@@ -26,9 +26,12 @@ def sides(*named: str | None) -> tuple[Any, Any]:
 def trends(
     by: Annotated[str | None, typer.Option("--by", help="hour or day (default: by the events' span)")] = None,
     pattern: Annotated[int | None, typer.Option("--pattern", help="Only this pattern")] = None,
+    facet: Annotated[str | None, typer.Option(
+        "--facet", help="Also per value of this attribute, e.g. client_version or model")] = None,
     as_json: AsJson = False,
 ) -> None:
-    """Each pattern's events, users and share of all events per time bucket and per release (latest run)."""
+    """Each pattern's events, users and share of all events per time bucket and per release (latest run),
+    and per value of an attribute with --facet."""
     from lens_core.storage import tracking as store
     from lens_core.tracking import trends as core
 
@@ -37,14 +40,22 @@ def trends(
     if run_id is None:
         typer.echo("no patterns yet: run `lens process` first")
         return
-    result = core.series(store.run_events_frame(engine=engine, run_id=run_id), by=by)
+    events = store.run_events_frame(engine=engine, run_id=run_id)
+    result = core.series(events, by=by)
     time_rows, release_rows = result.time, result.release
+    facet_rows = None
+    if facet:
+        values = events["event_id"].map(store.event_attribute(engine=engine, run_id=run_id, key=facet))
+        facet_rows = core.facet(events, values)
     if pattern is not None:
         time_rows = time_rows[time_rows["pattern_id"] == pattern]
         release_rows = release_rows[release_rows["pattern_id"] == pattern]
+        facet_rows = facet_rows[facet_rows["pattern_id"] == pattern] if facet_rows is not None else None
     if as_json:
         _dump({"run_id": run_id, "by": result.by, "releases": result.releases,
-               "time": time_rows.to_dict(orient="records"), "release": release_rows.to_dict(orient="records")})
+               "time": time_rows.to_dict(orient="records"), "release": release_rows.to_dict(orient="records"),
+               **({"facet": facet, "by_facet": facet_rows.to_dict(orient="records")} if facet_rows is not None
+                  else {})})
         return
     typer.echo(f"trends of run {run_id} by {result.by} (rate = share of all events in the bucket):")
     for pid, rows in time_rows.groupby("pattern_id"):
@@ -53,6 +64,12 @@ def trends(
     for pid, rows in release_rows.groupby("pattern_id"):
         cells = ", ".join(f"{r.release} {r.events} ({r.rate:.1%})" for r in rows.itertuples())
         typer.echo(f"#{pid} by release  {cells}")
+    if facet_rows is not None:
+        if facet_rows.empty:
+            typer.echo(f"no event of run {run_id} has the attribute {facet!r}")
+        for pid, rows in facet_rows.groupby("pattern_id"):
+            cells = ", ".join(f"{r.value} {r.events} ({r.rate:.1%})" for r in rows.itertuples())
+            typer.echo(f"#{pid} by {facet}  {cells}")
 
 
 def compare(

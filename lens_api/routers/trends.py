@@ -12,7 +12,14 @@ from sqlalchemy.engine import Engine
 from lens_api.deps import get_engine
 from lens_api.errors import error_responses
 from lens_api.routers.patterns import PatternId
-from lens_api.trend_schemas import CompareOut, PatternChangeOut, ReleaseBucketOut, TimeBucketOut, TimelineOut
+from lens_api.trend_schemas import (
+    CompareOut,
+    FacetBucketOut,
+    PatternChangeOut,
+    ReleaseBucketOut,
+    TimeBucketOut,
+    TimelineOut,
+)
 from lens_core.errors import InputError, NotFoundError
 from lens_core.runs.export import existing_patterns
 from lens_core.storage import tracking as store
@@ -55,10 +62,12 @@ def compare(
 def timeline(
     pattern_id: int = PatternId,
     by: Literal["hour", "day"] | None = Query(None, description="Default: hour under 3 days of events, else day"),
+    facet: str | None = Query(None, min_length=1, max_length=100,
+                              description="Also per value of this attribute, e.g. client_version or model"),
     engine: Engine = Depends(get_engine),
 ) -> TimelineOut:
     """The pattern's events, users and share of all failures per time bucket and per release in the latest
-    tracked run, with its row of the default comparison."""
+    tracked run (and per value of an attribute), with its row of the default comparison."""
     existing_patterns(engine=engine, ids=[pattern_id])
     run_id = _latest(engine)
     events = store.run_events_frame(engine=engine, run_id=run_id)
@@ -71,7 +80,15 @@ def timeline(
         run_id=run_id, pattern_id=pattern_id, title=title, by=series.by,
         time=[TimeBucketOut(**r) for r in mine_time.to_dict(orient="records")],
         releases=[ReleaseBucketOut(**r) for r in mine_release.to_dict(orient="records")],
-        trend=PatternChangeOut(**{**change.as_dict(), "title": title}) if change is not None else None)
+        trend=PatternChangeOut(**{**change.as_dict(), "title": title}) if change is not None else None,
+        facet=facet, by_facet=_by_facet(events, engine, run_id, pattern_id, facet) if facet else [])
+
+
+def _by_facet(events: pd.DataFrame, engine: Engine, run_id: int, pattern_id: int, key: str) -> list[FacetBucketOut]:
+    values = events["event_id"].map(store.event_attribute(engine=engine, run_id=run_id, key=key))
+    rows = trends.facet(events, values)
+    mine = rows[rows["pattern_id"] == pattern_id].drop(columns="pattern_id")
+    return [FacetBucketOut(**r) for r in mine.to_dict(orient="records")]
 
 
 def _change(events: pd.DataFrame, engine: Engine, pattern_id: int) -> trends.PatternChange | None:

@@ -189,3 +189,17 @@ def cluster_titles(*, engine: Engine, run_id: int) -> dict[int, str]:
             .where(rp.c.run_id == run_id).order_by(cl.c.size))
     with engine.connect() as conn:
         return {pattern: summary for pattern, summary in conn.execute(stmt) if summary}
+
+
+def event_attribute(*, engine: Engine, run_id: int, key: str) -> pd.Series:
+    """event_id -> the value of one attribute (an extra column kept at ingest, such as client_version) for
+    the events of a run; missing where an event has none. Read in Python, as JSON functions differ between
+    SQLite and PostgreSQL."""
+    ev, ca = TelemetryEventRow.__table__, ClusterAssignment.__table__
+    stmt = select(ev.c.id, ev.c.attributes).join(ca, ca.c.event_id == ev.c.id).where(ca.c.run_id == run_id)
+    values: dict[int, Any] = {}
+    with engine.connect() as conn:
+        for event_id, attributes in conn.execute(stmt):
+            if isinstance(attributes, dict) and attributes.get(key) not in (None, ""):
+                values[int(event_id)] = attributes[key]
+    return pd.Series(values, dtype=object)

@@ -3,6 +3,7 @@ two windows, a base and a target (issue 19).
 
     series(events, by)       per pattern and time bucket (hour or day) and per release: events, unique users
                              and rate = the pattern's share of all events in that bucket or release
+    facet(events, values)    the same per value of an attribute (client or model version, ...)
     compare(events, ...)     two windows (a (start, end) pair, start <= t < end, or a release name): per
                              pattern counts and rates on both sides, the change, and a state with its reason
 
@@ -43,7 +44,7 @@ from lens_core.tracking.rules import fold_states
 from lens_core.tracking.titles import titles_of
 
 __all__ = ["ALERT_STATES", "ALPHA", "MIN_EVENTS", "STATE_RANK", "Comparison", "PatternChange", "Series", "benjamini_hochberg",
-           "compare", "compare_latest", "default_windows", "series"]
+           "compare", "compare_latest", "default_windows", "facet", "series"]
 
 MIN_EVENTS = 5  # fewer events in base and target together and a pattern is not tested (it stays ongoing)
 ALPHA = 0.01  # corrected p-value below which a rate change is escalating or shrinking
@@ -136,6 +137,20 @@ def series(events: pd.DataFrame, by: str | None = None) -> Series:
     per_release = (per_release.assign(_rank=per_release["release"].map(rank))
                    .sort_values(["pattern_id", "_rank"], ignore_index=True).drop(columns="_rank"))
     return Series(by=by, time=time, release=per_release, releases=order)
+
+
+def facet(events: pd.DataFrame, values: pd.Series) -> pd.DataFrame:
+    """Per pattern and value of a facet (`values`, aligned with `events`: an attribute such as the client
+    or model version; missing values left out): events, users and share of all events with that value.
+    Values in version order where they parse as versions, else by first appearance."""
+    frame = _prepare(events)
+    frame["value"] = values.map(lambda v: str(v).strip() if v is not None and not pd.isna(v) and str(v).strip()
+                                else None)
+    counts = _counts(frame, "value")
+    first = {str(k): v for k, v in frame.dropna(subset=["value", "timestamp"]).groupby("value")["timestamp"].min().items()}
+    rank = {name: i for i, name in enumerate(release_order(list(frame["value"].dropna()), first))}
+    return (counts.assign(_rank=counts["value"].map(rank)).sort_values(["pattern_id", "_rank"], ignore_index=True)
+            .drop(columns="_rank"))
 
 
 # ---- compare --------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
+from lens_core.samples.generator import generate
 from lens_core.storage import tracking as store
 from lens_core.tracking import curation, trends
 
@@ -57,6 +58,12 @@ def test_a_patterns_timeline_counts_its_events(client: TestClient, loaded: Engin
     hourly = client.get(f"/patterns/{pattern}/timeline", params={"by": "hour"}).json()
     assert hourly["by"] == "hour" and sum(b["events"] for b in hourly["time"]) == len(mine)
 
+    by_client = client.get(f"/patterns/{pattern}/timeline", params={"facet": "client"}).json()
+    assert by_client["facet"] == "client" and by_client["by_facet"]
+    clients = {e["evaluation_id"]: e.get("client") for e in generate(600, seed=3)[0]}  # as `loaded` ingests
+    named = mine["evaluation_id"].map(clients).dropna()
+    assert {v["value"]: v["events"] for v in by_client["by_facet"]} == named.value_counts().to_dict()
+    assert client.get(f"/patterns/{pattern}/timeline", params={"facet": "nothing"}).json()["by_facet"] == []
     assert client.get("/patterns/99999/timeline").status_code == 404
     assert client.get(f"/patterns/{pattern}/timeline", params={"by": "week"}).status_code == 422
 

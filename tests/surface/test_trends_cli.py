@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from lens_core.config import Settings
+from lens_core.samples.generator import generate
 from lens_core.tracking import curation, trends
 from tests.surface.test_patterns_cli import loaded, ok, one_line_error
 
@@ -74,6 +75,11 @@ def test_compare_prints_the_fields_the_issue_names(lens, engine: Engine, setting
     assert series["by"] == "day" and series["releases"] == ["2024.04.3", "2024.05.1", "2024.05.2"]
     assert series["time"] and all(0 < row["rate"] <= 1 for row in series["time"])
     assert "by day" in ok(lens("trends", "--by", "day"))
+    by_client = json.loads(ok(lens("trends", "--facet", "client", "--json")))
+    assert by_client["facet"] == "client"
+    named = sum(1 for e in generate(600, seed=3)[0] if e.get("client"))  # as `loaded` ingests
+    assert 0 < sum(r["events"] for r in by_client["by_facet"]) <= named
+    assert "no event of run 1 has the attribute 'model'" in ok(lens("trends", "--facet", "model"))
 
     one_line_error(lens("compare", "--base-window", "yesterday..today", "--target-window", "2024-05-02..2024-05-03"),
                    "--base-window", "ISO")

@@ -199,3 +199,13 @@ def test_a_new_error_inside_a_pattern_seen_before_makes_it_new() -> None:
     assert result[1].reason == (f"seen before, but {trends.MIN_EVENTS} of its {300 + trends.MIN_EVENTS} target "
                                 "events carry 2 error messages first seen in the target")
     assert result[2].state == "ongoing"
+
+
+def test_facet_counts_per_value_in_version_order() -> None:
+    events = _two_windows({1: 6, 2: 4}, {})
+    values = pd.Series(["1.10", "1.9", "1.10", None, "1.9", "1.10", "1.9", "1.9", "", "1.10"], index=events.index)
+    rows = trends.facet(events, values)
+    assert list(rows.loc[rows["pattern_id"] == 1, "value"]) == ["1.9", "1.10"]  # as versions, not as text
+    one = rows[rows["pattern_id"] == 1].set_index("value")
+    assert one.loc["1.10", "events"] == 3 and one.loc["1.9", "events"] == 2  # None and "" left out
+    assert one.loc["1.10", "total"] == 4 and one.loc["1.10", "rate"] == pytest.approx(0.75)
