@@ -169,9 +169,9 @@ def pattern_stack(frame: pd.DataFrame, key: str, *, top_ids: list[int], names: d
 
 
 def rate_changes(table: pd.DataFrame, *, top: int = 25) -> go.Figure:
-    """Diverging bars of Compare's table (title, state (the state's name, not its badge), change in points,
-    base and target rate, reason):
-    the `top` largest changes either way, growth to the right, each bar in its state's colour."""
+    """Diverging bars of Compare's table (title, state by name (not its badge), change in points, base and
+    target rate, reason): the `top` largest changes either way, growth to the right, each bar in its state's
+    colour (a trace per state, so the legend names them), in one order: the largest fall at the bottom."""
     data = table.reindex(table["change"].abs().sort_values(ascending=False, kind="stable").index).head(top)
     data = data.sort_values("change", kind="stable")
     labels = [plot_text(t, LEGEND_CHARS) for t in data["title"]]
@@ -180,14 +180,23 @@ def rate_changes(table: pd.DataFrame, *, top: int = 25) -> go.Figure:
     hover = [f"<b>{label}</b><br>{plot_text(state)}: {base:.2%} → {target:.2%}<br>{plot_text(reason, HOVER_CHARS)}"
              for label, state, base, target, reason in zip(labels, data["state"], data["base rate"],
                                                             data["target rate"], data["reason"])]
-    fig = go.Figure(go.Bar(
-        x=data["change"].tolist(), y=labels, orientation="h", hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
-        marker_color=[STATE_COLOURS.get(s, STATE_COLOURS["ongoing"]) for s in data["state"]],
-    ))
+    frame = pd.DataFrame({"label": labels, "state": data["state"].tolist(), "change": data["change"].tolist(),
+                          "hover": hover})
+    fig = go.Figure()
+    for state in [*STATE_COLOURS, *sorted(set(frame["state"]) - set(STATE_COLOURS))]:  # the legend names the colours
+        colour = STATE_COLOURS.get(state, STATE_COLOURS["ongoing"])
+        part = frame[frame["state"] == state]
+        if part.empty:
+            continue
+        fig.add_trace(go.Bar(
+            x=part["change"].tolist(), y=part["label"].tolist(), orientation="h", name=state, marker_color=colour,
+            hovertext=part["hover"].tolist(), hovertemplate="%{hovertext}<extra></extra>",
+        ))
     fig.add_vline(x=0, line_width=1, line_color="#444444")
     fig.update_layout(
         title="Change of each pattern's share of the failures (target − base)", height=max(260, 26 * len(data) + 100),
         margin=dict(l=10, r=10, t=40, b=10), xaxis=dict(title="change in percentage points", zeroline=False),
-        yaxis=dict(type="category", automargin=True), hoverlabel=dict(align="left"), showlegend=False,
+        yaxis=dict(type="category", automargin=True, categoryorder="array", categoryarray=labels),
+        hoverlabel=dict(align="left"), legend_title_text="state", barmode="relative",
     )
     return fig

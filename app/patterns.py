@@ -25,10 +25,11 @@ MESSAGE_KEY = "patterns_message"  # what the last action did, shown once after t
 VERSION_KEY = "patterns_version"  # counts actions: forms and pickers get new keys, so they show the new state
 OPEN_KEY = "pattern_open"  # the pattern the Pattern page opens (sent by the queue, kept across an action)
 # The score and its terms right after the title: why a pattern ranks where it does, in one screen width.
-# The trend badge beside the title; its reason last (long), the sparkline among the counts.
+# The trend (a badge and the events over time) beside the title, then the score and its terms; the trend's
+# reason last (long).
 QUEUE_COLUMNS = [
-    "rank", "#", "title", "trend", "score", "users term", "tenants term", "events term", "severity weight",
-    "trend weight", "state", "over time", "events", "users", "tenants", "share", "severity", "owner", "notes",
+    "rank", "#", "title", "trend", "over time", "score", "users term", "tenants term", "events term",
+    "severity weight", "trend weight", "state", "events", "users", "tenants", "share", "severity", "owner", "notes",
     "clusters", "trend reason",
 ]
 # Trend states (lens_core.tracking.trends) as badges: label and colour; ongoing plain, as most patterns are.
@@ -177,7 +178,8 @@ def badge_css(text: object) -> str:
 
 def with_badges(frame: pd.DataFrame, column: str, *, tint_rows: bool = False) -> Any:
     """The frame as a Styler with `column`'s badges coloured and, with tint_rows, the rows in ALERT_STATES
-    tinted. st.dataframe keeps its column_config; formats there win over the Styler's display values."""
+    tinted. st.dataframe keeps the column_config's number formats (a number column without one shows the
+    Styler's text: give each a format)."""
     styler = frame.style
     if tint_rows and not frame.empty:
         tints = {badge(state): colour for state, colour in ROW_TINT.items()}
@@ -240,6 +242,12 @@ def compare_frame(comparison: Comparison, *, badges: bool = True) -> pd.DataFram
         "change": round(100 * c.change, 2), "p-value": c.p_value, "corrected p": c.p_adjusted, "reason": c.reason,
     } for c in changes]
     return pd.DataFrame(rows, columns=COMPARE_COLUMNS)
+
+
+def p_text(p: float | None) -> str:
+    """A p-value in two significant digits; blank where there was no test (st.dataframe writes "None" for a
+    missing number)."""
+    return "" if p is None or pd.isna(p) else f"{p:.2g}"
 
 
 def state_counts(comparison: Comparison) -> dict[str, int]:

@@ -17,24 +17,25 @@ from lens_core.tracking import trends
 
 MODES = ("Releases", "Date ranges")
 TABLE_CONFIG = {
-    "state": st.column_config.TextColumn("state", width=95),
-    "#": st.column_config.NumberColumn("#", width=40, help="The pattern's id (`lens patterns show ID`)"),
-    "title": st.column_config.TextColumn("title", width=280),
-    "base events": st.column_config.NumberColumn("base events", width=80),
-    "target events": st.column_config.NumberColumn("target events", width=85),
-    "base rate": st.column_config.NumberColumn("base rate", format="percent", width=75,
+    "state": st.column_config.TextColumn("state", width=90),
+    "#": st.column_config.NumberColumn("#", width=35, help="The pattern's id (`lens patterns show ID`)"),
+    "title": st.column_config.TextColumn("title", width=230),
+    "base events": st.column_config.NumberColumn("base", width=50, help="Its events in the base"),
+    "target events": st.column_config.NumberColumn("target", width=55, help="Its events in the target"),
+    "base rate": st.column_config.NumberColumn("base rate", format="percent", width=70,
                                                help="Its share of all the failures in the base"),
     "target rate": st.column_config.NumberColumn("target rate", format="percent", width=75,
                                                  help="Its share of all the failures in the target"),
-    "change": st.column_config.NumberColumn("change (points)", format="%+.2f", width=95,
+    "change": st.column_config.NumberColumn("change", format="%+.2f", width=60,
                                             help="target rate − base rate, in percentage points"),
-    "p-value": st.column_config.NumberColumn("p-value", format="%.2g", width=70,
+    # Text (patterns.p_text), so a pattern not tested shows blank.
+    "p-value": st.column_config.TextColumn("p-value", width=60,
                                              help="Exact binomial test of the target's count given the base's rate; "
                                                   f"blank: under {trends.MIN_EVENTS} events, or none in the base"),
-    "corrected p": st.column_config.NumberColumn("corrected p", format="%.2g", width=80,
+    "corrected p": st.column_config.TextColumn("corrected p", width=82,
                                                  help="Benjamini-Hochberg over the tested patterns; below "
                                                       f"{trends.ALPHA:g}: escalating or shrinking"),
-    "reason": st.column_config.TextColumn("reason", width=460),
+    "reason": st.column_config.TextColumn("reason", width=520),
 }
 
 
@@ -122,7 +123,8 @@ if table.empty:
 st.subheader("Patterns side by side")
 st.caption("Most urgent first (regressed, new, escalating, shrinking, gone, ongoing), then the largest change "
            "either way; the rows worth a look are tinted.")
-st.dataframe(patterns.with_badges(table, "state", tint_rows=True), hide_index=True, key="compare_table",
+shown = table.assign(**{name: table[name].map(patterns.p_text) for name in ("p-value", "corrected p")})
+st.dataframe(patterns.with_badges(shown, "state", tint_rows=True), hide_index=True, key="compare_table",
              column_config=TABLE_CONFIG)
 st.caption(f"States: regressed (resolved, yet failing in the target), new (first seen in the target, or "
            f"{trends.MIN_EVENTS}+ target events with error messages never seen before), escalating or shrinking "

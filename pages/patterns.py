@@ -17,7 +17,7 @@ SHARE = st.column_config.ProgressColumn("share", format="percent", min_value=0, 
 QUEUE_CONFIG = {
     "rank": st.column_config.NumberColumn("rank", width=45),
     "#": st.column_config.NumberColumn("#", width=40, help="The pattern's id (`lens patterns show ID`)"),
-    "title": st.column_config.TextColumn("title", width=280),
+    "title": st.column_config.TextColumn("title", width=250),
     "share": SHARE,
     "score": st.column_config.NumberColumn("score", format="%.2f", width=60),
     **{name: st.column_config.NumberColumn(name, format="%.2f", width=85, help=help_) for name, help_ in (

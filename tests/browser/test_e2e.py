@@ -268,6 +268,12 @@ def test_trends_and_compare_pages(session: Session, database: Path, screenshots:
     legend = page.locator('[data-testid="stPlotlyChart"] .legend').first
     expect(legend).to_contain_text(titles.titles_of(engine=engine)[biggest][:40])  # named by title
     shot(page, "10-trends")
+    page.get_by_text("Share of the failures", exact=True).click()  # the toggle: shares, bars reach 100%
+    settle(page)
+    expect(page.locator('[data-testid="stPlotlyChart"] .gtitle').first).to_have_text(
+        "Share of the failures per day, by pattern")
+    page.get_by_role("heading", name="By release", exact=True).evaluate("e => e.scrollIntoView()")
+    shot(page, "10-trends-by-release-share")
 
     core = trends.compare_latest(engine=engine)
     go(page, "Compare")
@@ -276,4 +282,6 @@ def test_trends_and_compare_pages(session: Session, database: Path, screenshots:
     expect(page.get_by_role("combobox", name="Target release")).to_have_value(core.target.removeprefix("release "))
     page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first.wait_for()
     shot(page, "11-compare")
+    page.get_by_role("heading", name="Change of rate", exact=True).evaluate("e => e.scrollIntoView()")
+    shot(page, "11-compare-change-of-rate")
     assert session.dialogs == []

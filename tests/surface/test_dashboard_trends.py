@@ -202,13 +202,16 @@ def test_compare_defaults_to_the_latest_release_against_the_one_before(app: AppT
         assert (f"background-color: {tint}" in css) if tint else "background-color" not in css
 
     (chart,) = specs(app)
-    bars = chart["data"][0]
-    assert len(bars["y"]) == len(core.changes) and bars["orientation"] == "h"
-    assert sorted(bars["x"]) == bars["x"]  # diverging: the largest fall at the bottom, the largest rise on top
-    new = next(c for c in core.changes if c.state == "new")
-    assert charts.STATE_COLOURS["new"] in bars["marker"]["color"]
-    assert bars["marker"]["color"][bars["y"].index(charts.plot_text(new.title, charts.LEGEND_CHARS))] \
-        == charts.STATE_COLOURS["new"]
+    assert chart["layout"]["barmode"] == "relative" and chart["layout"]["yaxis"]["categoryorder"] == "array"
+    order = chart["layout"]["yaxis"]["categoryarray"]
+    change = {y: x for trace in chart["data"] for x, y in zip(trace["x"], trace["y"])}
+    assert len(order) == len(change) == len(core.changes)
+    assert [change[y] for y in order] == sorted(change.values())  # diverging: largest fall at the bottom
+    colour = {y: trace["marker"]["color"] for trace in chart["data"] for y in trace["y"]}
+    by_state = {trace["name"]: trace["marker"]["color"] for trace in chart["data"]}  # the legend names the states
+    assert by_state == {c.state: charts.STATE_COLOURS[c.state] for c in core.changes}
+    for c in core.changes:
+        assert colour[charts.plot_text(c.title, charts.LEGEND_CHARS)] == charts.STATE_COLOURS[c.state]
 
 
 def test_a_resolved_pattern_failing_in_a_later_release_shows_as_regressed(app: AppTest, engine: object) -> None:
