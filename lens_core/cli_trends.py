@@ -142,7 +142,7 @@ def _watch_once(engine: Any, base: Any, target: Any, webhook: str | None, dry_ru
         _dump({"base": result.comparison.base, "target": result.comparison.target, "dry_run": dry_run,
                "alerts": [a.as_dict() for a in result.alerts], "already_told": result.already_told})
         return
-    verb = "would send" if dry_run else ("sent" if webhook else "new")
+    verb = "would be sent" if dry_run else ("sent" if webhook else "new")
     typer.echo(f"{result.comparison.target} against {result.comparison.base}: {len(result.alerts)} alerts {verb}, "
                f"{len(result.already_told)} already told")
     for alert in result.alerts:

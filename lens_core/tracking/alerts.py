@@ -52,7 +52,8 @@ class Alert:
     def text(self) -> str:
         return (f"lens: pattern #{self.pattern_id} is {self.state.upper()}: {self.title}\n"
                 f"Why: {self.reason}.\n"
-                f"{self.target_events} events ({self.target_rate:.1%} of failures) in {self.target}, "
+                f"{self.target_events} event{'' if self.target_events == 1 else 's'} "
+                f"({self.target_rate:.1%} of failures) in {self.target}, "
                 f"compared with {self.base}.")
 
     def payload(self) -> dict[str, Any]:
