@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import islice
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -15,7 +14,7 @@ import pandas as pd
 from app.context import AppContext
 from lens_core.errors import InputError, RowError
 from lens_core.ingest.ingestor import IngestReport, ingest_bytes, ingest_records
-from lens_core.ingest.readers import detect_format, read_bytes
+from lens_core.ingest.readers import read_bytes
 from lens_core.runs.options import ProcessOptions
 from lens_core.runs.pipeline import STAGES, process
 from lens_core.runs.results import RunOutcome
@@ -37,13 +36,10 @@ class UploadResult:
     error: str | None = None
 
 
-def file_format(name: str, data: bytes) -> str:
-    return detect_format(Path(name), data[:8192])
-
-
 def preview(name: str, data: bytes, rows: int = PREVIEW_ROWS) -> pd.DataFrame:
-    """The first readable rows of a file, every value as text (nested JSON would not fit a table cell)."""
-    items = read_bytes(data, name=name, fmt=file_format(name, data))
+    """The first readable rows of a file, every value as text (nested JSON would not fit a table cell).
+    Only those rows are read: a large (or compressed) file is not read through for its preview."""
+    items = read_bytes(data, name=name)
     records = [rec for _, rec in islice(items, rows * 4) if not isinstance(rec, RowError)][:rows]
     return pd.DataFrame([{k: "" if v is None else str(v) for k, v in rec.items()} for rec in records])
 
@@ -59,7 +55,7 @@ def ingest_uploads(
             progress(done / len(files), f"Ingesting {name} ({done + 1} of {len(files)})")
         try:
             report = ingest_bytes(
-                data, name=name, fmt=file_format(name, data), engine=context.engine,
+                data, name=name, engine=context.engine,
                 max_chars=context.settings.max_field_chars,
             )
             results.append(UploadResult(name=name, report=report))

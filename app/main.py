@@ -1,7 +1,8 @@
 """The lens dashboard's entry point: `streamlit run app/main.py` from the project root.
 
 The only place the dashboard reads settings (DATABASE_URL, EMBEDDING_BACKEND, ...) and builds the engine;
-the pages get both from `app.context.current()`.
+the pages get both from `app.context.current()`. Nothing is read or drawn before app.access lets the
+session in (a login off loopback; see that module).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ if _ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from app import context, nav  # noqa: E402
+from app import access, context, nav  # noqa: E402
 from app.ui import md_literal, percent  # noqa: E402
 from lens_core.config import get_settings  # noqa: E402
 from lens_core.errors import LensError  # noqa: E402
@@ -28,6 +29,7 @@ def sidebar(ctx: context.AppContext) -> None:
     """Which database and which run every page shows."""
     run = context.chosen_run(ctx)
     with st.sidebar:
+        access.sign_out_button()
         st.caption(f"Database: {md_literal(redact_url(ctx.url))}")
         if run is None:
             st.caption("No completed run yet")
@@ -40,9 +42,15 @@ def sidebar(ctx: context.AppContext) -> None:
 
 def main() -> None:
     st.set_page_config(page_title="lens: failure clusters", page_icon=":material/troubleshoot:", layout="wide")
+    try:
+        settings = get_settings()
+    except LensError as exc:  # an invalid setting: no page can work, and the login cannot know its password
+        st.error(str(exc))
+        st.stop()
+    access.require(settings)  # the login form, or why there is none, and nothing else until it passes
     problem = None
     try:
-        ctx = context.install(get_settings())
+        ctx = context.install(settings)
         # The triage queue is the landing page once a run has patterns; the overview before that.
         nav.set_landing(tracking.latest_tracked_run(engine=ctx.engine) is not None)
     except LensError as exc:  # an invalid setting or an unreachable database: say which, show no page

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from lens_api.deps import configured_key, engine_of, read_dependencies, write_dependencies
 from lens_api.errors import error_responses, install_error_handlers
+from lens_api.exposure import ExposureCheck, startup_warnings
 from lens_api.limits import BodySizeLimit
 from lens_api.routers import clusters, export, health, ingest, patterns, pipeline, runs, stats, trends
 from lens_core.config import Settings
@@ -33,7 +34,8 @@ DESCRIPTION = """Find, explain and rank the failure patterns in an AI assistant'
 
 Ingest failed responses (`/ingest`), cluster them in the background (`/pipeline/process`, then poll
 `/pipeline/jobs/{id}`), and read the clusters, their evidence and the stored runs. When the server has
-`LENS_API_KEY` set, writes and pipeline calls need it in the `X-API-Key` header."""
+`LENS_API_KEY` set, every endpoint but `/health` and these docs needs it in the `X-API-Key` header (reads
+too, unless the server opened them with `API_OPEN_READS=true`)."""
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
@@ -46,17 +48,21 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.runner_lock = threading.Lock()
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api_max_body_bytes)
-    _include_routers(app, settings)
+    if configured_key(settings) is None:
+        app.add_middleware(ExposureCheck)
+    app.state.open_reads = _include_routers(app, settings)
     return app
 
 
-def _include_routers(app: FastAPI, settings: Settings) -> None:
+def _include_routers(app: FastAPI, settings: Settings) -> list[str]:
+    """Wires the routers; returns the paths that answer without the key although one is set (API_OPEN_READS)."""
     writes, reads = write_dependencies(settings), read_dependencies(settings)
     auth = error_responses(401, 403) if writes else {}
     read_auth = auth if reads else {}
     app.include_router(ingest.router, dependencies=writes, responses=auth)
     app.include_router(pipeline.build_router(), dependencies=writes, responses=auth)
-    for router in (clusters.router, stats.router, runs.router, export.router, patterns.reads, trends.router):
+    read_routers = (clusters.router, stats.router, runs.router, export.router, patterns.reads, trends.router)
+    for router in read_routers:
         app.include_router(router, dependencies=reads, responses=read_auth)
     app.include_router(patterns.writes, dependencies=writes, responses=auth)
     app.include_router(health.router)
@@ -65,12 +71,17 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
     def _root() -> RedirectResponse:
         return RedirectResponse("/docs")
 
+    if reads or not writes:
+        return []
+    return sorted({route.path for router in read_routers for route in router.routes})
+
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.context.settings
-    if configured_key(settings) is None:
-        log.warning("LENS_API_KEY is not set: anyone who can reach this server can write to it and start runs")
+    for warning in startup_warnings(settings, key_set=configured_key(settings) is not None,
+                                    open_paths=app.state.open_reads):
+        log.warning(warning)
     _recover(app)
     try:
         yield

@@ -86,10 +86,10 @@ def require_api_key(
 
 
 def write_dependencies(settings: Settings) -> list:
-    """Writes and pipeline calls need the key whenever one is set."""
+    """Writes and pipeline calls need the key whenever one is set, API_OPEN_READS or not."""
     return [Security(require_api_key)] if configured_key(settings) else []
 
 
 def read_dependencies(settings: Settings) -> list:
-    """Reads need it only when API_OPEN_READS is false; otherwise the schema shows them open."""
+    """Reads need it too (they return raw telemetry) unless API_OPEN_READS opens them; the schema shows which."""
     return [Security(require_api_key)] if configured_key(settings) and not settings.api_open_reads else []

@@ -2,7 +2,8 @@
 
 Every 422 has FastAPI's validation shape (`detail: [{loc, msg, type}]`), whether pydantic or lens's
 own row validation refused the input, so a client reads one shape and the OpenAPI schema stays true.
-Other errors answer `{"detail": message, "error": kind}`.
+Other errors answer `{"detail": message, "error": kind}`; a 503 says only that the database is unavailable
+(its host, port, user and name are the server's business: they go to the log).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lens_api.deps import API_KEY_HEADER, Unauthorized
 from lens_core.errors import (
+    BusyError,
     ClusteringError,
     ConfigError,
     DependencyError,
@@ -34,6 +36,8 @@ from lens_core.errors import (
 
 log = logging.getLogger("lens_api")
 
+STORAGE_DETAIL = "the database is unavailable or refused the request; the server log says why"
+
 # Most specific first: the first class the error is an instance of decides.
 STATUS_OF: tuple[tuple[type[LensError], int], ...] = (
     (NotFoundError, 404),
@@ -42,6 +46,7 @@ STATUS_OF: tuple[tuple[type[LensError], int], ...] = (
     (ConfigError, 422),  # settings the server itself cannot use are turned into StorageError in deps
     (ClusteringError, 422),
     (StorageError, 503),
+    (BusyError, 429),
     (DependencyError, 501),
     (EmbeddingError, 502),
     (LLMError, 502),
@@ -74,7 +79,9 @@ def lens_error_response(exc: LensError) -> JSONResponse:
         return JSONResponse(validation_body(loc, getattr(exc, "reason", None) or exc.message, _kind(exc)), 422)
     if status >= 500:
         log.warning("%s: %s", type(exc).__name__, exc.message)
-    return JSONResponse({"detail": exc.message, "error": _kind(exc)}, status_code=status)
+    detail = STORAGE_DETAIL if isinstance(exc, StorageError) else exc.message
+    headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, BusyError) else None
+    return JSONResponse({"detail": detail, "error": _kind(exc)}, status_code=status, headers=headers)
 
 
 def _kind(exc: Exception) -> str:
@@ -101,8 +108,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SQLAlchemyError)
     async def _database(_: Request, exc: SQLAlchemyError) -> JSONResponse:
         log.warning("database error: %s", str(getattr(exc, "orig", None) or exc).splitlines()[0:1])
-        return JSONResponse({"detail": "the database is unavailable or refused the request", "error": "storage_error"},
-                            status_code=503)
+        return JSONResponse({"detail": STORAGE_DETAIL, "error": "storage_error"}, status_code=503)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -159,6 +159,8 @@ class JobAccepted(BaseModel):
     job_id: int
     state: str
     status_url: str
+    existing: bool = Field(False, description="True when an identical request's job was still queued or running: "
+                                             "this is that job, and no other was queued")
 
 
 class JobOut(BaseModel):

@@ -6,6 +6,7 @@ Only entry points (CLI, API, dashboard) call `get_settings()`; the core receives
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from functools import lru_cache
 
@@ -39,13 +40,26 @@ class Settings(BaseSettings):
     max_field_chars: int = Field(
         1_000_000, ge=1_000, description="Longest accepted text field; longer rows are rejected, not cut"
     )
-    api_host: str = Field("0.0.0.0", description="Host the REST API binds to")
+    # Loopback by default: the API serves raw telemetry, so reaching it from elsewhere is a choice to make.
+    api_host: str = Field("127.0.0.1", description="Host `python api.py` binds the REST API to (0.0.0.0: every "
+                                                   "interface; then set LENS_API_KEY)")
     api_port: int = Field(8000, ge=1, le=65535, description="Port of the REST API")
     log_level: str = Field("INFO", description="Python logging level: DEBUG, INFO, WARNING, ERROR")
     lens_api_key: SecretStr | None = Field(
-        None, description="Key the REST API requires in the X-API-Key header on writes (unset: no key, a warning)"
+        None, description="Key the REST API requires in the X-API-Key header on every endpoint but /health and the "
+                          "docs (unset: no key, a warning)"
     )
-    api_open_reads: bool = Field(True, description="REST API: reads need no key even when LENS_API_KEY is set")
+    api_open_reads: bool = Field(
+        False, description="REST API: reads (raw prompts and outputs included) need no key even when LENS_API_KEY "
+                           "is set; the start-up log lists what is then open"
+    )
+    api_max_queued_jobs: int = Field(
+        8, ge=1, le=1000, description="REST API: pipeline jobs one process holds queued or running; more get 429"
+    )
+    lens_dashboard_password: SecretStr | None = Field(
+        None, description="Password the dashboard asks for before showing anything (required when it listens on "
+                          "an address other than loopback, unless OIDC login is configured)"
+    )
     api_max_body_bytes: int = Field(
         10 * 1024 * 1024, ge=1024, description="REST API: largest request body accepted; larger ones get 413"
     )
@@ -62,10 +76,11 @@ class Settings(BaseSettings):
         5, ge=1, description="LLM summaries: clusters with fewer unique users are never sent to the model"
     )
 
-    @field_validator("openai_api_key", "openai_base_url", "lens_api_key", mode="before")
+    @field_validator("openai_api_key", "openai_base_url", "lens_api_key", "lens_dashboard_password", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
-        """`OPENAI_API_KEY=` (or `LENS_API_KEY=`) in .env means "not configured", not an empty key."""
+        """`OPENAI_API_KEY=` (or `LENS_API_KEY=`, `LENS_DASHBOARD_PASSWORD=`) in .env means "not configured", not an
+        empty key."""
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("embedding_backend")
@@ -100,6 +115,18 @@ def get_settings() -> Settings:
             f"{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
         )
         raise ConfigError(f"invalid setting: {problems}") from None
+
+
+def is_loopback(host: str | None) -> bool:
+    """True for 127.0.0.0/8, ::1 and localhost: only this machine reaches a server bound there. False for
+    0.0.0.0, ::, an empty address (every interface) and any other name, which may resolve anywhere."""
+    name = (host or "").strip().strip("[]")
+    if name.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def configure_logging(settings: Settings) -> None:

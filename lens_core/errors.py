@@ -6,6 +6,7 @@
     │   └── RowError             one row is invalid; carries where (file, row, field) and why
     ├── NotFoundError            a run, cluster, job or event that does not exist
     ├── StorageError             the database is unreachable or refused a write
+    ├── BusyError                too much work queued already; try again later
     ├── DependencyError          an optional package is not installed; names what to install
     ├── EmbeddingError           an embedding backend failed
     ├── ClusteringError          reduction or clustering could not run on the given data
@@ -64,6 +65,16 @@ class NotFoundError(LensError):
 
 class StorageError(LensError):
     exit_code = 4
+
+
+class BusyError(LensError):
+    """The job queue is full; `retry_after_s` is a fair guess at when to ask again."""
+
+    exit_code = 9
+
+    def __init__(self, message: str, *, retry_after_s: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 class DependencyError(LensError):

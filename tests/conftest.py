@@ -7,6 +7,7 @@ other's rows and the shared `test` database is left as it was.
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -68,3 +69,15 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
 @pytest.fixture
 def settings(db_url: str) -> Settings:
     return Settings(_env_file=None, database_url=db_url, embedding_backend="hashing")
+
+
+@pytest.fixture(autouse=True)
+def dashboard_on_loopback() -> None:
+    """AppTest runs the dashboard in this process, with the Streamlit config of the working directory: from
+    elsewhere than the project root, server.address would be unset (every interface) and every page a login
+    wall. Loopback, as .streamlit/config.toml sets it (checked in tests/surface/test_dashboard_config.py)."""
+    if "streamlit" in sys.modules:  # only tests that imported it run the dashboard; the rest skip the import
+        from streamlit import config
+
+        if not config.get_option("server.address"):
+            config.set_option("server.address", "127.0.0.1")

@@ -30,16 +30,19 @@ def add_process_route(target: APIRouter) -> None:
         runner: JobRunner = Depends(get_runner),
         settings: Settings = Depends(get_settings_dep),
     ) -> JobAccepted:
-        """Queue a processing run (ingested events -> clusters) and answer at once with the job's id."""
+        """Queue a processing run (ingested events -> clusters) and answer at once with the job's id.
+
+        A request identical to a job still queued or running gets that job (`existing`: true); when the
+        server holds API_MAX_QUEUED_JOBS jobs already, 429 with Retry-After."""
         chosen = body.model_dump(exclude_none=True) if body is not None else {}
         options = ProcessOptions.of(settings, **chosen)  # ConfigError -> 422 now, not a failed job later
-        job = runner.submit(options)
-        return JobAccepted(job_id=job.id, state=job.state, status_url=f"/pipeline/jobs/{job.id}")
+        job, existing = runner.submit(options)
+        return JobAccepted(job_id=job.id, state=job.state, status_url=f"/pipeline/jobs/{job.id}", existing=existing)
 
     # The body's model exists only now: FastAPI reads it from the annotation, so it is set as an object.
     start_processing.__annotations__["body"] = Optional[process_in]
     target.add_api_route("/pipeline/process", start_processing, methods=["POST"], status_code=202,
-                         response_model=JobAccepted, responses=error_responses(400, 413))
+                         response_model=JobAccepted, responses=error_responses(400, 413, 429))
 
 
 def build_router() -> APIRouter:

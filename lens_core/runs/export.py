@@ -4,7 +4,9 @@
 root_cause, common_plugins, common_endpoints, common_error_codes, sample_prompts) plus evidence fields and
 the cluster's pattern (lens_core.tracking); `pattern_detail()` is one pattern with its evidence.
 CSV exports neutralise spreadsheet formulas: a cell starting with = + - @ (or a tab/CR) gets a leading
-apostrophe, so opening an export in Excel never runs text that came from telemetry.
+apostrophe, so opening an export in Excel never runs text that came from telemetry. CSV and Markdown
+exports drop control characters (ESC and the rest; line breaks and tabs stay), so `cat report.md` in a
+terminal shows telemetry as text and never runs the escape sequences an attacker planted in it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +34,9 @@ from lens_core.tracking.titles import titles_of
 
 SUMMARY_FORMATS = ("json", "csv", "md")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# C0 controls but tab, LF and CR (CR is a line break inside a quoted CSV cell: to_csv), DEL, and C1 controls
+# (U+009B is a one-character CSI that some terminals obey like ESC [).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def _values(counts: list[Count], top: int = 5) -> list[str]:
@@ -158,8 +164,8 @@ def markdown_report(run: PipelineRun, rows: list[dict[str, Any]]) -> str:
 
 
 def _md(text: str) -> str:
-    """Telemetry text as inert Markdown: no HTML, links or headings can come from it."""
-    text = " ".join(str(text).split())
+    """Telemetry text as inert Markdown: no HTML, links or headings, and no terminal escapes, can come from it."""
+    text = " ".join(strip_controls(str(text)).split())
     for ch in "\\`*_[]<>#|":
         text = text.replace(ch, "\\" + ch)
     return text
@@ -175,10 +181,16 @@ def assignments_csv(*, engine: Engine, run_id: int | None = None) -> str:
                          "pattern_title"]])
 
 
+def strip_controls(text: str) -> str:
+    return _CONTROL.sub("", text)
+
+
 def neutralise(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    """A cell safe to open and to print: controls dropped first, so none can hide a formula start behind it."""
+    if not isinstance(value, str):
+        return value
+    value = strip_controls(value)
+    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def to_csv(frame: pd.DataFrame) -> str:

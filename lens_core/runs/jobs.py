@@ -1,7 +1,7 @@
 """Background processing jobs: a `process()` run requested now, done later, followed by its database row.
 
     runner = JobRunner(context=build_context(settings))
-    job = runner.submit(options)          # a queued row; returns at once
+    job, existing = runner.submit(options)  # a queued row (or an identical request's); returns at once
     get_job(engine=engine, job_id=job.id) # state, stage, progress 0..1, run_id or error
 
 A job is a `PipelineJob` row, never process memory: its state survives a restart and reads the same
@@ -10,10 +10,13 @@ and keeps its `updated_at` fresh (a heartbeat, plus every progress write). A que
 owner died is failed with a reason: at startup by `recover_jobs` (a dead pid on this host, or a row this
 process owns but does not know), and by anyone after `STALE_AFTER_S` without a heartbeat.
 Jobs take their embedder from the context's cache, so the model loads once per process, not once per job.
+The queue is bounded (API_MAX_QUEUED_JOBS per process; beyond it BusyError) and a request identical to a
+job still queued or running anywhere on the database gets that job back instead of a second run.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import queue
@@ -26,7 +29,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import Engine
 
 from lens_core.context import AppContext
-from lens_core.errors import LensError, NotFoundError
+from lens_core.errors import BusyError, LensError, NotFoundError
 from lens_core.runs.liveness import HEARTBEAT_S, STALE_AFTER_S, owner_id
 from lens_core.runs.liveness import aware as _aware
 from lens_core.runs.liveness import pid_alive as _pid_alive
@@ -48,6 +51,17 @@ PROGRESS_WRITE_S = 0.5
 def create_job(*, engine: Engine, options: ProcessOptions, owner: str | None = None) -> PipelineJob:
     job = PipelineJob(state="queued", options=options.record(), owner=owner or owner_id())
     return job_store.insert_job(engine=engine, job=job)
+
+
+def active_twin(*, engine: Engine, options: ProcessOptions) -> PipelineJob | None:
+    """The oldest live job (queued or running, heartbeat fresh) asked with the same options, if any.
+
+    Compared as stored (a JSON round trip), so a tuple and a list of the same values are one request."""
+    wanted = json.loads(json.dumps(options.record()))
+    now = utcnow()
+    twins = [job for job in job_store.jobs_in_states(engine=engine, states=ACTIVE)
+             if job.options == wanted and not _is_stale(job, now)]
+    return min(twins, key=lambda job: job.id, default=None)
 
 
 def get_job(*, engine: Engine, job_id: int) -> PipelineJob:
@@ -168,16 +182,20 @@ def _record_failure(engine: Engine, job_id: int, reason: str) -> None:
 class JobRunner:
     """Runs submitted jobs one at a time on a daemon thread and keeps their heartbeat.
 
-    One at a time because a run already uses the machine's cores; other requests wait as "queued".
+    One at a time because a run already uses the machine's cores; other requests wait as "queued", at
+    most `max_jobs` of them with the running one: each is a whole run's CPU, so a client told "busy" can
+    come back later, while a queue of thousands would never drain.
     Threads start on the first submit and stop on `close()`; a later submit starts fresh ones (each pair
     has its own queue and stop flag, so a worker still finishing a job never takes the new work).
     """
 
-    def __init__(self, *, context: AppContext) -> None:
+    def __init__(self, *, context: AppContext, max_jobs: int | None = None) -> None:
         self.context = context
         self.engine = context.engine
+        self.max_jobs = max_jobs or context.settings.api_max_queued_jobs
         self.owner = owner_id()
         self._lock = threading.Lock()
+        self._submitting = threading.Lock()
         self._live: set[int] = set()
         self._queue: queue.Queue[tuple[int, ProcessOptions] | None] | None = None
         self._stop = threading.Event()
@@ -187,15 +205,24 @@ class JobRunner:
         with self._lock:
             return set(self._live)
 
-    def submit(self, options: ProcessOptions) -> PipelineJob:
-        job = create_job(engine=self.engine, options=options, owner=self.owner)
-        with self._lock:
-            self._live.add(job.id)
-            if self._queue is None:
-                self._start()
-            assert self._queue is not None
-            self._queue.put((job.id, options))
-        return job
+    def submit(self, options: ProcessOptions) -> tuple[PipelineJob, bool]:
+        """Queue a job for `options`; returns it and whether it is an identical request's job that was
+        already queued or running (then nothing new is queued). BusyError when the queue is full."""
+        with self._submitting:  # one check-then-insert at a time, so two identical requests make one job
+            twin = active_twin(engine=self.engine, options=options)
+            if twin is not None:
+                return twin, True
+            if len(self.live) >= self.max_jobs:
+                raise BusyError(f"{len(self.live)} processing jobs are queued or running, the most this server "
+                                f"holds (API_MAX_QUEUED_JOBS); ask again when one has finished")
+            job = create_job(engine=self.engine, options=options, owner=self.owner)
+            with self._lock:
+                self._live.add(job.id)
+                if self._queue is None:
+                    self._start()
+                assert self._queue is not None
+                self._queue.put((job.id, options))
+        return job, False
 
     def _start(self) -> None:
         self._queue, self._stop = queue.Queue(), threading.Event()

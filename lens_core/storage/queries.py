@@ -324,8 +324,10 @@ def cluster_events(
     where = [ca.c.run_id == run_id] + ([ca.c.label == label] if label is not None else []) + (
         [ca.c.pattern_id == pattern_id] if pattern_id is not None else [])
     if search:
-        pattern = f"%{search.lower()}%"
-        where.append(func.lower(ev.c.customer_prompt).like(pattern) | func.lower(ev.c.skill_output).like(pattern))
+        # autoescape: `%` and `_` in what the user typed are those characters, not LIKE's wildcards.
+        needle = search.lower()
+        where.append(func.lower(ev.c.customer_prompt).contains(needle, autoescape=True)
+                     | func.lower(ev.c.skill_output).contains(needle, autoescape=True))
     base = select(ev, ca.c.label, ca.c.distance, ca.c.probability).join(ca, ca.c.event_id == ev.c.id).where(*where)
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(base.subquery())).scalar_one()

@@ -72,7 +72,7 @@ def test_the_original_example_event_is_accepted_then_a_duplicate(client: TestCli
     ("change", "field", "reason"),
     [
         ({"customer_prompt": 42}, "customer_prompt", "expected text, got a number"),
-        ({"customer_prompt": None}, "customer_prompt", "missing or empty"),
+        ({"skill_output": None}, "skill_output", "missing or empty"),  # an empty prompt is fine: error-only
         ({"evaluation_id": ["a"]}, "evaluation_id", "expected text, got a list"),
         ({"skill_output": True}, "skill_output", "expected an object or text, got true/false"),
         ({"timestamp": "yesterday"}, "timestamp", "not an ISO 8601 date-time"),
@@ -130,11 +130,11 @@ def test_a_body_nested_too_deeply_gets_422_on_every_json_route(client: TestClien
 
 def test_a_batch_keeps_the_valid_events_and_reports_the_rest(client: TestClient) -> None:
     events, _ = generate(40, seed=5)
-    batch = [*events[:20], {**EXAMPLE, "customer_prompt": ""}, "not an object", events[0], *events[20:]]
+    batch = [*events[:20], {**EXAMPLE, "skill_output": ""}, "not an object", events[0], *events[20:]]
     report = client.post("/ingest/batch", json={"events": batch}).json()
     assert report["accepted"] == 40 and report["duplicates"] == 1 and report["rejected_count"] == 2
     assert report["rejected"] == [
-        {"index": 20, "field": "customer_prompt", "reason": "missing or empty"},
+        {"index": 20, "field": "skill_output", "reason": "missing or empty"},
         {"index": 21, "field": None, "reason": "expected an object"},
     ]
     again = client.post("/ingest/batch", json={"events": events}).json()
@@ -264,6 +264,10 @@ def test_health_answers_503_when_the_database_is_down() -> None:
     assert health.status_code == 503 and health.json()["status"] == "unavailable"
     assert runs.status_code == 503 and runs.json()["error"] == "storage_error"
     assert "hunter2" not in health.text + runs.text
+    # Nor where the database is (the log has it): host, port, user, name and driver stay out of the body.
+    assert runs.json()["detail"] == "the database is unavailable or refused the request; the server log says why"
+    for part in ("127.0.0.1", "port 1", ":1/", "lens@", "lens:", "/lens", "psycopg", "postgresql"):
+        assert part not in health.text + runs.text, part
 
 
 def test_docs_and_schema_are_served(client: TestClient) -> None:
@@ -275,7 +279,11 @@ def test_docs_and_schema_are_served(client: TestClient) -> None:
             "/runs", "/runs/{run_id}", "/export/summaries", "/export/assignments", "/health"} <= set(paths)
 
 
-def test_a_set_key_guards_writes_and_pipeline_calls(tmp_path: Path) -> None:
+READS = ("/stats/overview", "/clustering/stats", "/runs", "/clusters/top", "/clusters/0/events", "/export/summaries",
+         "/export/assignments", "/patterns", "/compare")
+
+
+def test_a_set_key_guards_everything_but_health_and_the_docs(tmp_path: Path) -> None:
     with TestClient(create_app(make_settings(sqlite_url(tmp_path), lens_api_key="s3cret-key"))) as client:
         assert client.post("/ingest/event", json=EXAMPLE).status_code == 401
         assert client.post("/ingest/event", json=EXAMPLE, headers={"X-API-Key": "wrong"}).status_code == 403
@@ -283,30 +291,41 @@ def test_a_set_key_guards_writes_and_pipeline_calls(tmp_path: Path) -> None:
         assert client.get("/pipeline/jobs/1").status_code == 401
         ok = client.post("/ingest/batch", json={"events": [EXAMPLE]}, headers={"X-API-Key": "s3cret-key"})
         assert ok.status_code == 200 and ok.json()["accepted"] == 1
-        assert client.get("/stats/overview").status_code == 200  # reads open by default
-        assert client.get("/health").status_code == 200
-        schemes = client.get("/openapi.json").json()["components"]["securitySchemes"]
-        assert schemes["APIKeyHeader"]["name"] == "X-API-Key"
-
-
-def test_reads_can_be_closed_too(tmp_path: Path) -> None:
-    settings = make_settings(sqlite_url(tmp_path), lens_api_key="s3cret-key", api_open_reads=False)
-    with TestClient(create_app(settings)) as client:
-        assert client.get("/stats/overview").status_code == 401
-        assert client.get("/runs", headers={"X-API-Key": "nope"}).status_code == 403
+        for path in READS:  # raw prompts and outputs among them: closed by default once a key is set
+            assert client.get(path).status_code == 401, path
+            assert client.get(path, headers={"X-API-Key": "nope"}).status_code == 403, path
         assert client.get("/runs", headers={"X-API-Key": "s3cret-key"}).status_code == 200
-        assert client.get("/health").status_code == 200
+        for path in ("/health", "/docs", "/redoc", "/openapi.json"):
+            assert client.get(path).status_code == 200, path
+        schema = client.get("/openapi.json").json()
+        assert schema["components"]["securitySchemes"]["APIKeyHeader"]["name"] == "X-API-Key"
+        assert schema["paths"]["/clusters/{cluster_id}/events"]["get"]["security"] == [{"APIKeyHeader": []}]
+
+
+def test_reads_can_be_opened_explicitly_and_the_log_says_what_is_open(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings(sqlite_url(tmp_path), lens_api_key="s3cret-key", api_open_reads=True)
+    with caplog.at_level("WARNING", logger="lens_api"), TestClient(create_app(settings)) as client:
+        for path in READS:
+            assert client.get(path).status_code in (200, 404), path  # open: empty database, no run yet
+        assert client.post("/ingest/event", json=EXAMPLE).status_code == 401  # writes stay closed
+        assert client.get("/pipeline/jobs/1").status_code == 401
+    (warning,) = [r.message for r in caplog.records if "API_OPEN_READS" in r.message]
+    assert "raw telemetry" in warning and "/clusters/{cluster_id}/events" in warning and "/export/summaries" in warning
+    assert "/ingest/event" not in warning and "/pipeline" not in warning and "/health" not in warning
 
 
 def test_a_missing_key_is_warned_about_at_start(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level("WARNING", logger="lens_api"), TestClient(create_app(make_settings(sqlite_url(tmp_path)))):
         pass
-    assert any("LENS_API_KEY is not set" in r.message for r in caplog.records)
+    (warning,) = [r.message for r in caplog.records if "LENS_API_KEY is not set" in r.message]
+    assert "read every stored event" in warning and "start runs" in warning  # reads named, not only writes
     caplog.clear()
     with caplog.at_level("WARNING", logger="lens_api"):
         with TestClient(create_app(make_settings(sqlite_url(tmp_path), lens_api_key="k"))):
             pass
-    assert not any("LENS_API_KEY" in r.message for r in caplog.records)
+    assert not any("LENS_API_KEY" in r.message or "API_OPEN_READS" in r.message for r in caplog.records)
 
 
 def test_an_unexpected_error_answers_without_a_traceback(client: TestClient, monkeypatch) -> None:

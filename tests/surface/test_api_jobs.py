@@ -14,6 +14,7 @@ import threading
 import time
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
@@ -93,7 +94,7 @@ def test_closing_the_runner_fails_the_jobs_still_queued(settings: Settings, monk
 
     monkeypatch.setattr(jobs, "run_job", blocking_run)
     runner = jobs.JobRunner(context=build_context(settings, engine=engine))
-    first, *rest = [runner.submit(ProcessOptions.of(embedder="hashing")).id for _ in range(3)]
+    first, *rest = [runner.submit(ProcessOptions.of(embedder="hashing", random_state=seed))[0].id for seed in range(3)]
     assert started.wait(30)
     assert runner.live == {first, *rest}
     runner.close()
@@ -133,4 +134,67 @@ def test_jobs_take_their_embedder_from_the_apps_context_so_a_model_loads_once(
         assert client.post("/ingest/event?assign=true", json=event).json()["assignment"]["events"] == 1
     assert len(built) == 1  # two jobs and one assignment on arrival, one embedder
     assert app.state.runner.context is app.state.context
+    engine.dispose()
+
+
+@pytest.fixture
+def held(monkeypatch: pytest.MonkeyPatch):
+    """The runner's one worker held busy by its first job until `release` is set; no job ever finishes."""
+    started, release = threading.Event(), threading.Event()
+
+    def blocking_run(job_id: int, **_: object) -> None:
+        started.set()
+        release.wait(30)
+
+    monkeypatch.setattr(jobs, "run_job", blocking_run)
+    yield started, release
+    release.set()
+
+
+def test_an_identical_request_gets_the_job_still_queued_or_running(settings: Settings, held) -> None:
+    engine = open_engine(settings.database_url)
+    runner = jobs.JobRunner(context=build_context(settings, engine=engine))
+    one, two = ProcessOptions.of(embedder="hashing"), ProcessOptions.of(embedder="hashing", random_state=7)
+    first, existing = runner.submit(one)
+    assert not existing and held[0].wait(30)  # the worker has it
+    again, existing = runner.submit(ProcessOptions.of(embedder="hashing"))  # equal options, built anew
+    assert (again.id, existing) == (first.id, True)
+    other, existing = runner.submit(two)  # other options: queued behind the first
+    assert other.id != first.id and not existing
+    assert runner.submit(two)[0].id == other.id
+    assert runner.live == {first.id, other.id}
+
+    # A finished job, or one whose owner stopped beating, is no twin: the request gets a job of its own.
+    jobs._update(engine, first.id, state="completed")
+    abandoned = _job(engine, "other-host:9", state="queued", age_s=jobs.STALE_AFTER_S + 60)
+    third, existing = runner.submit(one)
+    assert not existing and third.id not in (first.id, abandoned)
+    # A live twin queued by another API process on the same database is found as well.
+    jobs._update(engine, third.id, state="completed")
+    distant = _job(engine, "other-host:10", state="queued")
+    twin, existing = runner.submit(one)
+    assert (twin.id, existing) == (distant, True)
+    runner.close()
+    engine.dispose()
+
+
+def test_the_queue_is_bounded_and_says_so(settings: Settings, held) -> None:
+    bounded = settings.model_copy(update={"api_max_queued_jobs": 2})
+    engine = open_engine(settings.database_url)
+    with TestClient(create_app(bounded, engine=engine)) as client:
+        accepted = [client.post("/pipeline/process", json={"embedder": "hashing", "random_state": seed})
+                    for seed in (1, 2)]
+        assert [r.status_code for r in accepted] == [202, 202]
+        full = client.post("/pipeline/process", json={"embedder": "hashing", "random_state": 3})
+        assert full.status_code == 429 and full.headers["Retry-After"].isdigit()
+        assert full.json()["error"] == "busy_error" and "API_MAX_QUEUED_JOBS" in full.json()["detail"]
+        # An identical request is not a new job: it gets its twin even when the queue is full.
+        twin = client.post("/pipeline/process", json={"embedder": "hashing", "random_state": 1})
+        assert twin.status_code == 202 and twin.json()["existing"] is True
+        assert twin.json()["job_id"] == accepted[0].json()["job_id"] and accepted[0].json()["existing"] is False
+        held[1].set()  # the held jobs end (as far as the runner knows): room again
+        deadline = time.monotonic() + 30
+        while client.app.state.runner.live and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert client.post("/pipeline/process", json={"embedder": "hashing", "random_state": 3}).status_code == 202
     engine.dispose()

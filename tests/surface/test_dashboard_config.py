@@ -82,3 +82,8 @@ def test_full_error_details_would_show_the_message(configured_error_details: str
     st_config.set_option("client.showErrorDetails", "full")
     (shown,) = AppTest.from_string(FAILING_SCRIPT, default_timeout=60).run().exception
     assert "pw-SECRET789" in shown.message and list(shown.stack_trace)
+
+
+def test_the_dashboard_listens_on_loopback_only(settings: dict[str, Any]) -> None:
+    """Off loopback the dashboard wants a login (app/access.py, tests/surface/test_dashboard_access.py)."""
+    assert settings["server"]["address"] == "127.0.0.1"

@@ -172,3 +172,46 @@ def test_dashboard_downloads_neutralise_formulas_and_redact_by_default(
                        downloads(app.download_button(key="export_md")).decode())
     finally:
         get_settings.cache_clear()
+
+
+# -- terminal escapes ----------------------------------------------------------------------------------
+
+# Colours, a hyperlink (OSC 8), a title change ended by BEL, a one-byte CSI (U+009B) and DEL. (No NUL:
+# PostgreSQL cannot store it, so no stored text holds one; to_csv is shown one below.)
+ESCAPES = "\x1b[31mred\x1b[0m \x1b]8;;http://evil.example\x07link\x1b]8;;\x07 \x1b]0;pwned\x07\x9b2J\x7f end"
+
+
+def controls(text: str) -> list[str]:
+    """Control characters a terminal would act on: everything below space but tab, LF and CR; DEL; C1."""
+    return [ch for ch in text if (ord(ch) < 0x20 and ch not in "\t\n\r") or 0x7F <= ord(ch) <= 0x9F]
+
+
+def test_to_csv_drops_control_characters_but_keeps_line_breaks_and_tabs() -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame({"text": [ESCAPES + "\x00", "a\tb\nc\r\nd", "\x1b=cmd|' /C calc'!A0", "\x07@SUM(1)"]})
+    rows = [r["text"] for r in csv.DictReader(io.StringIO(to_csv(frame), newline=""))]
+    assert rows[0] == "[31mred[0m ]8;;http://evil.examplelink]8;; ]0;pwned2J end"
+    assert rows[1] == "a\tb\nc\r\nd"
+    assert rows[2:] == ["'=cmd|' /C calc'!A0", "'@SUM(1)"]  # a control in front hides no formula
+    assert controls(to_csv(frame)) == []
+
+
+def test_markdown_and_csv_exports_carry_no_terminal_escapes(db_url: str) -> None:
+    engine = open_engine(db_url)
+    run_id = plant(engine)
+    label = queries.clusters_of_run(engine=engine, run_id=run_id)[0].label
+    queries.set_cluster_annotation(engine=engine, run_id=run_id, label=label, analyst_label=ESCAPES,
+                                   analyst_notes="notes " + ESCAPES)
+    engine.dispose()
+    settings = Settings(_env_file=None, database_url=db_url, embedding_backend="hashing")
+    with TestClient(create_app(settings)) as client:
+        engine = client.app.state.context.engine
+        exports = {fmt: summaries_text(engine=engine, fmt=fmt) for fmt in ("csv", "md")}
+        exports["api-csv"] = client.get("/export/summaries", params={"format": "csv"}).text
+        exports["api-md"] = client.get("/export/summaries", params={"format": "md"}).text
+        exports["assignments"] = client.get("/export/assignments").text
+    for name, text in exports.items():
+        assert controls(text) == [], name
+    for name in ("csv", "md", "api-csv", "api-md"):
+        assert "pwned" in exports[name] and "end" in exports[name], name  # the text is kept, only controls go

@@ -134,12 +134,16 @@ def test_an_api_session_shows_no_secret_in_answers_logs_rows_or_exports(
         failed = wait_for_job(client, started["job_id"], shown)
         assert failed["state"] == "failed" and failed["error"], failed
 
-        top = answer(client.get("/clusters/top"), 200).json()
-        paths = ["/health", "/runs", f"/runs/{job['run_id']}", "/stats/overview", "/clustering/stats",
+        answer(client.get("/clusters/top"), 401)  # reads need the key too
+        answer(client.get("/clusters/top", headers={"X-API-Key": "lens-key-wrong"}), 403)
+        top = answer(client.get("/clusters/top", headers=KEY), 200).json()
+        paths = ["/runs", f"/runs/{job['run_id']}", "/stats/overview", "/clustering/stats",
                  f"/clusters/{top[0]['cluster_id']}", f"/clusters/{top[0]['cluster_id']}/events",
                  "/export/summaries", "/export/summaries?format=csv", "/export/summaries?format=md",
-                 "/export/assignments", "/openapi.json", "/docs"]
+                 "/export/assignments"]
         for path in paths:
+            answer(client.get(path, headers=KEY), 200)
+        for path in ("/health", "/openapi.json", "/docs"):  # open without a key
             answer(client.get(path), 200)
     runs = [r for r in shown if '"status":"failed"' in r]
     assert runs, "the failed run is listed"
@@ -153,8 +157,8 @@ def test_an_unreachable_database_answers_503_and_401_403_without_secrets(caplog:
     caplog.set_level(logging.DEBUG)
     shown: list[str] = []
     calls = [
-        ("GET", "/health", {}, 503), ("GET", "/runs", {}, 503), ("GET", "/stats/overview", {}, 503),
-        ("GET", "/clusters/top", {}, 503), ("GET", "/export/summaries", {}, 503),
+        ("GET", "/health", {}, 503), ("GET", "/runs", KEY, 503), ("GET", "/stats/overview", KEY, 503),
+        ("GET", "/clusters/top", KEY, 503), ("GET", "/export/summaries", KEY, 503), ("GET", "/runs", {}, 401),
         ("POST", "/ingest/event", KEY, 503), ("POST", "/pipeline/process", KEY, 503),
         ("POST", "/ingest/event", {}, 401), ("POST", "/ingest/event", {"X-API-Key": "lens-key-SECRET45"}, 403),
     ]
@@ -164,6 +168,9 @@ def test_an_unreachable_database_answers_503_and_401_403_without_secrets(caplog:
             response = client.request(method, path, json=body, headers=headers)
             shown.append(f"{response.status_code} {dict(response.headers)} {response.text}")
             assert response.status_code == status, (path, response.text)
+            if status == 503:  # nor where the database is: host, port, user and name stay in the log
+                assert not [part for part in ("127.0.0.1", "port 1", "lens:", "lens@", "nowhere", "postgresql")
+                            if part in response.text], (path, response.text)
     assert leaks("\n".join(shown)) == []
     assert "the database" in caplog.text or "not reachable" in caplog.text  # the failure was logged...
     assert leaks(caplog.text) == []  # ...without the password
