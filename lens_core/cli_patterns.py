@@ -45,12 +45,6 @@ def _engine() -> Engine:
     return context.engine
 
 
-def _existing(engine: Engine, *ids: int) -> None:
-    from lens_core.runs.export import existing_patterns
-
-    existing_patterns(engine=engine, ids=list(ids))
-
-
 def _done(done: RuleDone) -> None:
     typer.echo(done.summary_line())
 
@@ -163,7 +157,6 @@ def rename(pattern_id: PatternId, title: Annotated[str, typer.Argument(help="The
     from lens_core.tracking import curation
 
     engine = _engine()
-    _existing(engine, pattern_id)
     _done(curation.rename(engine=engine, pattern_id=pattern_id, title=title, author=author or _default_author()))
 
 
@@ -176,7 +169,6 @@ def merge(ids: Annotated[list[int], typer.Argument(help="The pattern merged into
     if len(set(ids)) < 2:
         raise InputError("merge needs two or more different patterns: the one merged into first, then the others")
     engine = _engine()
-    _existing(engine, *ids)
     _done(curation.merge(engine=engine, into=ids[0], others=ids[1:], author=author or _default_author()))
 
 
@@ -189,7 +181,6 @@ def split(pattern_id: PatternId,
     from lens_core.tracking import curation
 
     engine = _engine()
-    _existing(engine, pattern_id)
     _done(curation.split(engine=engine, pattern_id=pattern_id, by=by, author=author or _default_author()))
 
 
@@ -207,7 +198,6 @@ def split_events(
     if not chosen:
         raise InputError("--events needs one or more evaluation ids, comma-separated")
     engine = _engine()
-    _existing(engine, pattern_id)
     _done(curation.split_events(engine=engine, pattern_id=pattern_id, evaluation_ids=chosen, title=title,
                                 author=author or _default_author()))
 
@@ -220,7 +210,6 @@ def resolve(pattern_id: PatternId,
     from lens_core.tracking import curation
 
     engine = _engine()
-    _existing(engine, pattern_id)
     _done(curation.resolve(engine=engine, pattern_id=pattern_id, release=(release or "").strip() or None,
                            author=author or _default_author()))
 
@@ -231,7 +220,6 @@ def ignore(pattern_id: PatternId, author: Author = "") -> None:
     from lens_core.tracking import curation
 
     engine = _engine()
-    _existing(engine, pattern_id)
     _done(curation.ignore(engine=engine, pattern_id=pattern_id, author=author or _default_author()))
 
 
@@ -241,7 +229,6 @@ def reopen(pattern_id: PatternId, author: Author = "") -> None:
     from lens_core.tracking import curation
 
     engine = _engine()
-    _existing(engine, pattern_id)
     _done(curation.reopen(engine=engine, pattern_id=pattern_id, author=author or _default_author()))
 
 
@@ -251,7 +238,6 @@ def note(pattern_id: PatternId, text: Annotated[str, typer.Argument(help="The no
     from lens_core.tracking import curation
 
     engine = _engine()
-    _existing(engine, pattern_id)
     _done(curation.note(engine=engine, pattern_id=pattern_id, text=text, author=author or _default_author()))
 
 
@@ -262,7 +248,6 @@ def owner(pattern_id: PatternId, name: Annotated[str, typer.Argument(help="Who o
     from lens_core.tracking import curation
 
     engine = _engine()
-    _existing(engine, pattern_id)
     _done(curation.set_owner(engine=engine, pattern_id=pattern_id, name=name, author=author or _default_author()))
 
 
@@ -278,7 +263,6 @@ def move(
     from lens_core.tracking import curation
 
     engine = _engine()
-    _existing(engine, pattern_id)
     run_id = store.latest_tracked_run(engine=engine)
     if run_id is None:
         raise InputError("no tracked run yet: run `lens process` first")
@@ -305,11 +289,12 @@ def history(pattern_id: Annotated[int | None, typer.Argument(help="Only the rule
             as_json: AsJson = False) -> None:
     """Every rule made, oldest first (undone ones marked)."""
     from lens_core.runs.export import rule_dict
+    from lens_core.storage import tracking as store
     from lens_core.tracking import curation
 
     engine = _engine()
     if pattern_id is not None:
-        _existing(engine, pattern_id)
+        store.existing_patterns(engine=engine, ids=[pattern_id])
     rules = [rule_dict(r) for r in curation.history(engine=engine, pattern_id=pattern_id)]
     if as_json:
         _dump(rules)

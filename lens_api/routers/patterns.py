@@ -28,7 +28,7 @@ from lens_api.pattern_schemas import (
 )
 from lens_api.schemas import MAX_ID
 from lens_core.errors import NotFoundError
-from lens_core.runs.export import existing_patterns, pattern_detail, pattern_summary, rule_dict
+from lens_core.runs.export import pattern_detail, pattern_summary, rule_dict
 from lens_core.storage import queries
 from lens_core.storage import tracking as store
 from lens_core.tracking import curation
@@ -61,7 +61,7 @@ def history(
 ) -> list[RuleOut]:
     """Every rule made, oldest first; undone ones carry undone_at."""
     if pattern_id is not None:
-        existing_patterns(engine=engine, ids=[pattern_id])
+        store.existing_patterns(engine=engine, ids=[pattern_id])
     return [RuleOut.of(rule_dict(r)) for r in curation.history(engine=engine, pattern_id=pattern_id)]
 
 
@@ -82,7 +82,7 @@ def events(
     engine: Engine = Depends(get_engine),
 ) -> PatternEventPage:
     """The pattern's events in a run (rules applied), by id, one page at a time, each with its cluster."""
-    existing_patterns(engine=engine, ids=[pattern_id])
+    store.existing_patterns(engine=engine, ids=[pattern_id])
     if run_id is not None:
         queries.get_run(engine=engine, run_id=run_id)
     else:
@@ -110,7 +110,6 @@ def diff(
 @writes.patch("/{pattern_id}", response_model=ChangeOut)
 def change(patch: PatternPatch, pattern_id: int = PatternId, engine: Engine = Depends(get_engine)) -> ChangeOut:
     """Rename, set the owner, add a note, resolve (with a release), ignore or reopen: one rule per field."""
-    existing_patterns(engine=engine, ids=[pattern_id])
     author = patch.author or AUTHOR
     done = []
     if patch.title is not None:
@@ -131,7 +130,6 @@ def change(patch: PatternPatch, pattern_id: int = PatternId, engine: Engine = De
 @writes.post("/merge", response_model=ChangeOut)
 def merge(body: MergeIn, engine: Engine = Depends(get_engine)) -> ChangeOut:
     """The events of `patterns` join `into`, on the latest run and every later one."""
-    existing_patterns(engine=engine, ids=[body.into, *body.patterns])
     done = curation.merge(engine=engine, into=body.into, others=body.patterns, author=body.author or AUTHOR)
     return _changed(engine, body.into, [done.rule.id], [])
 
@@ -140,7 +138,6 @@ def merge(body: MergeIn, engine: Engine = Depends(get_engine)) -> ChangeOut:
 def split(body: SplitIn, pattern_id: int = PatternId, engine: Engine = Depends(get_engine)) -> ChangeOut:
     """`by`: a new pattern for each value of the field among its events, but the largest (which stays);
     `evaluation_ids`: one new pattern of those events."""
-    existing_patterns(engine=engine, ids=[pattern_id])
     author = body.author or AUTHOR
     if body.by is not None:
         done = curation.split(engine=engine, pattern_id=pattern_id, by=body.by, author=author)

@@ -21,7 +21,6 @@ from lens_api.trend_schemas import (
     TimelineOut,
 )
 from lens_core.errors import InputError, NotFoundError
-from lens_core.runs.export import existing_patterns
 from lens_core.storage import tracking as store
 from lens_core.tracking import trends, windows
 from lens_core.tracking.titles import titles_of
@@ -68,7 +67,7 @@ def timeline(
 ) -> TimelineOut:
     """The pattern's events, users and share of all failures per time bucket and per release in the latest
     tracked run (and per value of an attribute), with its row of the default comparison."""
-    existing_patterns(engine=engine, ids=[pattern_id])
+    store.existing_patterns(engine=engine, ids=[pattern_id])
     run_id = _latest(engine)
     events = store.run_events_frame(engine=engine, run_id=run_id)
     series = trends.series(events, by=by)

@@ -22,7 +22,6 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from lens_core.describe.redact import redact as redact_text
-from lens_core.errors import NotFoundError
 from lens_core.schema import Count
 from lens_core.storage import queries
 from lens_core.storage import tracking as tracking_store
@@ -206,18 +205,10 @@ def to_csv(frame: pd.DataFrame) -> str:
 # -- patterns -----------------------------------------------------------------------------------------
 
 
-def existing_patterns(*, engine: Engine, ids: list[int]) -> None:
-    """NotFoundError naming every id that is no pattern."""
-    missing = sorted(set(ids) - set(tracking_store.patterns(engine=engine, ids=ids)))
-    if missing:
-        names = ", ".join(map(str, missing))
-        raise NotFoundError(f"pattern {names} does not exist" if len(missing) == 1 else f"patterns {names} do not exist")
-
-
 def pattern_summary(*, engine: Engine, pattern_id: int) -> PatternSummary:
     """The pattern as the queue shows it in the latest tracked run; with no events there (gone, merged
     away), its title and state with zero counts."""
-    existing_patterns(engine=engine, ids=[pattern_id])
+    tracking_store.existing_patterns(engine=engine, ids=[pattern_id])
     found = next((s for s in summaries(engine=engine, include_closed=True) if s.pattern_id == pattern_id), None)
     if found is not None:
         return found

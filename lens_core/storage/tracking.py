@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
-from lens_core.errors import InputError
+from lens_core.errors import InputError, NotFoundError
 from lens_core.storage.models import ClusterAssignment, ClusterRow, FailureFingerprint, PipelineRun, TelemetryEventRow
 from lens_core.storage.tracking_tables import PatternLineageRow, PatternRow, PatternRuleRow, RunPatternRow
 
@@ -203,3 +203,13 @@ def event_attribute(*, engine: Engine, run_id: int, key: str) -> pd.Series:
             if isinstance(attributes, dict) and attributes.get(key) not in (None, ""):
                 values[int(event_id)] = attributes[key]
     return pd.Series(values, dtype=object)
+
+
+def existing_patterns(*, engine: Engine, ids: Sequence[int]) -> dict[int, PatternRow]:
+    """The patterns of `ids`; NotFoundError naming every id that is no pattern."""
+    found = patterns(engine=engine, ids=ids)
+    missing = sorted(set(ids) - set(found))
+    if missing:
+        names = ", ".join(map(str, missing))
+        raise NotFoundError(f"pattern {names} does not exist" if len(missing) == 1 else f"patterns {names} do not exist")
+    return found

@@ -68,7 +68,7 @@ def merge(*, engine: Engine, into: int, others: Sequence[int], author: str = "")
     others = sorted({int(o) for o in others} - {into})
     if not others:
         raise InputError("merge needs at least one other pattern than the one merged into")
-    _existing(engine, [into, *others])
+    store.existing_patterns(engine=engine, ids=[into, *others])
     return _add(engine, "merge", into, {"patterns": others}, author)
 
 
@@ -80,12 +80,11 @@ def move(*, engine: Engine, message_pattern: str, into: int, author: str = "") -
 def split(*, engine: Engine, pattern_id: int, by: str, author: str = "") -> RuleDone:
     """A new pattern for each value of `by` among the pattern's events in the latest run, but the
     largest, which stays in the pattern; later events with those values follow the same parts."""
-    events = _latest_events(engine, pattern_id)
+    parent, events = _latest_events(engine, pattern_id)
     values = split_values(events, by)
     if len(values) < 2:
         raise InputError(f"pattern {pattern_id} has one {by} in the latest run ({values[0][0] if values else 'none'}): "
                          "nothing to split")
-    parent = _existing(engine, [pattern_id])[pattern_id]
     title = fold_states(store.active_rules(engine=engine)).get(pattern_id)
     base = (title.title if title and title.title else None) or parent.title
     parts = store.new_patterns(engine=engine, rows=[
@@ -100,11 +99,10 @@ def split_events(*, engine: Engine, pattern_id: int, evaluation_ids: Sequence[st
                  author: str = "") -> RuleDone:
     """A new pattern of the chosen events (a selection on the map) out of `pattern_id`."""
     chosen = sorted({str(e) for e in evaluation_ids})
-    events = _latest_events(engine, pattern_id)
+    parent, events = _latest_events(engine, pattern_id)
     found = set(events["evaluation_id"]) & set(chosen)
     if not found:
         raise InputError(f"none of the {len(chosen)} chosen events is in pattern {pattern_id} in the latest run")
-    parent = _existing(engine, [pattern_id])[pattern_id]
     [part] = store.new_patterns(engine=engine, rows=[
         PatternRow(title=title.strip() or f"{parent.title} · {len(found)} chosen events", origin="split",
                    parent_id=pattern_id)])
@@ -138,22 +136,16 @@ def _named(rule: PatternRuleRow) -> set[int]:
 
 
 def _add(engine: Engine, kind: str, pattern_id: int, params: dict, author: str, new: tuple[int, ...] = ()) -> RuleDone:
-    _existing(engine, [pattern_id])
+    store.existing_patterns(engine=engine, ids=[pattern_id])
     rule = store.add_rule(engine=engine, rule=PatternRuleRow(kind=kind, pattern_id=pattern_id, params=params,
                                                              author=author.strip()))
     reapply(engine=engine)
     return RuleDone(rule, new)
 
 
-def _existing(engine: Engine, ids: Sequence[int]) -> dict[int, PatternRow]:
-    found = store.patterns(engine=engine, ids=ids)
-    missing = sorted(set(ids) - set(found))
-    if missing:
-        raise InputError(f"no pattern {', '.join(map(str, missing))}")
-    return found
-
-
-def _latest_events(engine: Engine, pattern_id: int):  # noqa: ANN202 - a pandas frame
+def _latest_events(engine: Engine, pattern_id: int) -> tuple[PatternRow, Any]:
+    """The pattern (NotFoundError where there is none) and its events in the latest tracked run."""
+    parent = store.existing_patterns(engine=engine, ids=[pattern_id])[pattern_id]
     run_id = store.latest_tracked_run(engine=engine)
     if run_id is None:
         raise InputError("no tracked run yet: run `lens process` first")
@@ -161,4 +153,4 @@ def _latest_events(engine: Engine, pattern_id: int):  # noqa: ANN202 - a pandas 
     mine = events[events["pattern_id"] == pattern_id]
     if mine.empty:
         raise InputError(f"pattern {pattern_id} has no events in the latest run ({run_id})")
-    return mine
+    return parent, mine
