@@ -109,8 +109,14 @@ def new_patterns(*, engine: Engine, rows: Sequence[PatternRow]) -> list[PatternR
 
 
 def set_rule(*, engine: Engine, rule_id: int, **values: Any) -> None:
+    set_rules(engine=engine, values_of={rule_id: values})
+
+
+def set_rules(*, engine: Engine, values_of: Mapping[int, Mapping[str, Any]]) -> None:
+    """Several rules' columns in one transaction (rule id -> column values)."""
     with engine.begin() as conn:
-        conn.execute(update(PatternRuleRow).where(PatternRuleRow.id == rule_id).values(**values))
+        for rule_id, values in values_of.items():
+            conn.execute(update(PatternRuleRow).where(PatternRuleRow.id == rule_id).values(**values))
 
 
 def lineage(*, engine: Engine, pattern_id: int | None = None, run_id: int | None = None) -> list[PatternLineageRow]:

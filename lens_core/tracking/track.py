@@ -162,9 +162,9 @@ def _replay_into(
 
 
 def _record(engine: Engine, run_id: int, outcomes: list[Outcome], report: TrackReport) -> None:
+    store.set_rules(engine=engine, values_of={
+        o.rule_id: {"last_run_id": run_id, "last_applied": o.applied, "last_message": o.message} for o in outcomes})
     for outcome in outcomes:
-        store.set_rule(engine=engine, rule_id=outcome.rule_id, last_run_id=run_id, last_applied=outcome.applied,
-                       last_message=outcome.message)
         if outcome.applied:
             report.rules_applied += 1
         else:
