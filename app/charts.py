@@ -52,7 +52,7 @@ def timeline(timestamps: pd.Series, *, title: str = "Failures over time") -> go.
         return None
     freq = "h" if stamps.max() - stamps.min() < pd.Timedelta(days=3) else "D"
     counts = stamps.dt.floor(freq).value_counts().sort_index()
-    fig = go.Figure(go.Bar(x=counts.index, y=counts.to_numpy(), marker_color="#4c78a8",
+    fig = go.Figure(go.Bar(x=counts.index, y=counts.tolist(), marker_color="#4c78a8",
                            hovertemplate="%{x}: %{y} failures<extra></extra>"))
     fig.update_layout(title=title, height=300, margin=dict(l=10, r=10, t=40, b=10),
                       yaxis_title="failures per hour" if freq == "h" else "failures per day")

@@ -6,8 +6,9 @@ and the actions that make new rules: rename, note, owner, resolve, ignore, reope
 import pandas as pd
 import streamlit as st
 
-from app import context, loaders, nav, patterns
+from app import charts, context, loaders, nav, patterns
 from app.ui import lens_errors, md_literal, need_events, need_run, percent
+from lens_core.parse.releases import release_order
 from lens_core.storage import queries
 from lens_core.tracking import curation
 from lens_core.tracking.rules import SPLIT_FIELDS, split_values
@@ -64,12 +65,33 @@ if summary is not None and summary.events:
     score_m.metric("Score", f"{summary.score:.2f}", help="Its place in the triage queue")
     t = summary.terms
     st.caption(f"score {summary.score:.2f} = (users {t['users']:.2f} + tenants {t['tenants']:.2f} + events "
-               f"{t['events']:.2f}) × severity weight {t['severity_weight']:g} (severity {summary.severity or 'none'})")
+               f"{t['events']:.2f}) × severity weight {t['severity_weight']:g} (severity {summary.severity or 'none'})"
+               f" × trend weight {t.get('trend_weight', 1.0):g}")
+    if summary.trend_window:
+        st.markdown(f"**Trend ({md_literal(summary.trend_window)}): {patterns.badge(summary.trend)}**"
+                    + (f" — {md_literal(summary.trend_reason)}" if summary.trend_reason else ""))
 else:
     st.info(f"This pattern has no events in run {latest.id}, the newest run with patterns"
             + (f": it is {md_literal(state)}." if state != "open" else "."))
 
 if not mine.empty:
+    st.subheader("Over time")
+    over_time, by_release = st.columns([3, 2])
+    figure = charts.timeline(mine["timestamp"], title="Its failures over time")
+    if figure is None:
+        over_time.caption("Its events carry no timestamps.")
+    else:
+        over_time.plotly_chart(figure, key="pattern_timeline")
+    releases = mine["release"].dropna()
+    releases = releases[releases != ""]
+    if releases.empty:
+        by_release.caption("Its events name no release.")
+    else:
+        order = release_order(releases.unique())
+        counts = releases.value_counts().reindex(order[::-1]).rename_axis("value").reset_index(name="count")
+        by_release.plotly_chart(charts.bar_counts(counts, title="Its failures by release (newest on top)"),
+                                key="pattern_releases")
+
     st.subheader("Evidence")
     st.caption(f"The clusters of run {latest.id} that hold its events, largest share first; a cluster may hold "
                "events of other patterns too (after a split or a selection on the map).")

@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from app import charts
 from app import patterns as app_patterns
+from app.ui import md_literal
 from lens_core.config import Settings, get_settings
 from lens_core.ingest.ingestor import ingest_records
 from lens_core.runs.options import ProcessOptions
@@ -255,8 +256,18 @@ def test_notes_owner_resolve_and_reopen(app: AppTest, engine: object) -> None:
 def test_a_pattern_shows_its_evidence_and_opens_its_cluster(app: AppTest, engine: object) -> None:
     top = queue.summaries(engine=engine)[0]
     open_pattern(app, top.pattern_id)
-    assert {"Evidence", "How its events divide", "Lineage", "Rules", "Actions", "Undo"} <= {s.value for s in app.subheader}
+    assert {"Over time", "Evidence", "How its events divide", "Lineage", "Rules", "Actions", "Undo"} <= \
+        {s.value for s in app.subheader}
     assert any(m.value.startswith("**Root-cause hypothesis:**") for m in app.markdown)
+    trend = next(m.value for m in app.markdown if m.value.startswith("**Trend ("))
+    assert md_literal(top.trend_window) in trend
+    assert (top.trend.upper() if top.trend != "ongoing" else "ongoing") in trend
+    # its failures over time and by release, counted from its events
+    specs = [json.loads(c.proto.spec) for c in app.get("plotly_chart")]
+    figures = {spec["layout"]["title"]["text"]: spec for spec in specs}
+    assert sum(figures["Its failures over time"]["data"][0]["y"]) == top.events
+    by_release = figures["Its failures by release (newest on top)"]["data"][0]
+    assert by_release["y"] == sorted(by_release["y"])  # oldest at the bottom
     divide = table_with(app, "most common").set_index("field")
     assert list(divide.index) == list(SPLIT_FIELDS)
     template = divide.loc["message_pattern", "most common"].split(" (")[0]
