@@ -10,15 +10,19 @@ two windows, a base and a target (issue 19).
 States of `compare`, first match wins:
     regressed    the rules resolved the pattern (in release X) and the target holds its events from X or
                  later (without a release on the resolve rule: any target event after the rule was made)
-    new          no events before the target (earlier in time, or from an older release)
-    escalating   rate up, and an exact binomial test of the target's count (given its total and the base's
-                 rate) has a Benjamini-Hochberg corrected p below ALPHA
+    new          no events before the target (earlier in time, or from an older release), and MIN_EVENTS
+                 or more in it; or, seen before, MIN_EVENTS or more of its target events carry error
+                 messages first seen in the target, each on two events or more (a new failure that reads
+                 like an old one joins its pattern), unless the pattern escalates and those events make
+                 less than half of its growth
+    escalating   rate up, significantly: the exact conditional binomial test (the pattern's target count
+                 among its base + target events, against the target's share of all base + target events,
+                 so both sides' counts are samples) has a Benjamini-Hochberg corrected p below ALPHA; or
+                 one of its error messages rose so (a failure growing inside a pattern that holds others
+                 too: the messages are tested as a family of their own, lens_core.tracking.inside)
     shrinking    the same, rate down
-    new          (seen before) MIN_EVENTS or more of its target events carry error messages first seen in
-                 the target: a new failure that reads like an old one joins its pattern
-    gone         significantly down, with no events in the target
-    ongoing      otherwise: no significant change, fewer than MIN_EVENTS events in base and target
-                 together (not tested), or none in the base but seen before it
+    gone         the same, with no events in the target
+    ongoing      otherwise: no significant change, or fewer than MIN_EVENTS events to tell
 
 The functions are pure on a DataFrame with pattern_id, timestamp, user_id, release and message_pattern (the
 event's error-message template; optional) (one row per event;
@@ -40,6 +44,7 @@ from sqlalchemy.engine import Engine
 
 from lens_core.errors import InputError
 from lens_core.parse.releases import is_at_least, release_order
+from lens_core.tracking import inside
 from lens_core.tracking.rules import fold_states
 from lens_core.tracking.titles import titles_of
 
@@ -243,25 +248,27 @@ def compare(events: pd.DataFrame, *, base: Window | None = None, target: Window 
     target_counts, target_users = _per_pattern(frame[in_target])
     earlier = _earlier(frame, target)
     seen_before = {int(p) for p in frame.loc[earlier, "pattern_id"].dropna().unique()}
-    new_inside = _new_inside(frame, in_target, earlier)
+    new_inside = inside.new_messages(frame, in_target, earlier, MIN_EVENTS)
+    share = target_total / (base_total + target_total) if base_total and target_total else 0.0
 
     rows = []
     for pid in sorted(set(base_counts.index) | set(target_counts.index)):
         nb, nt = int(base_counts.get(pid, 0)), int(target_counts.get(pid, 0))
         rb, rt = (nb / base_total if base_total else 0.0), (nt / target_total if target_total else 0.0)
         p = None
-        if nb > 0 and nb + nt >= MIN_EVENTS and target_total:
-            p = float(binomtest(nt, target_total, rb).pvalue)
+        if nb + nt >= MIN_EVENTS and share:
+            p = float(binomtest(nt, nb + nt, share).pvalue)
         rows.append(PatternChange(pid, "", nb, nt, int(base_users.get(pid, 0)), int(target_users.get(pid, 0)),
                                   rb, rt, rt - rb, p, None, "ongoing", ""))
     tested = [r for r in rows if r.p_value is not None]
     for row, adjusted in zip(tested, benjamini_hochberg([r.p_value for r in tested])):
         row.p_adjusted = adjusted
+    rising = inside.rising_messages(frame, in_base, in_target, share, MIN_EVENTS, ALPHA) if share else {}
 
     regressions = _regressions(frame[in_target], rules, frame)
     for row in rows:
         row.state, row.reason = _state(row, regressions.get(row.pattern_id), row.pattern_id in seen_before,
-                                       new_inside.get(row.pattern_id))
+                                       new_inside.get(row.pattern_id), rising.get(row.pattern_id), share)
     rows.sort(key=lambda r: (STATE_RANK[r.state], -abs(r.change), r.pattern_id))
     return Comparison(_describe(base), _describe(target), base_total, target_total, rows,
                       target if isinstance(target, str) else None)
@@ -286,47 +293,44 @@ def _earlier(frame: pd.DataFrame, target: Window) -> pd.Series:
     return older | unreleased
 
 
-def _new_inside(frame: pd.DataFrame, in_target: pd.Series, earlier: pd.Series) -> dict[int, tuple[int, int]]:
-    """pattern id -> (target events, messages) of the error messages first seen in the target, for the
-    patterns where those events number MIN_EVENTS or more: a new failure can join a pattern seen before
-    when it reads like one (a new 400 among old ones), and only its messages show it."""
-    old = set(frame.loc[earlier, "message_pattern"].dropna())
-    fresh = frame[in_target & frame["pattern_id"].notna() & ~frame["message_pattern"].isin(old)
-                  & frame["message_pattern"].notna()]
-    grouped = fresh.groupby(fresh["pattern_id"].astype(int))
-    counts, messages = grouped.size(), grouped["message_pattern"].nunique()
-    return {int(p): (int(n), int(messages[p])) for p, n in counts.items() if n >= MIN_EVENTS}
-
-
 STATE_RANK = {"regressed": 0, "new": 1, "escalating": 2, "shrinking": 3, "gone": 4, "ongoing": 5}
 ALERT_STATES = ("regressed", "new", "escalating")  # the states worth telling someone about
 
 
 def _state(row: PatternChange, regression: str | None, seen_before: bool,
-           new_inside: tuple[int, int] | None) -> tuple[str, str]:
+           new_inside: tuple[int, int] | None, rising: inside.Rising | None, share: float) -> tuple[str, str]:
     rates = f"rate {row.base_rate:.2%} -> {row.target_rate:.2%}"
-    fresh = ""
+    significance = (f"{rates}, p={row.p_value:.2g}, corrected p={row.p_adjusted:.2g}"
+                    if row.p_adjusted is not None else "")
+    significant = row.p_adjusted is not None and row.p_adjusted < ALPHA
+    if regression:
+        return "regressed", regression
+    if not seen_before:
+        if row.target_events >= MIN_EVENTS:
+            return "new", f"first seen in the target: {_plural(row.target_events, 'event')}"
+        return "ongoing", (f"first seen in the target, but {_plural(row.target_events, 'event')} "
+                           f"(under {MIN_EVENTS}) are too few to call it new")
     if new_inside:
         events, messages = new_inside
         fresh = (f"{events} of its {row.target_events} target events carry {_plural(messages, 'error message')} "
                  "first seen in the target")
-    if regression:
-        return "regressed", regression
-    if not seen_before:
-        return "new", f"first seen in the target: {_plural(row.target_events, 'event')}"
-    significance = (f"{rates}, p={row.p_value:.2g}, corrected p={row.p_adjusted:.2g}"
-                    if row.p_adjusted is not None else "")
-    if row.p_adjusted is not None and row.p_adjusted < ALPHA and row.target_events:
-        return ("escalating" if row.change > 0 else "shrinking"), "; ".join(filter(None, [significance, fresh]))
-    if fresh:
-        return "new", f"seen before, but {fresh}"
-    if row.base_events == 0:
-        return "ongoing", f"none in the base, {row.target_events} in the target (seen before the base)"
+        # A pattern that grows brings rare messages out too: it is new only where its new messages make
+        # most of what it grew by (a new failure joined it), else it escalates.
+        growth = row.target_events - (row.base_events + row.target_events) * share
+        if not (significant and row.change > 0 and events < growth / 2):
+            return "new", f"seen before, but {fresh}" + (f" ({significance})" if significant else "")
+        significance += f"; {fresh}"
+    if not significant and rising:
+        return "escalating", (f"{rising.messages} of its error messages rose significantly, the largest "
+                              f"{rising.base} -> {rising.target} events (corrected p={rising.p_adjusted:.2g}); "
+                              f"the whole pattern: {rates}")
     if row.p_adjusted is None:
         return "ongoing", f"{rates}; under {MIN_EVENTS} events, not tested"
-    if row.p_adjusted >= ALPHA:
+    if not significant:
         return "ongoing", f"{significance} (not below {ALPHA})"
-    return "gone", f"{row.base_events} in the base, none in the target ({significance})"
+    if row.target_events == 0:
+        return "gone", f"{row.base_events} in the base, none in the target ({significance})"
+    return ("escalating" if row.change > 0 else "shrinking"), significance
 
 
 def _plural(n: int, noun: str) -> str:

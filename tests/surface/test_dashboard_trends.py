@@ -188,7 +188,7 @@ def test_compare_defaults_to_the_latest_release_against_the_one_before(app: AppT
     assert table["#"].tolist() == [c.pattern_id for c in core.changes]  # the core's order: state, then |change|
     assert table["title"].tolist() == [c.title for c in core.changes]
     assert table["state"].tolist() == [app_patterns.badge(c.state) for c in core.changes]
-    assert {"NEW", "SHRINKING", "ongoing"} <= set(table["state"])
+    assert {"NEW", "ongoing"} <= set(table["state"])
     ranks = [trends.STATE_RANK[c.state] for c in core.changes]
     assert ranks == sorted(ranks)
     assert table["change"].tolist() == pytest.approx([round(100 * c.change, 2) for c in core.changes])

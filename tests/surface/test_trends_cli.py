@@ -13,11 +13,21 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from lens_core.config import Settings
+from lens_core.ingest.ingestor import ingest_records
+from lens_core.runs.options import ProcessOptions
+from lens_core.runs.pipeline import process
 from lens_core.samples.generator import generate
 from lens_core.tracking import curation, trends
 from tests.surface.test_patterns_cli import loaded, ok, one_line_error
 
 STATES = {"regressed", "new", "escalating", "shrinking", "gone", "ongoing"}
+
+
+def released(engine: Engine, settings: Settings) -> None:
+    """Enough of the sample that its 2024.05.2 release holds the Teams KeyError's first events (a few in
+    three of ten sample events name their release)."""
+    ingest_records(generate(1500, seed=7)[0], engine=engine)
+    process(engine=engine, settings=settings, options=ProcessOptions.of(settings))
 
 
 class Webhook:
@@ -93,7 +103,7 @@ def test_compare_prints_the_fields_the_issue_names(lens, engine: Engine, setting
 
 
 def test_watch_alerts_once_per_state_change(lens, engine: Engine, settings: Settings, webhook: Webhook) -> None:
-    loaded(engine, settings)
+    released(engine, settings)
     expected = [c for c in trends.compare_latest(engine=engine).changes if c.state in trends.ALERT_STATES]
     assert expected  # the sample's 2024.05.2 brings the Teams KeyError
 
@@ -123,7 +133,7 @@ def test_watch_alerts_once_per_state_change(lens, engine: Engine, settings: Sett
 
 def test_a_webhook_that_fails_is_one_line_and_the_alert_is_sent_next_time(
         lens, engine: Engine, settings: Settings, webhook: Webhook) -> None:
-    loaded(engine, settings)
+    released(engine, settings)
     closed = Webhook()  # a loopback port nobody listens on any more
     closed.server.shutdown()
     closed.server.server_close()

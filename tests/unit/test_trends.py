@@ -66,9 +66,9 @@ def test_benjamini_hochberg_matches_the_textbook_values() -> None:
 
 def test_the_correction_can_turn_a_marginal_change_ongoing() -> None:
     """A change significant on its own (raw p < 0.01) but not after correcting over many patterns."""
-    a = {p: 100 for p in range(1, 21)}
+    a = {p: 400 for p in range(1, 21)}
     b = dict(a)
-    b[1] = 135  # modest rise of one pattern among twenty
+    b[1] = 490  # modest rise of one pattern among twenty
     events = _two_windows(a, b)
     row = trends.compare(events, base=A, target=B).by_pattern()[1]
     assert row.p_value < trends.ALPHA <= row.p_adjusted
@@ -89,12 +89,21 @@ def test_new_means_first_seen_not_merely_absent_from_the_base() -> None:
     events = pd.concat([_two_windows({1: 500}, {1: 500, 2: 30}), _frame([(2, 10, None, *earlier)])],
                        ignore_index=True)
     row = trends.compare(events, base=A, target=B).by_pattern()[2]
-    assert row.state == "ongoing" and row.reason == "none in the base, 30 in the target (seen before the base)"
+    assert row.state == "escalating" and row.reason.startswith("rate 0.00% -> 5.66%")  # back, not new
     # by release: seen in an older release than the base, so not new in the target either
     released = _frame([(1, 100, "1.0", *A), (2, 5, "1.0", *A), (1, 100, "1.1", *A), (1, 100, "1.2", *B),
-                       (2, 20, "1.2", *B), (3, 20, "1.2", *B)])
+                       (2, 20, "1.2", *B), (3, 20, "1.2", *B), (4, trends.MIN_EVENTS - 1, "1.2", *B)])
     by_release = trends.compare(released, base="1.1", target="1.2").by_pattern()
-    assert by_release[2].state == "ongoing" and by_release[3].state == "new"
+    assert by_release[2].state == "escalating" and by_release[3].state == "new"
+    assert by_release[4].state == "ongoing" and "too few to call it new" in by_release[4].reason
+
+
+def test_the_test_counts_the_base_as_a_sample_too() -> None:
+    """200 -> 240 of 1,000 failures: a one-sample test against 20% taken as exact calls it significant
+    (p ~ 0.002); counted as the two samples they are, it is not."""
+    events = _two_windows({1: 200, 2: 800}, {1: 240, 2: 760})
+    row = trends.compare(events, base=A, target=B).by_pattern()[1]
+    assert row.p_value > 0.02 and row.state == "ongoing"
 
 
 def test_events_without_a_pattern_count_in_the_rates() -> None:
@@ -191,13 +200,14 @@ def test_a_new_error_inside_a_pattern_seen_before_makes_it_new() -> None:
     target, show it; fewer than MIN_EVENTS such events are not enough."""
     events = _two_windows({1: 300, 2: 300}, {1: 300, 2: 300})
     events["message_pattern"] = "old"
-    fresh = _frame([(1, trends.MIN_EVENTS, None, *B), (2, trends.MIN_EVENTS - 1, None, *B)])
-    fresh["message_pattern"] = ["new-a", "new-b"] * (trends.MIN_EVENTS // 2) + ["new-a"] * (trends.MIN_EVENTS % 2) \
-        + ["new-c"] * (trends.MIN_EVENTS - 1)
+    fresh = _frame([(1, 6, None, *B), (2, trends.MIN_EVENTS - 1, None, *B), (2, 8, None, *B)])
+    # pattern 1: two new messages, three events each; pattern 2: a recurring one on too few events, and
+    # eight messages seen once each (one-off values a template did not mask)
+    fresh["message_pattern"] = ["new-a", "new-b"] * 3 + ["new-c"] * (trends.MIN_EVENTS - 1) + \
+        [f"one-off-{i}" for i in range(8)]
     result = trends.compare(pd.concat([events, fresh], ignore_index=True), base=A, target=B).by_pattern()
     assert result[1].state == "new"
-    assert result[1].reason == (f"seen before, but {trends.MIN_EVENTS} of its {300 + trends.MIN_EVENTS} target "
-                                "events carry 2 error messages first seen in the target")
+    assert result[1].reason == "seen before, but 6 of its 306 target events carry 2 error messages first seen in the target"
     assert result[2].state == "ongoing"
 
 
@@ -209,3 +219,19 @@ def test_facet_counts_per_value_in_version_order() -> None:
     one = rows[rows["pattern_id"] == 1].set_index("value")
     assert one.loc["1.10", "events"] == 3 and one.loc["1.9", "events"] == 2  # None and "" left out
     assert one.loc["1.10", "total"] == 4 and one.loc["1.10", "rate"] == pytest.approx(0.75)
+
+
+def test_a_failure_growing_inside_a_steady_pattern_escalates_it_through_its_messages() -> None:
+    """Pattern 1 holds a steady failure (400 -> 400) and a growing one (30 -> 90): diluted, the pattern's
+    own rise is not significant, its message's is."""
+    events = _two_windows({1: 430, 2: 2570}, {1: 490, 2: 2510})
+    events["message_pattern"] = "steady"
+    grows = (events["pattern_id"] == 1) & (events.groupby(["pattern_id", events["timestamp"] >= B[0]]).cumcount() < 30)
+    in_target = events["timestamp"] >= B[0]
+    target_grows = (events["pattern_id"] == 1) & in_target & (events.groupby(["pattern_id", in_target]).cumcount() < 90)
+    events.loc[grows | target_grows, "message_pattern"] = "growing"
+    row = trends.compare(events, base=A, target=B).by_pattern()[1]
+    assert row.p_adjusted >= trends.ALPHA  # the pattern alone: 430 -> 490 of 3000, not significant
+    assert row.state == "escalating"
+    assert row.reason.startswith("1 of its error messages rose significantly, the largest 30 -> 90 events")
+    assert trends.compare(events.assign(message_pattern="steady"), base=A, target=B).by_pattern()[1].state == "ongoing"
