@@ -231,4 +231,6 @@ class ChangeOut(BaseModel):
     rules: list[RuleOut] = Field(description="The rules made (or, for undo, withdrawn)")
     new_patterns: list[int] = Field(description="Patterns a split made")
     pattern: PatternOut | None = Field(description="The rules' pattern as it is now")
+    warnings: list[str] = Field([], description="What to know about the rules' effect (e.g. a resolve whose "
+                                                "pattern already fails in that release)")
 

@@ -207,7 +207,8 @@ elif resolve:
     patterns.apply(lambda: curation.resolve(engine=engine, pattern_id=pattern_id, release=release.strip() or None,
                                             author=author),
                    lambda done: "Resolved" + (f" in {release.strip()}" if release.strip() else "") +
-                   ": it leaves the queue.", open_pattern=pattern_id)
+                   ": it leaves the queue." + (f" Note: {done.warning}." if done.warning else ""),
+                   open_pattern=pattern_id)
 elif ignore:
     patterns.apply(lambda: curation.ignore(engine=engine, pattern_id=pattern_id, author=author),
                    lambda done: "Ignored: it leaves the queue.", open_pattern=pattern_id)

@@ -124,7 +124,7 @@ def change(patch: PatternPatch, pattern_id: int = PatternId, engine: Engine = De
         done.append(curation.ignore(engine=engine, pattern_id=pattern_id, author=author))
     elif patch.state == "open":
         done.append(curation.reopen(engine=engine, pattern_id=pattern_id, author=author))
-    return _changed(engine, pattern_id, [d.rule.id for d in done], [])
+    return _changed(engine, pattern_id, [d.rule.id for d in done], [], [d.warning for d in done if d.warning])
 
 
 @writes.post("/merge", response_model=ChangeOut)
@@ -154,9 +154,10 @@ def undo(body: UndoIn | None = Body(None), engine: Engine = Depends(get_engine))
     return _changed(engine, rule.pattern_id, [rule.id], [])
 
 
-def _changed(engine: Engine, pattern_id: int | None, rule_ids: list[int], new: list[int]) -> ChangeOut:
+def _changed(engine: Engine, pattern_id: int | None, rule_ids: list[int], new: list[int],
+             warnings: list[str] | None = None) -> ChangeOut:
     rules = [RuleOut.of(rule_dict(r)) for r in curation.history(engine=engine) if r.id in set(rule_ids)]
     pattern = None
     if pattern_id is not None:
         pattern = PatternOut(**pattern_summary(engine=engine, pattern_id=pattern_id).as_dict())
-    return ChangeOut(rules=rules, new_patterns=new, pattern=pattern)
+    return ChangeOut(rules=rules, new_patterns=new, pattern=pattern, warnings=warnings or [])

@@ -9,12 +9,13 @@ replaying without it restores the state before it exactly.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from lens_core.errors import InputError
+from lens_core.parse.releases import is_at_least, release_order
 from lens_core.storage import tracking as store
 from lens_core.storage.models import utcnow
 from lens_core.storage.tracking_tables import PatternRow, PatternRuleRow
@@ -28,10 +29,12 @@ MAX_TITLE = 200
 class RuleDone:
     rule: PatternRuleRow
     new_patterns: tuple[int, ...] = ()
+    warning: str = ""  # what the analyst should know about the rule's effect
 
     def summary_line(self) -> str:
         made = f"; new patterns {', '.join(map(str, self.new_patterns))}" if self.new_patterns else ""
-        return f"rule {self.rule.id}: {self.rule.kind} pattern {self.rule.pattern_id}{made}"
+        warned = f"\nwarning: {self.warning}" if self.warning else ""
+        return f"rule {self.rule.id}: {self.rule.kind} pattern {self.rule.pattern_id}{made}{warned}"
 
 
 def rename(*, engine: Engine, pattern_id: int, title: str, author: str = "") -> RuleDone:
@@ -52,7 +55,23 @@ def set_owner(*, engine: Engine, pattern_id: int, name: str, author: str = "") -
 
 
 def resolve(*, engine: Engine, pattern_id: int, release: str | None = None, author: str = "") -> RuleDone:
-    return _add(engine, "resolve", pattern_id, {"release": release} if release else {}, author)
+    """Resolved (in `release`: events of older releases never reopen it). Warns where the latest run
+    already holds its events from that release or later: compared with it, the pattern shows as regressed,
+    which is right if the fix missed, and a sign that the pattern holds another failure too if not."""
+    done = _add(engine, "resolve", pattern_id, {"release": release} if release else {}, author)
+    if release:
+        run_id = store.latest_tracked_run(engine=engine)
+        events = store.run_events_frame(engine=engine, run_id=run_id) if run_id is not None else None
+        if events is not None:
+            mine = events.loc[events["pattern_id"] == pattern_id, "release"].dropna()
+            order = release_order([*events["release"].dropna(), release])
+            late = sum(is_at_least(r, release, order) for r in mine)
+            if late:
+                return replace(done, warning=(
+                    f"pattern {pattern_id} already has {late} events from release {release} or later in run "
+                    f"{run_id}: it shows as regressed there; if the fix is in, it holds another failure too "
+                    "(split it)"))
+    return done
 
 
 def ignore(*, engine: Engine, pattern_id: int, author: str = "") -> RuleDone:

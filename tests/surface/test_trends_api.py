@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 
 from lens_core.samples.generator import generate
 from lens_core.storage import tracking as store
-from lens_core.tracking import curation, trends
+from lens_core.tracking import trends
 
 
 def test_compare_defaults_to_the_last_two_releases_and_matches_the_core(client: TestClient, loaded: Engine) -> None:
@@ -27,7 +27,9 @@ def test_compare_defaults_to_the_last_two_releases_and_matches_the_core(client: 
 
     # A pattern resolved in the target release, with events there, is regressed, and says why.
     pattern = next(c.pattern_id for c in core.changes if c.target_events)
-    curation.resolve(engine=loaded, pattern_id=pattern, release="2024.05.2", author="api-test")
+    answer = client.patch(f"/patterns/{pattern}", json={"state": "resolved", "release": "2024.05.2"}).json()
+    assert answer["warnings"][0].startswith(f"pattern {pattern} already has ")
+    assert "events from release 2024.05.2 or later in run 1: it shows as regressed there" in answer["warnings"][0]
     row = next(c for c in client.get("/compare").json()["changes"] if c["pattern_id"] == pattern)
     assert row["state"] == "regressed" and row["reason"].startswith("resolved in 2024.05.2, yet")
     assert client.get("/patterns", params={"all": True}).json()["patterns"][0]["trend"] in trends.STATE_RANK

@@ -125,7 +125,10 @@ def test_watch_alerts_once_per_state_change(lens, engine: Engine, settings: Sett
 
     # A state change alerts again: the pattern resolved in 2024.05.2 comes back as regressed.
     pattern = expected[0].pattern_id
-    curation.resolve(engine=engine, pattern_id=pattern, release="2024.05.2", author="tester")
+    assert "it shows as regressed there" in curation.resolve(engine=engine, pattern_id=pattern, release="2024.05.2",
+                                                              author="tester").warning
+    assert not curation.resolve(engine=engine, pattern_id=pattern, release="2024.06.1", author="tester").warning
+    curation.undo(engine=engine, author="tester")  # back to the fix in 2024.05.2
     changed = json.loads(ok(lens("watch", "--webhook", webhook.url, "--json")))
     assert [(a["pattern_id"], a["state"]) for a in changed["alerts"]] == [(pattern, "regressed")]
     assert "resolved in 2024.05.2" in webhook.bodies[-1]["text"]
