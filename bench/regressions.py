@@ -39,8 +39,7 @@ copy; R2 vs R3 and the last 24 hours vs the 7 days before on the shuffled one.
 Side by side, a naive rule on the same events: groups are exact fingerprints (lens's `fingerprint`, the
 masked failure); new = never seen before the target; escalating = target count > 2 x base count, shrinking
 < 1/2 (raw counts, no test, no correction); regressed = a resolved group (the fingerprint holding most of
-the cause) with any event in the target (a plain resolve, no release check). And a variant of lens's rule,
-for this benchmark only (`two_sample`): escalating and shrinking by a two-sample test.
+the cause) with any event in the target (a plain resolve, no release check).
 
 Sample check: lens's sample telemetry (generate(3000, seed)), releases 2024.05.1 vs 2024.05.2 for the Teams
 KeyError regression and 2024.04.3 vs 2024.05.1 for the Calendar invalid datetime one: is the pattern
@@ -67,7 +66,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from scipy.stats import binomtest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -322,29 +320,11 @@ def old_reopened(frame: pd.DataFrame, states: dict[Any, str], in_target: pd.Seri
 
 
 def lens_states(engine, base: trends.Window, target: trends.Window
-                ) -> tuple[dict[int, str], dict[int, str], dict[int, str], dict[int, str]]:
-    """pattern -> state, pattern -> the rule that gave it (see `rule_of`), pattern -> the state with
-    escalating / shrinking decided by a two-sample test instead (see `two_sample`), pattern -> lens's reason."""
+                ) -> tuple[dict[int, str], dict[int, str], dict[int, str]]:
+    """pattern -> state, pattern -> the rule that gave it (see `rule_of`), pattern -> lens's reason."""
     result = trends.compare_latest(engine=engine, base=base, target=target)
     return ({c.pattern_id: c.state for c in result.changes}, {c.pattern_id: rule_of(c) for c in result.changes},
-            two_sample(result), {c.pattern_id: c.reason for c in result.changes})
-
-
-def two_sample(result: trends.Comparison) -> dict[int, str]:
-    """A variant of lens's rule, for this benchmark only: the patterns lens tests, tested with the exact
-    conditional binomial test (the target's count among base + target events, against the target's share of
-    all base + target events; Fisher's exact test in effect) instead of a one-sample test against the base's
-    rate taken as exact; the same Benjamini-Hochberg correction and ALPHA. Only escalating and shrinking
-    change: to ongoing where this test is not significant (or to new, where lens saw error messages first
-    seen in the target)."""
-    states = {c.pattern_id: c.state for c in result.changes}
-    tested = [c for c in result.changes if c.p_value is not None]
-    share = result.target_total / max(result.base_total + result.target_total, 1)
-    p = [binomtest(c.target_events, c.base_events + c.target_events, share).pvalue for c in tested]
-    for change, adjusted in zip(tested, trends.benjamini_hochberg(p)):
-        if change.state in ("escalating", "shrinking") and (adjusted >= trends.ALPHA or not change.target_events):
-            states[change.pattern_id] = "new" if "first seen in the target" in change.reason else "ongoing"
-    return states
+            {c.pattern_id: c.reason for c in result.changes})
 
 
 def rule_of(change: trends.PatternChange) -> str:
@@ -390,7 +370,7 @@ def bench_seed(name: str, seed: int, n: int, folder: Path, embedder, embedder_na
     result["planted"] = {}
     for label, (base, target) in WEEKS.items():
         windows = masks(frame, base, target)
-        ls, rules, ts, reasons = lens_states(db.engine, base, target)
+        ls, rules, reasons = lens_states(db.engine, base, target)
         ns = naive(frame, windows, resolved_fp)
         lens_score = score(ls, chosen, home, frame, "pattern_id", windows)
         late_home = home[chosen["late"]]
@@ -399,10 +379,8 @@ def bench_seed(name: str, seed: int, n: int, folder: Path, embedder, embedder_na
                  if ls[p] == "regressed" and p == late_home else rules[p] for p in flagged_wrong]
         naive_score = score(ns, chosen, fhome, frame, "fingerprint", windows)
         naive_score.pop("wrong")
-        two = score(ts, chosen, home, frame, "pattern_id", windows)
-        two.pop("wrong")
         result["planted"][label] = {
-            "lens": lens_score, "naive": naive_score, "wrong": wrong, "two-sample": two,
+            "lens": lens_score, "naive": naive_score, "wrong": wrong,
             "wrong reasons": {int(p): f"{ls[p]}: {reasons[p]}" for p in flagged_wrong},
             "old reopened": old_reopened(frame, ls, windows[1]),
             "states": {c: (ls.get(int(home[chosen[c]]), "-"), ns.get(fhome[chosen[c]], "-")) for c in PLANTED},
@@ -417,8 +395,8 @@ def bench_seed(name: str, seed: int, n: int, folder: Path, embedder, embedder_na
                                                (end - trends.RECENT, end))}
     result["shuffled"] = {}
     for label, (base, target) in compared.items():
-        ls, rules, ts, reasons = lens_states(db.engine, base, target)
-        result["shuffled"][label] = {"lens": false_alarms(ls), "two-sample": false_alarms(ts),
+        ls, rules, reasons = lens_states(db.engine, base, target)
+        result["shuffled"][label] = {"lens": false_alarms(ls),
                                      "wrong reasons": {int(p): f"{s}: {reasons[p]}" for p, s in ls.items() if s in ALERTS},
                                      "naive": false_alarms(naive(frame, masks(frame, base, target), set())),
                                      "wrong": [rules[p] for p, s in ls.items() if s in ALERTS]}
@@ -518,26 +496,6 @@ def shuffled_table(results: list[dict]) -> list[dict]:
             for who in ("lens", "naive"):
                 flagged = sum(r["shuffled"][label][who][0] for r in part)
                 row[f"{who}: {label}"] = _ratio(flagged, sum(r["shuffled"][label][who][1] for r in part))
-        rows.append(row)
-    return rows
-
-
-def variant_table(results: list[dict]) -> list[dict]:
-    """lens's rule against the two-sample variant: escalating and shrinking on the planted copy (both
-    comparisons together), and false alarms on the shuffled copy (R2 vs R3)."""
-    rows = []
-    groups = [(name, [r for r in results if r["corpus"] == name]) for name in dict.fromkeys(r["corpus"] for r in results)]
-    groups.append(("total", results))
-    for name, part in groups:
-        row: dict[str, Any] = {"corpus": name}
-        for who in ("lens", "two-sample"):
-            for change in ("escalating", "shrinking"):
-                s = [r["planted"][label][who][change] for r in part for label in WEEKS]
-                row[f"{who}: {change} recall / precision"] = (
-                    f"{_ratio(sum(x['found'] for x in s), sum(x['planted'] for x in s))} / "
-                    f"{_ratio(sum(x['right'] for x in s), sum(x['flagged'] for x in s))}")
-            flagged = [r["shuffled"]["R2 vs R3"][who] for r in part]
-            row[f"{who}: shuffled R2 vs R3"] = _ratio(sum(f[0] for f in flagged), sum(f[1] for f in flagged))
         rows.append(row)
     return rows
 
@@ -656,9 +614,6 @@ def main() -> None:
          late_table(results))
     show("Shuffled copy (no real change): patterns flagged new, escalating or regressed / patterns compared "
          "(target <= 0.05)", shuffled_table(results))
-    show("Escalating and shrinking with lens's one-sample test against the base's rate vs a two-sample test "
-         "(benchmark-only variant, same correction and alpha; planted: both comparisons together)",
-         variant_table(results))
     show("lens's flags no planted change explains (alert states and shrinking), by the rule that gave them",
          wrong_table(results))
     show("Planted causes per seed: state of the pattern holding most of each (lens, naive)", detail_table(results))
