@@ -82,7 +82,8 @@ def sample(
 
 @app.command()
 def ingest(
-    files: Annotated[list[Path], typer.Argument(help="CSV, JSON or JSON Lines files")],
+    files: Annotated[list[Path], typer.Argument(
+        help="CSV, JSON, JSON Lines or Parquet files; the text formats also as .gz or .zst")],
     show: Annotated[int, typer.Option("--show", help="How many rejected rows to list per file")] = 50,
     workers: Annotated[Optional[int], typer.Option(
         min=0, help="Worker processes that validate, parse and fingerprint beside this one (default: one "
@@ -135,6 +136,9 @@ def process(
                f"noise {noise}, {outcome.counts['embedded']} texts embedded "
                f"({outcome.counts['embeddings_cached']} cached)")
     typer.echo("stage seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in outcome.timings.items()))
+    if outcome.counts.get("events_without_prompt"):
+        typer.echo(f"{outcome.counts['events_without_prompt']} error-only events (no prompt) share one text "
+                   "under the intent view: '(no prompt: error-only event)'")
     print_clusters(engine, outcome.run_id, limit)
 
 
@@ -299,7 +303,7 @@ def progress_printer():  # type: ignore[no-untyped-def]
 def main() -> None:
     """Console entry point: runs the app and turns lens's errors into one line and an exit code."""
     try:
-        code = app(standalone_mode=False)
+        code = app(standalone_mode=False, prog_name="lens")  # "lens" in usage text, however started
     except LensError as exc:
         _err(f"lens: error: {exc}")
         sys.exit(exc.exit_code)
@@ -311,9 +315,8 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except typer.TyperException as exc:  # typer's own click (vendored): a usage error, as one line
-        _err(f"lens: error: {exc.format_message()}")
-        sys.exit(getattr(exc, "exit_code", 2))
+    except typer.TyperException as exc:  # typer's own (vendored) click: a usage error above all
+        _usage_error(exc)
     except KeyboardInterrupt:
         _err("lens: interrupted")
         sys.exit(130)
@@ -322,6 +325,18 @@ def main() -> None:
         _err(f"lens: unexpected error: {type(exc).__name__}: {exc} (set LOG_LEVEL=DEBUG for details)")
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_error(exc: typer.TyperException) -> None:
+    """What click itself prints for a usage error (an unknown command or option, a bad value): the usage
+    line, "Try 'lens export --help' for help." and the error; exit 2. A command given no arguments shows
+    its help. (standalone_mode=False hands these to us instead of printing them.)"""
+    show = getattr(exc, "show", None)
+    if callable(show):
+        show()
+    else:
+        _err(f"lens: error: {exc.format_message()}")
+    sys.exit(exc.exit_code if isinstance(getattr(exc, "exit_code", None), int) else 2)
 
 
 if __name__ == "__main__":

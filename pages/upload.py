@@ -1,10 +1,12 @@
-"""Upload: telemetry files (CSV, JSON, JSON Lines) or the sample data -> validated, stored failures."""
+"""Upload: telemetry files (CSV, JSON, JSON Lines, Parquet; gzip or zstd) or the sample data -> validated,
+stored failures."""
 
 import streamlit as st
 
 from app import actions, context, nav
 from app.ui import lens_errors, md_literal, progress_bar
 from lens_core.errors import InputError
+from lens_core.ingest.readers import UPLOAD_SUFFIXES
 from lens_core.runs.export import to_csv
 
 ctx = context.current()
@@ -13,14 +15,16 @@ limit_mb = st.get_option("server.maxUploadSize")
 st.title("Upload telemetry")
 st.write(
     "Files with one failed response per row: `evaluation_id`, `customer_prompt`, `skill_input`, "
-    "`skill_output`, `ai_output`, and optionally `timestamp`, `user_id`, `tenant_id`. "
-    f"CSV, JSON or JSON Lines, several at once, up to {limit_mb} MB per file. "
+    "`skill_output`, `ai_output`, and optionally `timestamp`, `user_id`, `tenant_id`, `release` "
+    "(`evaluation_id` and `skill_output` are required: an event without a prompt is an error-only event). "
+    "CSV, JSON, JSON Lines or Parquet, the text formats also compressed (`.csv.gz`, `.jsonl.zst`), "
+    f"several at once, up to {limit_mb} MB per file. "
     "Every row is validated; a row seen before (same `evaluation_id`) is a duplicate and changes nothing."
 )
 
 uploads = st.file_uploader(
-    f"Telemetry files (CSV, JSON, JSONL; at most {limit_mb} MB each)",
-    type=["csv", "json", "jsonl", "ndjson"], accept_multiple_files=True, key="upload_files",
+    f"Telemetry files (CSV, JSON, JSONL, Parquet, .gz, .zst; at most {limit_mb} MB each)",
+    type=list(UPLOAD_SUFFIXES), accept_multiple_files=True, key="upload_files",
 )
 sample_col, ingest_col = st.columns(2)
 load_sample = sample_col.button(

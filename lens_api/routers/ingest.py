@@ -7,14 +7,16 @@ radius, the rest go to the novel bucket), and reports it under "assignment". The
 committed first: when nothing can be assigned (no completed run yet) the answer says why in
 "assignment_note" and is still a success.
 
-/ingest/file takes a telemetry file as the raw request body (CSV, JSON or JSON Lines, as `lens ingest`
-and the dashboard's upload read it) and answers the same report: rows kept, duplicates, and each
-rejected row by its number and field. A file that cannot be read as a whole answers 422 naming it.
+/ingest/file takes a telemetry file as the raw request body (CSV, JSON, JSON Lines or Parquet, the text
+formats also gzip- or zstd-compressed, as `lens ingest` and the dashboard's upload read them) and answers
+the same report: rows kept, duplicates, and each rejected row by its number and field. The body's first
+bytes tell compression and Parquet whatever the name says (`name=x.csv` carrying gzip bytes is read as
+gzip). A file that cannot be read as a whole answers 422 naming it.
 """
 
 from __future__ import annotations
 
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -29,7 +31,7 @@ from lens_core.cluster.assign import assign_new_events
 from lens_core.config import Settings
 from lens_core.errors import InputError, LensError, RowError
 from lens_core.ingest.ingestor import ingest_bytes, ingest_records
-from lens_core.ingest.readers import detect_format
+from lens_core.ingest.readers import ACCEPTED
 from lens_core.storage import queries
 
 router = APIRouter(
@@ -111,7 +113,8 @@ class FileReport(Arrival):
 
 _BODY = {  # any Content-Type is read the same way: the bytes are the file
     "required": True,
-    "description": "The file's bytes, as saved: UTF-8 (with or without a BOM), UTF-16 or Latin-1",
+    "description": "The file's bytes, as saved: text in UTF-8 (with or without a BOM), UTF-16 or Latin-1, "
+                   "gzip or zstd data, or Parquet",
     "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
 }
 
@@ -126,16 +129,16 @@ def ingest_file_body(
     request: Request,
     data: bytes = Depends(_file_body),
     name: str = Query(..., min_length=1, max_length=255,
-                      description="The file's name: named in every message, and its extension gives the format"),
-    fmt: Literal["csv", "json", "jsonl"] | None = Query(
-        None, alias="format", description="csv, json or jsonl; by default from the name's extension"),
+                      description=f"The file's name: named in every message; its suffixes give the type ({ACCEPTED})"),
+    fmt: Literal["csv", "json", "jsonl", "parquet"] | None = Query(
+        None, alias="format", description="csv, json, jsonl or parquet; by default from the name's suffixes, "
+                                          "else from the content"),
     assign: bool = AssignOnArrival,
     engine: Engine = Depends(get_engine),
     settings: Settings = Depends(get_settings_dep),
 ) -> FileReport:
     """Store the valid rows of a telemetry file (the raw body); report each rejected row."""
     name = _file_name(name)
-    fmt = fmt or detect_format(Path(name), data[:8192])
     report = ingest_bytes(data, name=name, fmt=fmt, engine=engine, max_chars=settings.max_field_chars)
     rows = [
         RejectedRow(row=issue.row, field=issue.field, reason=issue.reason, message=line)

@@ -8,7 +8,8 @@
   template and the masked message template. Events sharing a fingerprint share this text exactly, so it is
   embedded once; near-identical signatures (one cause reported in several surface forms) land close.
   Closer to the exact signature than `cause`: it splits one cause by plugin and by wording.
-- intent: the customer's prompt: who is hurt, doing what.
+- intent: the customer's prompt: who is hurt, doing what. An error-only event (no prompt) reads as
+  NO_PROMPT, one text for all of them: they always land together, and the run notes how many there are.
 - prompt_output / input_output: the original design's texts (`customer_prompt + skill_output`,
   `skill_input + skill_output`); kept for comparison: they group by what users asked, not by cause.
 """
@@ -106,8 +107,20 @@ def _meaning(
     )
 
 
+# What an error-only event is under the intent view: one text for all of them, which says what they are in
+# any cluster, title or export it reaches. (Leaving them out of the view would leave them out of the run's
+# assignments and evidence too; a clusterer may still put this one point beside prompts it lies near.)
+NO_PROMPT = "(no prompt: error-only event)"
+
+
 def intent_view(events: pd.DataFrame) -> pd.Series:
-    return _clean(events["customer_prompt"])
+    prompts = _clean(events["customer_prompt"])
+    return prompts.where(prompts.str.strip() != "", NO_PROMPT)
+
+
+def without_prompt(texts: pd.Series) -> int:
+    """How many events of a view's texts are error-only events read as NO_PROMPT (intent view only)."""
+    return int((texts == NO_PROMPT).sum())
 
 
 def prompt_output_view(events: pd.DataFrame) -> pd.Series:

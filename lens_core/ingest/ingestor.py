@@ -96,10 +96,11 @@ def ingest_file(
 
 
 def ingest_bytes(
-    data: bytes, *, name: str, fmt: str, engine: Engine, max_chars: int = DEFAULT_MAX_CHARS,
+    data: bytes, *, name: str, engine: Engine, fmt: str | None = None, max_chars: int = DEFAULT_MAX_CHARS,
     workers: int | None = None,
 ) -> IngestReport:
-    """Ingest an uploaded file held in memory; `fmt` is csv, json or jsonl."""
+    """Ingest an uploaded file held in memory, of any type read_file takes (compressed too); `fmt` (csv,
+    json, jsonl or parquet) overrides the format its name and content give."""
     rows = read_bytes(data, name=name, fmt=fmt)
     return _ingest(rows, source=name, engine=engine, max_chars=max_chars, workers=workers)
 
@@ -121,13 +122,12 @@ def _ingest(
 ) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport(source=source)
-    seen: set[str] = set()
     prepare = functools.partial(prepare_chunk, source=source, max_chars=max_chars, driver=_driver(engine))
     try:
         for prepared in map_chunks(prepare, _chunks(engine, rows), workers):
             report.rejected.extend(prepared.issues)
             report.duplicates += prepared.already_stored
-            events = _first_seen(prepared.events, seen)
+            events = _first_seen(prepared.events)
             report.duplicates += len(prepared.events) - len(events)
             if events:
                 stored = _store_chunk(engine, events, prepared)
@@ -185,8 +185,11 @@ def _stored_ids(engine: Engine, items: list[RawItem]) -> frozenset[str]:
     return event_store.stored_evaluation_ids(engine=engine, ids=ids)
 
 
-def _first_seen(events: list[tuple[Any, ...]], seen: set[str]) -> list[tuple[Any, ...]]:
-    """The events whose evaluation_id this ingest has not met before: in a file, the first occurrence wins."""
+def _first_seen(events: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The chunk's events without a repeated evaluation_id: in a file, the first occurrence wins. An id
+    repeated in a later chunk is found stored by then (the chunk's lookup, or the insert's ON CONFLICT),
+    so nothing here grows with the file: memory stays bounded however many events a file holds."""
+    seen: set[str] = set()
     kept = []
     for event in events:
         key = event[EVENT_ID]

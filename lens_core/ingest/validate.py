@@ -2,7 +2,10 @@
 
 The rules, each with the message a user sees:
 - evaluation_id is required: text or a whole number, at most 256 characters.
-- customer_prompt and skill_output are required; skill_input and ai_output may be absent (empty).
+- skill_output is required: an event is a failure, and the error is what lens groups by. customer_prompt,
+  skill_input and ai_output may be absent (empty): an error-only event (a plugin failure logged without
+  the prompt that led to it) is still counted, grouped by cause and fingerprinted; the intent view gives
+  it a placeholder (lens_core.embed.views).
 - text fields take text only: a number, list or object where text belongs is rejected, not coerced,
   because a silently stringified value would be clustered as if a person had written it.
 - skill_output also takes a JSON object or array (stored as its JSON text).
@@ -29,9 +32,10 @@ from typing import Any
 from lens_core.errors import RowError
 from lens_core.schema import KNOWN_FIELDS, TelemetryEvent
 
-REQUIRED_TEXT = ("customer_prompt", "skill_output")
-OPTIONAL_TEXT = ("skill_input", "ai_output")
-_TEXT_FIELDS = tuple((name, True) for name in REQUIRED_TEXT) + tuple((name, False) for name in OPTIONAL_TEXT)
+REQUIRED_TEXT = ("skill_output",)
+OPTIONAL_TEXT = ("customer_prompt", "skill_input", "ai_output")
+# (field, required), in the order a row's problems are looked for
+_TEXT_FIELDS = (("customer_prompt", False), ("skill_output", True), ("skill_input", False), ("ai_output", False))
 _KNOWN = frozenset(KNOWN_FIELDS)
 MAX_ID_CHARS = 256
 MAX_RELEASE_CHARS = 100  # TelemetryEventRow.release

@@ -28,7 +28,7 @@ from lens_core.cluster.stored_reductions import reduce_cached
 from lens_core.config import Settings
 from lens_core.embed import Embedder, get_embedder
 from lens_core.embed.cache import embed_cached
-from lens_core.embed.views import build_view, distinct_texts, families_of
+from lens_core.embed.views import NO_PROMPT, build_view, distinct_texts, families_of, without_prompt
 from lens_core.errors import InputError, LensError
 from lens_core.ingest.message_patterns import refresh_if_needed
 from lens_core.registry import REGISTRY
@@ -142,6 +142,7 @@ def _run(
         point_texts, unique_hashes, point_of_event = distinct_texts(texts)
         weights = np.bincount(point_of_event, minlength=len(unique_hashes)).astype(np.float32)
     counts.update(events=len(events), unique_texts=len(unique_hashes), fingerprints=int(events["fingerprint"].nunique()))
+    _note_without_prompt(notes, counts, without_prompt(texts))
 
     with clock.stage("embed", progress):
         vectors, embedded_now = embed_cached(
@@ -247,6 +248,13 @@ def _fit_size(options: ProcessOptions, clusterer: Clusterer, n_points: int) -> i
 def _fit(clusterer: Clusterer, points: np.ndarray, weights: np.ndarray, represents: int | None) -> ClusterFit:
     """represents: after a sampled fit, how many distinct texts the sampled `points` stand for."""
     return clusterer.fit(points, sample_weight=weights, represents=represents).result()
+
+
+def _note_without_prompt(notes: list[str], counts: dict[str, Any], n: int) -> None:
+    """Error-only events under the intent view: they share one placeholder text, and the run says how many."""
+    if n:
+        counts["events_without_prompt"] = n
+        notes.append(f"view: {n} error-only events have no prompt; the intent view groups them as {NO_PROMPT!r}")
 
 
 def _note_fallback(notes: list[str], stage: str, fallback: str | None) -> None:

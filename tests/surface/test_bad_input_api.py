@@ -119,7 +119,7 @@ def test_a_file_over_the_body_limit_gets_413_naming_the_limit(generated: Path, t
     ("query", "body", "message"),
     [
         ("name=notes.txt", b"just words", "notes.txt: unknown file type"),
-        ("name=x.csv&format=xml", b"<events/>", "Input should be 'csv', 'json' or 'jsonl'"),
+        ("name=x.csv&format=xml", b"<events/>", "Input should be 'csv', 'json', 'jsonl' or 'parquet'"),
         ("name=%00.csv", b"evaluation_id\n1\n", "is not a usable file name"),
         ("name=..%2F..%2Fetc%2Fpasswd.csv", b"", "passwd.csv: the file is empty"),
     ],

@@ -83,6 +83,25 @@ def test_errors_are_one_line_without_traceback(args, expected, tmp_path: Path) -
     assert_one_line_error(result, *expected)
 
 
+@pytest.mark.parametrize(
+    ("args", "command", "error"),
+    [
+        (["export", "fingerprints"], "lens export", "Error: No such command 'fingerprints'."),
+        (["nosuch"], "lens", "Error: No such command 'nosuch'."),
+        (["ingest", "--bogus", "x.csv"], "lens ingest", "Error: No such option: --bogus"),
+        (["sample", "--n", "0", "--out", "x.csv"], "lens sample", "Error: Invalid value for '--n'"),
+    ],
+)
+def test_usage_errors_print_the_usage_and_exit_2(args, command, error, tmp_path: Path) -> None:
+    """What click prints for a usage error: the usage line, where to find help, and the error."""
+    result = run_lens(args, f"sqlite:///{tmp_path / 'cli.db'}", tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr and "unexpected error" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines[0].startswith(f"Usage: {command} [OPTIONS]"), result.stderr
+    assert lines[1] == f"Try '{command} --help' for help."
+    assert lines[2].startswith(error) and len(lines) == 3, result.stderr
+
+
 def test_invalid_setting_is_one_line(tmp_path: Path) -> None:
     env = {**os.environ, "MIN_CLUSTER_SIZE": "many", "PYTHONPATH": str(ROOT)}
     result = subprocess.run(LENS + ["runs"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)

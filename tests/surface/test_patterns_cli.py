@@ -174,5 +174,7 @@ def test_bad_input_is_one_line_naming_what_was_wrong(lens, engine: Engine, setti
     one_line_error(lens("patterns", "move", "zzzz", top), "'zzzz' matches no message patterns")
     one_line_error(lens("patterns", "history", "999"), "pattern 999 does not exist")
     one_line_error(lens("diff", "1", "99"), "run 99 does not exist")
-    one_line_error(lens("patterns", "show", "abc"), "pattern_id", "valid integer")  # a usage error: one line too
+    code, _, err = lens("patterns", "show", "abc")  # a usage error: click's usage text, exit 2
+    assert code == 2 and err.startswith("Usage: lens patterns show") and "Traceback" not in err, err
+    assert err.strip().splitlines()[-1].startswith("Error: Invalid value for 'pattern_id'"), err
     assert ok(lens("patterns", "history")) == "no rules yet\n"

@@ -149,6 +149,19 @@ def test_readers_raise_only_input_errors(data: bytes, fmt: str) -> None:
 
 
 @FAST
+@given(magic=st.sampled_from([b"PAR1", b"\x1f\x8b\x08\x00", b"\x28\xb5\x2f\xfd"]), data=st.binary(max_size=300),
+       name=st.sampled_from(["fuzz.csv", "fuzz.parquet", "fuzz.jsonl.gz", "fuzz"]))
+def test_damaged_parquet_gzip_and_zstd_raise_only_input_errors(magic: bytes, data: bytes, name: str) -> None:
+    """Parquet's, gzip's and zstd's first bytes, then anything: a file refused by name, or rows and RowErrors."""
+    try:
+        items = list(read_bytes(magic + data, name=name))
+    except InputError as exc:
+        assert str(exc).startswith(f"{name}: ")
+        return
+    assert all(isinstance(row, int) and isinstance(item, (dict, RowError)) for row, item in items)
+
+
+@FAST
 @given(rows=st.lists(json_values, max_size=6), fmt=st.sampled_from(["json", "jsonl", "csv"]))
 def test_readers_take_any_json_document(rows: list[Any], fmt: str) -> None:
     if fmt == "json":
@@ -178,7 +191,7 @@ def test_row_validation_raises_only_row_errors(raw: dict[str, Any], max_chars: i
     for name in ("evaluation_id", "customer_prompt", "skill_input", "skill_output", "ai_output"):
         value = getattr(event, name)
         assert isinstance(value, str) and len(value) <= max_chars and text_problem(value) is None
-    assert event.evaluation_id and event.customer_prompt and event.skill_output
+    assert event.evaluation_id and event.skill_output  # the prompt may be empty: an error-only event
     json.dumps(event.attributes, allow_nan=False)  # storable as JSON on both databases
     assert event.timestamp is None or event.timestamp.utcoffset().total_seconds() == 0
 

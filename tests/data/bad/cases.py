@@ -68,12 +68,12 @@ CASES: tuple[Case, ...] = (
     Case("broken_line.jsonl", "line 3 of 5 is cut off; line 5 holds U+2028 inside a string", accepted=4,
          rejected=(Reject(3, None, "invalid JSON: Expecting value (line 1, column 96)"),),
          stored={"jl-5": {"customer_prompt": "a line separator\u2028inside a prompt"}}, batch="JSON decode error"),
-    Case("multiline_quotes.csv", 'quoted values with newlines, commas and "" quotes; row 4 has no prompt; '
-         "row 5 has text after a closing quote", accepted=4,
-         rejected=(Reject(4, "customer_prompt", "missing or empty"),
-                   Reject(5, None, "unreadable CSV (line 11): text after a closing quote")),
+    Case("multiline_quotes.csv", 'quoted values with newlines, commas and "" quotes; row 4 has no prompt '
+         "(an error-only event, kept); row 5 has text after a closing quote", accepted=5,
+         rejected=(Reject(5, None, "unreadable CSV (line 11): text after a closing quote"),),
          stored={"mq-1": {"customer_prompt": "Book a room,\nthen email Dana"},
                  "mq-2": {"ai_output": 'She said "no",\nthen left'},
+                 "mq-4": {"customer_prompt": ""},
                  "mq-6": {"customer_prompt": 'multi\n\nline, with "quotes"'}}),
     Case("bom.csv", "UTF-8 with a byte-order mark (Excel's 'CSV UTF-8')", accepted=3,
          stored={"bom-1": {"customer_prompt": "Zoë wants the Q3 deck"}, "bom-2": {"customer_prompt": "日本語のメール"}}),
@@ -133,10 +133,10 @@ CASES: tuple[Case, ...] = (
          rejected=(Reject(2, "customer_prompt", "contains a NUL character (\\x00) at character 6"),)),
     Case("unterminated_quote.csv", "row 3 opens a quote that never closes", accepted=4,
          rejected=(Reject(3, None, "(line 4): a quoted value opened on this line is not closed"),)),
-    Case("tenth_bad.csv", "100,000 rows, every tenth without a prompt (generated)", accepted=90_000,
-         rejected=(Reject(10, "customer_prompt", "missing or empty"),
-                   Reject(100_000, "customer_prompt", "missing or empty")),
-         rejected_count=10_000, every=Reject(0, "customer_prompt", "missing or empty"), heavy=True),
+    Case("tenth_bad.csv", "100,000 rows, every tenth without a skill_output (generated)", accepted=90_000,
+         rejected=(Reject(10, "skill_output", "missing or empty"),
+                   Reject(100_000, "skill_output", "missing or empty")),
+         rejected_count=10_000, every=Reject(0, "skill_output", "missing or empty"), heavy=True),
 )
 
 BY_NAME = {case.file: case for case in CASES}

@@ -5,7 +5,8 @@
 - big_field.jsonl: four events; the second's skill_output is a 10,000,000-character field.
 - deep.json: six events; the second's skill_output is nested 10,000 levels deep (Python's decoder stops
   near 1,000), the fourth holds such a document as JSON *text*, the fifth is nested 500 levels.
-- tenth_bad.csv: 100,000 rows; every tenth (rows 10, 20, ..., 100000) has an empty customer_prompt.
+- tenth_bad.csv: 100,000 rows; every tenth (rows 10, 20, ..., 100000) has an empty skill_output (an
+  empty prompt is an error-only event, kept; an event without its error is refused).
 """
 
 from __future__ import annotations
@@ -54,8 +55,8 @@ def deep(path: Path) -> None:
 def tenth_bad(path: Path) -> None:
     rows = [_COLUMNS]
     for n in range(1, TENTH_BAD_ROWS + 1):
-        prompt = "" if n % 10 == 0 else f"schedule meeting {n}"
-        rows.append(f"tb-{n},{prompt},Calendar.create_event(),HTTP 429 Too Many Requests,Sorry.,"
+        output = "" if n % 10 == 0 else "HTTP 429 Too Many Requests"
+        rows.append(f"tb-{n},schedule meeting {n},Calendar.create_event(),{output},Sorry.,"
                     f"2024-05-01T10:00:00Z,user-{n % 97}\n")
     path.write_text("".join(rows), encoding="utf-8")
 
