@@ -24,10 +24,10 @@ States of `compare`, first match wins:
     gone         the same, with no events in the target
     ongoing      otherwise: no significant change, or fewer than MIN_EVENTS events to tell
 
-The functions are pure on a DataFrame with pattern_id, timestamp, user_id, release and message_pattern (the
-event's error-message template; optional) (one row per event;
-pattern_id NaN for events without a pattern, which still count in the totals the rates divide by);
-`compare_latest` reads the latest tracked run and the active rules from the store.
+The functions are pure on a DataFrame of one row per event with pattern_id (NaN for events without a
+pattern, which still count in the totals the rates divide by), timestamp, user_id, release and, optionally,
+message_pattern (its error message's template); `compare_latest` reads the latest tracked run and the
+active rules from the store.
 """
 
 from __future__ import annotations
@@ -48,10 +48,10 @@ from lens_core.tracking import inside
 from lens_core.tracking.rules import fold_states
 from lens_core.tracking.titles import titles_of
 
-__all__ = ["ALERT_STATES", "ALPHA", "MIN_EVENTS", "STATE_RANK", "Comparison", "PatternChange", "Series", "benjamini_hochberg",
-           "compare", "compare_latest", "default_windows", "facet", "series"]
+__all__ = ["ALERT_STATES", "ALPHA", "MIN_EVENTS", "STATE_RANK", "Comparison", "PatternChange", "Series",
+           "benjamini_hochberg", "compare", "compare_latest", "default_windows", "facet", "series"]
 
-MIN_EVENTS = 5  # fewer events in base and target together and a pattern is not tested (it stays ongoing)
+MIN_EVENTS = 5  # fewer events (base and target together) are not tested, nor enough to call a pattern new
 ALPHA = 0.01  # corrected p-value below which a rate change is escalating or shrinking
 HOUR_SPAN = timedelta(days=3)  # series buckets by hour under this span, by day from it
 RECENT, BEFORE = timedelta(hours=24), timedelta(days=7)  # default time windows, ending at the last event
