@@ -118,8 +118,13 @@ def watch(
     while True:
         marker = latest_events(engine=engine)
         if marker != last:
-            last = marker
-            _watch_once(engine, base, target, webhook, dry_run, as_json)
+            try:
+                _watch_once(engine, base, target, webhook, dry_run, as_json)
+                last = marker
+            except alerts.DeliveryError as error:
+                if every is None:
+                    raise
+                typer.echo(f"lens: {error}; trying again in {every:g} s", err=True)  # what was not sent stays due
         if every is None:
             return
         time.sleep(every)
