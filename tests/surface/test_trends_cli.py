@@ -147,3 +147,19 @@ def test_a_webhook_that_fails_is_one_line_and_the_alert_is_sent_next_time(
     sent = json.loads(ok(lens("watch", "--webhook", webhook.url, "--json")))
     assert sent["alerts"] and len(webhook.bodies) == len(sent["alerts"])  # what failed is sent now
     one_line_error(lens("watch", "--webhook", "ftp://127.0.0.1/x"), "http:// or https://")
+
+
+def test_watch_every_keeps_watching_when_the_webhook_fails(
+        lens, engine: Engine, settings: Settings, webhook: Webhook, monkeypatch: pytest.MonkeyPatch) -> None:
+    released(engine, settings)
+    webhook.status = 503
+    rounds = []
+
+    def one_round_then_stop(seconds: float) -> None:
+        rounds.append(seconds)
+        raise KeyboardInterrupt  # as an operator's Ctrl-C would
+
+    monkeypatch.setattr("lens_core.cli_trends.time.sleep", one_round_then_stop)
+    code, _, err = lens("watch", "--webhook", webhook.url, "--every", "30")
+    assert code == 130 and rounds == [30.0]  # it went on to wait for the next round, then was interrupted
+    assert "webhook at 127.0.0.1 answered 503" in err and "trying again in 30 s" in err
