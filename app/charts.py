@@ -15,6 +15,11 @@ import plotly.graph_objects as go
 NOISE_COLOUR = "#b8b8b8"
 HOVER_CHARS = 140
 LEGEND_CHARS = 60
+LABEL_CHARS = 32  # a label on the map: long titles would cover the points they name
+LABELLED = 8  # groups named on the map; more labels overlap
+OTHER_GROUP = "other"
+OTHER_COLOUR = "#6b6b6b"
+NOISE_GROUP = object()  # not a value any field can hold
 _PALETTE = px.colors.qualitative.Dark24 + px.colors.qualitative.Light24
 
 
@@ -59,35 +64,75 @@ def timeline(timestamps: pd.Series, *, title: str = "Failures over time") -> go.
     return fig
 
 
-def cluster_map(frame: pd.DataFrame, names: dict[int, str], *, by: str = "cluster_id",
-                legend: str = "cluster") -> go.Figure:
-    """The run's 2-D UMAP map: one trace per group (noise, -1, grey and drawn first), evaluation_id as
-    customdata, the group's name on top of each hover box.
+def cluster_map(frame: pd.DataFrame, names: dict[int, str], *, by: str = "cluster_id", legend: str = "cluster",
+                colour: str | None = None, matches: set[str] | None = None, labels: int = LABELLED,
+                palette: list[str] | None = None) -> go.Figure:
+    """The run's 2-D UMAP map: one trace per colour group, noise (`by` == -1) grey, smaller and drawn first
+    (so behind), evaluation_id as customdata, the point's group name on top of each hover box.
 
     `frame` needs map_x, map_y, evaluation_id, customer_prompt, error_message and the `by` column (the
     cluster label, or an integer pattern id with -1 for noise); `names` maps a group to the name shown in
-    the legend and the hover boxes. WebGL keeps 50k points fluid.
+    the legend and the hover boxes. `colour`: a column of text values to colour by instead of the group
+    (`legend` names it; the hover names the group and the value); the largest groups take the palette's colours, one each, and the rest share
+    one "other" colour, as a palette that repeats would show two groups as one. `matches`: the evaluation
+    ids a search found, drawn solid while the rest fade. The `labels` largest groups are named at their
+    centres. WebGL (Scattergl) keeps 50k points fluid.
     """
+    palette = palette or _PALETTE
     fig = go.Figure()
     placed = frame.dropna(subset=["map_x", "map_y"])
-    labels = sorted(placed[by].unique(), key=lambda lab: (lab != -1, lab))
-    for label in labels:
-        part = placed[placed[by] == label]
-        name = plot_text(names.get(int(label), label), LEGEND_CHARS)
+    noise = placed[by] == -1
+    key = placed[by] if colour is None else placed[colour].fillna("none").astype(str)
+    sizes = key[~noise].value_counts()
+    ordered = sorted(sizes.index, key=lambda k: (-sizes[k], str(k)))
+    coloured = {k: palette[i] for i, k in enumerate(ordered[:len(palette)])}
+    lumped = key.where(key.isin(list(coloured)), OTHER_GROUP)
+    parts = [(placed[noise], NOISE_GROUP, NOISE_COLOUR)] if noise.any() else []
+    parts += [(placed[~noise & (lumped == k)], k, c) for k, c in coloured.items()]
+    rest = placed[~noise & (lumped == OTHER_GROUP)]
+    parts += [(rest, OTHER_GROUP, OTHER_COLOUR)] if not rest.empty else []
+    for part, group, paint in parts:
+        is_noise = group is NOISE_GROUP
+        if is_noise:
+            shown = names.get(-1, "Noise")
+        else:
+            shown = names.get(int(group), group) if colour is None and group != OTHER_GROUP else group
+        opacity = 0.35 if is_noise else 0.8
+        if matches is not None:  # a search: what it found stays solid, the rest fades
+            opacity = [opacity if e in matches else 0.08 for e in part["evaluation_id"].astype(str)]
         fig.add_trace(go.Scattergl(
-            x=part["map_x"], y=part["map_y"], mode="markers", name=name,
-            marker=dict(size=5, opacity=0.5 if label == -1 else 0.8, color=_colour(int(label))),
+            x=part["map_x"], y=part["map_y"], mode="markers", name=plot_text(shown, LEGEND_CHARS),
+            marker=dict(size=3 if is_noise else 6, opacity=opacity, color=paint),
             customdata=part[["evaluation_id"]].to_numpy(),
-            hovertext=[_hover(row, plot_text(names.get(int(label), label), HOVER_CHARS))
-                       for row in part.itertuples(index=False)],
+            hovertext=[_hover(row, plot_text(names.get(int(getattr(row, by)), getattr(row, by)), HOVER_CHARS),
+                              _field_line(row, colour, legend)) for row in part.itertuples(index=False)],
             hovertemplate="%{hovertext}<extra></extra>",
         ))
+    _label_centres(fig, placed[~noise], by, names, labels)
     fig.update_layout(
-        height=560, margin=dict(l=10, r=10, t=30, b=10), dragmode="select", legend_title_text=legend,
+        height=560, margin=dict(l=10, r=10, t=30, b=10), dragmode="select",
+        legend_title_text=legend,
         xaxis=dict(showticklabels=False, title=None), yaxis=dict(showticklabels=False, title=None),
         hoverlabel=dict(align="left"),
     )
     return fig
+
+
+def _field_line(row: object, colour: str | None, field: str) -> str:
+    """The coloured field's value, a hover box's second line when the map is coloured by a field."""
+    return "" if colour is None else f"{plot_text(field)}: {plot_text(getattr(row, colour))}<br>"
+
+
+def _label_centres(fig: go.Figure, placed: pd.DataFrame, by: str, names: dict[int, str], top: int) -> None:
+    """Names the `top` largest groups at their median point (annotations, not a trace: the selection and the
+    legend stay the points'), so a map can be read without hovering."""
+    if placed.empty or top <= 0:
+        return
+    for label in placed[by].value_counts().head(top).index:
+        part = placed[placed[by] == label]
+        fig.add_annotation(x=float(part["map_x"].median()), y=float(part["map_y"].median()), showarrow=False,
+                           text=plot_text(names.get(int(label), label), LABEL_CHARS),
+                           font=dict(size=11, color="#222222"), bgcolor="rgba(255,255,255,0.7)")
 
 
 def selected_ids(points: list[dict]) -> set[str]:
@@ -99,16 +144,12 @@ def selected_ids(points: list[dict]) -> set[str]:
     return ids - {"None"}
 
 
-def _colour(label: int) -> str:
-    return NOISE_COLOUR if label == -1 else _PALETTE[label % len(_PALETTE)]
-
-
-def _hover(row: object, group: str = "") -> str:
-    """An event's hover box: its group (already plot text), id, prompt and error."""
+def _hover(row: object, group: str = "", field: str = "") -> str:
+    """An event's hover box: its group (already plot text), the coloured field's line, id, prompt and error."""
     prompt = plot_text(getattr(row, "customer_prompt", ""), HOVER_CHARS)
     error = plot_text(getattr(row, "error_message", ""), HOVER_CHARS)
     head = f"<b>{group}</b><br>" if group else ""
-    return f"{head}{plot_text(row.evaluation_id)}<br>prompt: {prompt}<br>error: {error}"
+    return f"{head}{field}{plot_text(row.evaluation_id)}<br>prompt: {prompt}<br>error: {error}"
 
 
 def cluster_sizes(table: pd.DataFrame, *, top: int = 20) -> go.Figure:
@@ -119,7 +160,6 @@ def cluster_sizes(table: pd.DataFrame, *, top: int = 20) -> go.Figure:
 
 # -- trends (lens_core.tracking.trends) ----------------------------------------------------------------
 
-OTHER_COLOUR = "#6b6b6b"
 OTHER, UNPATTERNED = "Other patterns", "No pattern (noise)"
 STATE_COLOURS = {"regressed": "#b71c1c", "new": "#d84315", "escalating": "#ad6800", "shrinking": "#2e7d32",
                  "gone": "#546e7a", "ongoing": "#9fb7cc"}

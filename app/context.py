@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy.engine import Engine
 
+from app import url_state
 from lens_core.config import Settings
 from lens_core.context import AppContext, build_context
 from lens_core.embed import Embedder
@@ -21,6 +22,7 @@ from lens_core.storage.models import PipelineRun
 
 CONTEXT_KEY = "app_context"
 RUN_KEY = "app_run_id"  # the run every page shows; set on the Runs page and after a new run
+URL_READ_KEY = "app_run_url_read"  # the link's run= is read once: later choices on the Runs page win
 
 
 @st.cache_resource(show_spinner=False)
@@ -51,7 +53,32 @@ def current() -> AppContext:
 
 
 def chosen_run(context: AppContext) -> PipelineRun | None:
-    """The run chosen on the Runs page if it still exists and completed, else the newest completed run."""
+    """The run chosen on the Runs page (or named by the link's `run=`, read once per session) if it still
+    exists and completed, else the newest completed run. The URL then names the run shown."""
+    from_url = _run_from_url(context)
+    run = _chosen(context) if from_url is None else from_url
+    url_state.write("run", run.id if run is not None else None)
+    return run
+
+
+def _run_from_url(context: AppContext) -> PipelineRun | None:
+    """The completed run the link names, the first time a session reads it; a warning when there is none."""
+    raw = st.query_params.get("run")
+    if raw is None or st.session_state.get(URL_READ_KEY):
+        return None
+    st.session_state[URL_READ_KEY] = True
+    try:
+        run = queries.get_run(engine=context.engine, run_id=url_state.number(raw))
+    except (ValueError, OverflowError, NotFoundError):  # not a number, too large a one, or no such run
+        run = None
+    if run is None or run.status != "completed":
+        st.warning(f"The link names run {raw[:40]!r}, which is not a completed run here; showing the newest instead.")
+        return None
+    choose_run(run.id)
+    return run
+
+
+def _chosen(context: AppContext) -> PipelineRun | None:
     run_id = st.session_state.get(RUN_KEY)
     if run_id is not None:
         try:

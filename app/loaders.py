@@ -88,12 +88,17 @@ def event_facts(_engine: Engine, url: str, n_events: int) -> pd.DataFrame:
     return queries.load_events_frame(engine=_engine, columns=("id", "timestamp", "user_id", "status_code"))
 
 
+MISSING_WORDS = {"status_code": "status", "error_type": "error type", "error_code": "error code"}
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def value_counts(_engine: Engine, url: str, n_events: int, column: str) -> pd.DataFrame:
-    """The most frequent values of one parsed column; events without one are counted as "(none)"."""
+    """The most frequent values of one parsed column; events without one are counted as "no <column>"
+    (no status, no error type), in words an analyst reads without knowing the schema."""
     counts = stats.value_counts(engine=_engine, column=column)
+    missing = f"no {MISSING_WORDS.get(column, column)}"
     return pd.DataFrame(
-        [{"value": "(none)" if vc.value is None else str(vc.value), "count": vc.count} for vc in counts],
+        [{"value": missing if vc.value in (None, "") else str(vc.value), "count": vc.count} for vc in counts],
         columns=["value", "count"],
     )
 
@@ -259,3 +264,35 @@ def forget_patterns() -> None:
     for loader in (pattern_summaries, pattern_titles, event_patterns, run_diff, pattern_history, pattern_lineage,
                    pattern_origin, trend_series, trend_comparison):
         loader.clear()
+
+
+# -- the map's colour and search (pure: the Clusters page's frame) -------------------------------------
+
+# What the map can be coloured by: the choice's name -> the column of map_frame merged with event_patterns
+# it reads (None: the pattern, the map's own groups).
+COLOUR_FIELDS = {"pattern": None, "plugin": "plugin", "status": "status_code", "tenant": "tenant_id",
+                 "release": "release", "day": "timestamp"}
+
+
+def colour_values(frame: pd.DataFrame, field: str) -> pd.Series:
+    """The text each event shows when the map is coloured by `field` (a COLOUR_FIELDS name): days as
+    YYYY-MM-DD, status codes without a ".0", and "no <field>" for events without a value."""
+    column = frame[COLOUR_FIELDS[field]]
+    if field == "day":
+        text = pd.to_datetime(column, utc=True, errors="coerce").dt.strftime("%Y-%m-%d")
+    elif field == "status":
+        text = pd.to_numeric(column, errors="coerce").map(lambda v: None if pd.isna(v) else str(int(v)))
+    else:
+        text = column.map(lambda v: None if v is None or (isinstance(v, float) and pd.isna(v)) or v == "" else str(v))
+    return text.where(text.notna(), f"no {field}").astype(str)
+
+
+def search_matches(frame: pd.DataFrame, text: str) -> set[str]:
+    """The evaluation ids of the events whose prompt or error message holds `text` (any case, literally)."""
+    needle = text.strip().lower()
+    if not needle:
+        return set()
+    hit = pd.Series(False, index=frame.index)
+    for column in ("customer_prompt", "error_message"):
+        hit |= frame[column].fillna("").astype(str).str.lower().str.contains(needle, regex=False)
+    return set(frame.loc[hit, "evaluation_id"].astype(str))

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from app import charts, context, loaders
+from app import charts, context, loaders, url_state
 from app.ui import lens_errors, md_literal, need_events, need_run
 from lens_core.describe.llm_summaries import build_client, summarize_run
 from lens_core.storage import queries
@@ -33,11 +33,14 @@ names = dict(zip(table["cluster"].tolist(), table["name"]))
 
 # A new key after each saved label: a browser keeps showing a kept selectbox's old option text.
 picker_key = f"detail_label_{st.session_state.get('detail_version', 0)}"
+if (linked := url_state.open_once("cluster", names, what="cluster")) is not None:  # a copied link
+    st.session_state[picker_key] = linked
 if "detail_open_label" in st.session_state:  # sent by the Clusters page's "Open cluster detail", or a save
     st.session_state[picker_key] = st.session_state.pop("detail_open_label")
 if st.session_state.get(picker_key) not in names:
     st.session_state.pop(picker_key, None)  # a label of another run
 label = st.selectbox("Cluster", list(names), key=picker_key, format_func=names.get)
+url_state.write("cluster", label)
 with lens_errors():
     cluster = queries.get_cluster(engine=ctx.engine, run_id=run.id, label=label)
 evidence = cluster.evidence

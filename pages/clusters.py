@@ -3,7 +3,7 @@ them a pattern of their own, and read the ranked clusters."""
 
 import streamlit as st
 
-from app import actions, charts, context, loaders, nav, patterns
+from app import actions, charts, context, loaders, nav, patterns, stale, url_state
 from app.run_controls import choose_backends, parameter_widgets
 from app.ui import lens_errors, md_literal, need_events, percent, progress_bar, reuse_note, run_parameters
 from lens_core.storage import queries
@@ -17,6 +17,7 @@ st.title("Clusters")
 with lens_errors():
     need_events(queries.count_events(engine=ctx.engine))
     run = context.chosen_run(ctx)
+stale_slot = st.container()  # above the controls, filled once they are read (Run again runs what they say)
 
 controls, current = st.columns([3, 1])
 with controls:
@@ -29,6 +30,9 @@ with current:
     st.metric("Noise share", percent(run.noise_share) if run else "n/a")
     if run is not None:
         st.caption(f"Run {run.id}: {run.algorithm}, {run_parameters(run)}, {md_literal(run.view)} view")
+
+with stale_slot:
+    stale.banner(ctx, run, page="clusters", options=lambda: actions.options_from(ctx, **chosen))
 
 if run_clicked:
     options = actions.options_from(ctx, **chosen)
@@ -54,23 +58,45 @@ if run.n_clusters == 0:
 
 st.subheader("Map of the failures")
 st.caption("Each point is an event, placed by a 2-D UMAP of its embedded text and coloured by its failure pattern "
-           "(grey: noise). Drag a box (or pick lasso in the chart's toolbar) to list the events under it, and make "
-           "them a pattern of their own.")
+           "(grey: noise) or by the field chosen below. Drag a box (or pick lasso in the chart's toolbar) to list the "
+           "events under it, and make them a pattern of their own.")
 with lens_errors():
     frame = loaders.map_frame(ctx.engine, ctx.url, run.id, run.n_events)
     latest = loaders.latest_tracked_run(ctx.engine)
     version = loaders.patterns_version(ctx.engine, latest)
     of_event = loaders.event_patterns(ctx.engine, ctx.url, run.id, run.n_events, version)
 names = dict(zip(table["cluster"], table["name"]))
-frame = frame.merge(of_event[["evaluation_id", "pattern_id"]], on="evaluation_id", how="left")
+extra = [c for c in ("tenant_id", "timestamp", "release") if c not in frame.columns]
+frame = frame.merge(of_event[["evaluation_id", "pattern_id", *extra]], on="evaluation_id", how="left")
 tracked = frame["pattern_id"].notna().any()
 if tracked:  # legend and hover by pattern title; noise has no pattern
     titles = loaders.pattern_titles(ctx.engine, ctx.url, version)
     frame["pattern"] = frame["pattern_id"].fillna(-1).astype(int)
     groups = {-1: "Noise", **{int(p): titles.get(int(p), f"Pattern {p}") for p in frame["pattern_id"].dropna().unique()}}
-    figure = charts.cluster_map(frame, groups, by="pattern", legend="pattern")
+    by, shown_names, legend = "pattern", groups, "pattern"
 else:  # a run made before patterns existed
-    figure = charts.cluster_map(frame, names)
+    by, shown_names, legend = "cluster_id", names, "cluster"
+colour_col, search_col = st.columns([1, 2])
+fields = list(loaders.COLOUR_FIELDS)
+url_state.seed("clusters_colour", "colour", url_state.one_of(fields), what="colour")
+url_state.seed("clusters_search", "search", lambda raw: raw[:200], what="search")  # the box holds 200
+colour_by = colour_col.selectbox("Colour by", fields, key="clusters_colour",
+                                 help="What the colours tell apart; the largest groups get a colour each, "
+                                      "the rest share one (other). Noise stays grey.")
+search = search_col.text_input("Find events whose prompt or error holds", key="clusters_search", max_chars=200,
+                               placeholder="e.g. quota, 429, mailbox")
+url_state.write("colour", colour_by, "pattern")
+url_state.write("search", search.strip())
+colour = None
+if colour_by != "pattern":
+    frame["colour"] = loaders.colour_values(frame, colour_by)  # a column of its own: the tables show the raw one
+    colour, legend = "colour", colour_by
+matches = loaders.search_matches(frame, search) if search.strip() else None
+if matches is not None:
+    on_map = int(frame.dropna(subset=["map_x", "map_y"])["evaluation_id"].astype(str).isin(matches).sum())
+    st.caption(md_literal(f"{len(matches):,} events match {search.strip()!r} ({on_map:,} of them on the map, "
+                          "drawn solid; the rest are dimmed)."))
+figure = charts.cluster_map(frame, shown_names, by=by, legend=legend, colour=colour, matches=matches)
 # Keyed by the patterns' version too: after a selection becomes a pattern, the map starts without a selection.
 event = st.plotly_chart(figure, on_select="rerun", selection_mode=("box", "lasso"),
                         key=f"clusters_map_{run.id}_{patterns.version()}")

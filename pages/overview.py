@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app import charts, context, loaders
+from app import charts, context, loaders, stale
 from app.ui import lens_errors, need_events, percent
 from lens_core.storage import queries
 
@@ -15,6 +15,7 @@ with lens_errors():
     n_fingerprints = queries.count_fingerprints(engine=ctx.engine)
     facts = loaders.event_facts(ctx.engine, ctx.url, n_events)
     run = context.chosen_run(ctx)
+stale.banner(ctx, run, page="overview")
 
 events_m, fp_m, clusters_m, noise_m, users_m = st.columns(5)
 events_m.metric("Failures", f"{n_events:,}")

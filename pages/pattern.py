@@ -6,7 +6,7 @@ and the actions that make new rules: rename, note, owner, resolve, ignore, reope
 import pandas as pd
 import streamlit as st
 
-from app import charts, context, loaders, nav, patterns
+from app import charts, context, loaders, nav, patterns, url_state
 from app.ui import lens_errors, md_literal, need_events, need_run, percent
 from lens_core.parse.releases import release_order
 from lens_core.storage import queries
@@ -37,12 +37,15 @@ if not choices:
 
 # A new key after each action: a browser keeps showing a kept selectbox's old option text.
 picker_key = f"pattern_pick_{patterns.version()}"
+if (linked := url_state.open_once("pattern", choices, what="pattern")) is not None:  # a copied link
+    st.session_state[picker_key] = linked
 if patterns.OPEN_KEY in st.session_state:  # sent by the queue's "Open pattern", or kept across an action
     st.session_state[picker_key] = st.session_state.pop(patterns.OPEN_KEY)
 if st.session_state.get(picker_key) not in choices:
     st.session_state.pop(picker_key, None)
 pattern_id = st.selectbox("Pattern", choices, key=picker_key,
                           format_func=lambda pid: patterns.choice_label(pid, by_id, titles, latest.id))
+url_state.write("pattern", pattern_id)
 summary = by_id.get(pattern_id)
 title = titles.get(pattern_id, f"Pattern {pattern_id}")
 patterns.show_message()
@@ -121,7 +124,7 @@ if not mine.empty:
         values = split_values(mine, field)
         shown = [(templates.get(v, v) if field == "message_pattern" else v, n) for v, n in values[:TOP_VALUES]]
         divide.append({"field": field, "values": len(values),
-                       "most common": ", ".join(f"{v or '(none)'} ({n})" for v, n in shown)})
+                       "most common": ", ".join(f"{v or 'none'} ({n:,})" for v, n in shown)})
     st.dataframe(pd.DataFrame(divide), hide_index=True, key="pattern_divide",
                  column_config={"most common": st.column_config.TextColumn("most common", width="large")})
 

@@ -6,7 +6,7 @@ since the run before it. The landing page once a run has patterns.
 import pandas as pd
 import streamlit as st
 
-from app import context, loaders, nav, patterns
+from app import context, loaders, nav, patterns, stale
 from app.ui import lens_errors, md_literal, need_events, need_run, percent
 from lens_core.storage import queries
 from lens_core.tracking import queue
@@ -48,6 +48,7 @@ with lens_errors():
     need_run(shown)
     latest = loaders.latest_tracked_run(ctx.engine)
 patterns.need_patterns(latest)
+stale.banner(ctx, latest, page="patterns")  # the run the queue ranks
 version = loaders.patterns_version(ctx.engine, latest)
 with lens_errors():
     items = loaders.pattern_summaries(ctx.engine, ctx.url, latest.id, version)

@@ -285,3 +285,43 @@ def test_trends_and_compare_pages(session: Session, database: Path, screenshots:
     page.get_by_role("heading", name="Change of rate", exact=True).evaluate("e => e.scrollIntoView()")
     shot(page, "11-compare-change-of-rate")
     assert session.dialogs == []
+
+
+def test_a_copied_link_opens_the_same_pattern_and_the_map_by_plugin(session: Session, database: Path,
+                                                                   screenshots: Path) -> None:
+    """The pattern page's URL names the run and the pattern: opened in a new tab (a new session), it shows
+    the same pattern; then the map coloured by plugin, a choice the URL keeps too."""
+    page = session.page
+    engine = open_engine(f"sqlite:///{database}")
+    second = queue.summaries(engine=engine)[1].title  # not the page's default: the link must carry it
+    go(page, "Patterns")
+    chooser = page.get_by_role("combobox", name="Pattern to open")
+    chooser.click()
+    chooser.fill(second)
+    page.get_by_role("option", name=second, exact=True).click()
+    settle(page)
+    page.get_by_role("button", name="Open pattern", exact=True).click()
+    page.get_by_role("heading", name=second, exact=True).wait_for()
+    page.wait_for_function("() => location.search.includes('pattern=') && location.search.includes('run=')")
+    link = page.url
+
+    other = page.context.new_page()
+    other.set_default_timeout(UI_TIMEOUT_MS)
+    other.on("dialog", lambda dialog: (session.dialogs.append(dialog.message), dialog.dismiss()))
+    other.goto(link)
+    other.get_by_role("heading", name="Pattern", exact=True).wait_for()
+    other.get_by_role("heading", name=second, exact=True).wait_for()
+    settle(other)
+    assert other.locator('[data-testid="stAlertContentWarning"]').count() == 0  # the link was understood
+
+    go(other, "Clusters")
+    colour = other.get_by_role("combobox", name="Colour by")
+    colour.click()
+    other.get_by_role("option", name="plugin", exact=True).click()
+    settle(other)
+    expect(other.locator('[data-testid="stPlotlyChart"] .legendtitletext').first).to_have_text("plugin")
+    assert "colour=plugin" in other.url
+    other.get_by_role("heading", name="Map of the failures", exact=True).evaluate("e => e.scrollIntoView()")
+    shot(other, "13-map-by-plugin")  # the selector and the whole map
+    other.close()
+    assert session.dialogs == []

@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import pytest
 
-from app import actions, charts
+from app import actions, charts, loaders
 from app.context import AppContext
 from app.ui import md_literal
 from lens_core.config import Settings
@@ -107,3 +107,58 @@ def test_pages_render_no_raw_html() -> None:
     sources = [*ROOT.joinpath("pages").glob("*.py"), *ROOT.joinpath("app").glob("*.py")]
     offenders = [p.name for p in sources if re.search(r"unsafe_allow_html\s*=\s*True|st\.html\(", p.read_text())]
     assert offenders == []
+
+
+def coloured_frame() -> pd.DataFrame:
+    """Two patterns and noise; the plugin cuts across them."""
+    return pd.DataFrame({
+        "evaluation_id": list("abcdef"), "pattern": [1, 1, 1, 2, 2, -1],
+        "map_x": [0.0, 0.2, 0.4, 5.0, 5.2, 9.0], "map_y": [0.0, 0.2, 0.4, 5.0, 5.2, 9.0],
+        "customer_prompt": ["p"] * 6, "error_message": ["quota exceeded", "x", "y", "QUOTA", "z", "w"],
+        "colour": ["graph", "graph", "jira", "jira", "slack", "graph"],
+    })
+
+
+def test_cluster_map_coloured_by_a_field_has_a_trace_per_value_and_hover_names_both() -> None:
+    fig = charts.cluster_map(coloured_frame(), {-1: "Noise", 1: "Expired tokens", 2: "Quota"}, by="pattern",
+                             colour="colour", legend="plugin")
+    assert [t.name for t in fig.data] == ["Noise", "graph", "jira", "slack"]  # noise first, then largest
+    assert fig.layout.legend.title.text == "plugin"
+    assert all(isinstance(t, type(fig.data[0])) and t.type == "scattergl" for t in fig.data)
+    colours = [t.marker.color for t in fig.data[1:]]
+    assert len(set(colours)) == 3 and charts.NOISE_COLOUR not in colours
+    assert fig.data[0].marker.color == charts.NOISE_COLOUR and fig.data[0].marker.size < fig.data[1].marker.size
+    jira = fig.data[2]
+    assert jira.hovertext[0].startswith("<b>Expired tokens</b><br>plugin: jira<br>")
+    assert jira.hovertext[1].startswith("<b>Quota</b><br>plugin: jira<br>")
+
+
+def test_cluster_map_groups_past_the_palette_share_other_and_largest_patterns_are_labelled() -> None:
+    fig = charts.cluster_map(coloured_frame(), {1: "Expired tokens " * 5, 2: "Quota"}, by="pattern", colour="colour",
+                             legend="plugin", palette=["#111111", "#222222"], labels=1)
+    assert [t.name for t in fig.data] == ["Noise", "graph", "jira", charts.OTHER_GROUP]
+    assert [t.marker.color for t in fig.data[1:]] == ["#111111", "#222222", charts.OTHER_COLOUR]
+    assert len(fig.layout.annotations) == 1  # the one largest pattern, named at its centre, its title cut
+    label = fig.layout.annotations[0]
+    assert (label.x, label.y) == (0.2, 0.2) and len(label.text) == charts.LABEL_CHARS and label.text.endswith("…")
+
+
+def test_cluster_map_search_dims_what_does_not_match() -> None:
+    fig = charts.cluster_map(coloured_frame(), {}, by="pattern", matches={"a", "d"})
+    by_trace = {t.name: list(t.marker.opacity) for t in fig.data}
+    assert by_trace["1"][0] > 0.5 and by_trace["1"][1] < 0.1 and by_trace["2"][0] > 0.5 and by_trace["2"][1] < 0.1
+
+
+def test_colour_values_and_search_matches() -> None:
+    frame = pd.DataFrame({
+        "evaluation_id": ["a", "b", "c"], "plugin": ["graph", None, ""], "status_code": [429.0, None, 500.0],
+        "tenant_id": ["t1", None, "t2"], "release": [None, "2024.1", None],
+        "timestamp": pd.to_datetime(["2024-05-01T23:00Z", None, "2024-05-02T01:00Z"]),
+        "customer_prompt": ["Send MAIL", None, "x"], "error_message": [None, "mailbox full", "boom"],
+    })
+    assert loaders.colour_values(frame, "plugin").tolist() == ["graph", "no plugin", "no plugin"]
+    assert loaders.colour_values(frame, "status").tolist() == ["429", "no status", "500"]
+    assert loaders.colour_values(frame, "day").tolist() == ["2024-05-01", "no day", "2024-05-02"]
+    assert loaders.colour_values(frame, "release").tolist() == ["no release", "2024.1", "no release"]
+    assert loaders.search_matches(frame, " mail ") == {"a", "b"} and loaders.search_matches(frame, "") == set()
+    assert loaders.search_matches(frame, "(") == set()  # literal text, not a pattern
