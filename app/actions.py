@@ -14,7 +14,7 @@ import pandas as pd
 from app.context import AppContext
 from lens_core.errors import InputError, RowError
 from lens_core.ingest.ingestor import IngestReport, ingest_bytes, ingest_records
-from lens_core.ingest.readers import read_bytes
+from lens_core.ingest.readers import ColumnMap, read_bytes
 from lens_core.runs.options import ProcessOptions
 from lens_core.runs.pipeline import STAGES, process
 from lens_core.runs.results import RunOutcome
@@ -36,27 +36,43 @@ class UploadResult:
     error: str | None = None
 
 
-def preview(name: str, data: bytes, rows: int = PREVIEW_ROWS) -> pd.DataFrame:
-    """The first readable rows of a file, every value as text (nested JSON would not fit a table cell).
+def preview(name: str, data: bytes, rows: int = PREVIEW_ROWS, mapping: dict[str, str] | None = None) -> pd.DataFrame:
+    """The first readable rows of a file, every value as text (nested JSON would not fit a table cell), its
+    columns renamed by `mapping` ({field: column}, as chosen on the page; None: the guesses).
     Only those rows are read: a large (or compressed) file is not read through for its preview."""
-    items = read_bytes(data, name=name)
+    items = read_bytes(data, name=name, mapping=None if mapping is None else ColumnMap(mapping, guess=False))
     records = [rec for _, rec in islice(items, rows * 4) if not isinstance(rec, RowError)][:rows]
     return pd.DataFrame([{k: "" if v is None else str(v) for k, v in rec.items()} for rec in records])
 
 
+def mapping_choices(name: str, data: bytes) -> tuple[list[str], dict[str, str]]:
+    """A file's own columns and the guesses for the lens fields it lacks ({field: column}); ([], {}) when
+    not even its columns can be read (its preview says why)."""
+    mapping = ColumnMap()
+    try:
+        next(read_bytes(data, name=name, mapping=mapping), None)
+    except InputError:
+        pass  # a file refused for lacking evaluation_id still showed its columns to the mapping
+    return mapping.columns, {field: column for column, field in mapping.renames.items()}
+
+
 def ingest_uploads(
-    files: Iterable[tuple[str, bytes]], *, context: AppContext, progress: Progress | None = None
+    files: Iterable[tuple[str, bytes]], *, context: AppContext, progress: Progress | None = None,
+    mappings: dict[str, dict[str, str]] | None = None,
 ) -> list[UploadResult]:
-    """Ingest each file in its own transaction; a file that cannot be read is reported, the others go on."""
+    """Ingest each file in its own transaction; a file that cannot be read is reported, the others go on.
+    mappings: per file name, {field: column} as chosen on the page (applied as they are, nothing guessed)."""
     files = list(files)
     results = []
     for done, (name, data) in enumerate(files):
         if progress:
             progress(done / len(files), f"Ingesting {name} ({done + 1} of {len(files)})")
         try:
+            chosen = (mappings or {}).get(name)
             report = ingest_bytes(
                 data, name=name, engine=context.engine,
                 max_chars=context.settings.max_field_chars,
+                mapping=None if chosen is None else ColumnMap(chosen, guess=False),
             )
             results.append(UploadResult(name=name, report=report))
         except InputError as exc:

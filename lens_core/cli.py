@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import click
 import typer
 
+from lens_core.cli_ingest import ingest as ingest_command
+from lens_core.cli_ingest import mappings as mappings_command
 from lens_core.cli_options import RegistryCommand
 from lens_core.cli_patterns import diff as diff_command
 from lens_core.cli_patterns import patterns_app
@@ -38,6 +40,8 @@ app.add_typer(export_app, name="export")
 db_app = typer.Typer(no_args_is_help=True, help="The database schema: its migrations (every command applies them).")
 app.add_typer(db_app, name="db")
 app.add_typer(patterns_app, name="patterns")
+app.command("ingest")(ingest_command)
+app.command("mappings")(mappings_command)
 app.command("diff")(diff_command)
 app.command("trends")(trends_command)
 app.command("compare")(compare_command)
@@ -78,37 +82,6 @@ def sample(
         raise InputError(f"{out}: the sample file must end in .csv, .json or .jsonl")
     events_path, truth_path = write_samples(out, n=n, seed=seed)
     typer.echo(f"wrote {n} events to {events_path} (truth: {truth_path})")
-
-
-@app.command()
-def ingest(
-    files: Annotated[list[Path], typer.Argument(
-        help="CSV, JSON, JSON Lines or Parquet files; the text formats also as .gz or .zst")],
-    show: Annotated[int, typer.Option("--show", help="How many rejected rows to list per file")] = 50,
-    workers: Annotated[Optional[int], typer.Option(
-        min=0, help="Worker processes that validate, parse and fingerprint beside this one (default: one "
-                    "per core, at most 4; 0: all in this process)")] = None,
-) -> None:
-    """Validate and store telemetry; prints accepted, duplicates and rejected rows with reasons."""
-    from lens_core.ingest.ingestor import ingest_file
-
-    ctx = _context()
-    failed = 0
-    for path in files:
-        try:
-            report = ingest_file(path, engine=ctx.engine, max_chars=ctx.settings.max_field_chars, workers=workers)
-        except InputError as exc:
-            _err(f"lens: {exc}")
-            failed += 1
-            continue
-        typer.echo(report.summary_line())
-        issues = report.issue_lines()
-        for line in issues[:show]:
-            typer.echo(f"  rejected: {line}")
-        if len(issues) > show:
-            typer.echo(f"  ... and {len(issues) - show} more rejected rows")
-    if failed:
-        raise typer.Exit(code=InputError.exit_code)
 
 
 def process(

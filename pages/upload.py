@@ -6,7 +6,8 @@ import streamlit as st
 from app import actions, context, nav
 from app.ui import lens_errors, md_literal, progress_bar
 from lens_core.errors import InputError
-from lens_core.ingest.readers import UPLOAD_SUFFIXES
+from lens_core.ingest.readers import REQUIRED_COLUMNS, UPLOAD_SUFFIXES
+from lens_core.ingest.readers.mapping import LENS_FIELDS
 from lens_core.runs.export import to_csv
 
 ctx = context.current()
@@ -19,7 +20,9 @@ st.write(
     "(`evaluation_id` and `skill_output` are required: an event without a prompt is an error-only event). "
     "CSV, JSON, JSON Lines or Parquet, the text formats also compressed (`.csv.gz`, `.jsonl.zst`), "
     f"several at once, up to {limit_mb} MB per file. "
-    "Every row is validated; a row seen before (same `evaluation_id`) is a duplicate and changes nothing."
+    "Every row is validated; a row seen before (same `evaluation_id`) is a duplicate and changes nothing. "
+    "Columns with other names: choose which is which field under each file's preview. OTLP JSON trace "
+    "exports are read too: their failed tool spans are the events."
 )
 
 uploads = st.file_uploader(
@@ -33,10 +36,37 @@ load_sample = sample_col.button(
 )
 ingest = ingest_col.button("Ingest files", key="upload_ingest", type="primary", disabled=not uploads)
 
+NO_COLUMN = "(none)"
+
+
+def mapping_step(name: str, columns: list[str], guessed: dict[str, str]) -> dict[str, str]:
+    """A selectbox per lens field, preselected by the file's own name for it, else the guess; returns the
+    chosen {field: column}. Required fields offer no "(none)": without them the file cannot be stored."""
+    st.caption("Which column is each lens field: preselected by name or a guess from common names; "
+               "columns not chosen are kept as attributes.")
+    cells, chosen = st.columns(3), {}
+    for i, field in enumerate(LENS_FIELDS):
+        required = field in REQUIRED_COLUMNS
+        options = columns if required else [NO_COLUMN, *columns]
+        default = field if field in columns else guessed.get(field, None if required else NO_COLUMN)
+        value = cells[i % 3].selectbox(
+            field + (" (required)" if required else ""), options, key=f"upload_map_{name}_{field}",
+            index=options.index(default) if default in options else None, placeholder="choose a column",
+        )
+        if value not in (None, NO_COLUMN):
+            chosen[field] = value
+    return chosen
+
+
+mappings: dict[str, dict[str, str]] = {}
 for upload in uploads or []:
     with st.expander(f"Preview: {md_literal(upload.name)} (first rows)", expanded=len(uploads) == 1):
+        columns, guessed = actions.mapping_choices(upload.name, upload.getvalue())
+        if columns:
+            mappings[upload.name] = mapping_step(upload.name, columns, guessed)
         try:
-            st.dataframe(actions.preview(upload.name, upload.getvalue()), hide_index=True)
+            st.dataframe(actions.preview(upload.name, upload.getvalue(), mapping=mappings.get(upload.name)),
+                         hide_index=True)
         except InputError as exc:
             st.error(str(exc))
 
@@ -49,7 +79,7 @@ elif ingest and uploads:
     update, bar = progress_bar("Ingesting…")
     with lens_errors():
         st.session_state["upload_results"] = actions.ingest_uploads(
-            [(u.name, u.getvalue()) for u in uploads], context=ctx, progress=update
+            [(u.name, u.getvalue()) for u in uploads], context=ctx, progress=update, mappings=mappings
         )
 
 results = st.session_state.get("upload_results")

@@ -31,6 +31,7 @@ from lens_core.cluster.assign import assign_new_events
 from lens_core.config import Settings
 from lens_core.errors import InputError, LensError, RowError
 from lens_core.ingest.ingestor import ingest_bytes, ingest_records
+from lens_core.ingest.mappings import column_map
 from lens_core.ingest.readers import ACCEPTED
 from lens_core.storage import queries
 
@@ -109,6 +110,8 @@ class FileReport(Arrival):
     rejected_count: int
     rejected: list[RejectedRow]
     seconds: float
+    mapped: list[str] = Field(default_factory=list, description="How columns were mapped to lens fields, "
+                              "guesses marked (guessed)")
 
 
 _BODY = {  # any Content-Type is read the same way: the bytes are the file
@@ -134,18 +137,26 @@ def ingest_file_body(
         None, alias="format", description="csv, json, jsonl or parquet; by default from the name's suffixes, "
                                           "else from the content"),
     assign: bool = AssignOnArrival,
+    pairs: list[str] = Query([], alias="map", description="FIELD=COLUMN: which of the file's columns is a lens "
+                             "field, e.g. customer_prompt=Prompt (repeat for each); unmapped columns are "
+                             "attributes, and missing fields are guessed from common column names"),
+    mapping: str | None = Query(None, max_length=100, description="A mapping saved with `lens ingest "
+                                "--save-mapping NAME` (map pairs win)"),
     engine: Engine = Depends(get_engine),
     settings: Settings = Depends(get_settings_dep),
 ) -> FileReport:
-    """Store the valid rows of a telemetry file (the raw body); report each rejected row."""
+    """Store the valid rows of a telemetry file (the raw body); report each rejected row. A mapping that
+    does not fit the file (an unknown field, a column it lacks) answers 422 naming it; nothing is stored."""
     name = _file_name(name)
-    report = ingest_bytes(data, name=name, fmt=fmt, engine=engine, max_chars=settings.max_field_chars)
+    chosen = column_map(engine=engine, pairs=pairs, saved=mapping, where="map")
+    report = ingest_bytes(data, name=name, fmt=fmt, engine=engine, max_chars=settings.max_field_chars,
+                          mapping=chosen)
     rows = [
         RejectedRow(row=issue.row, field=issue.field, reason=issue.reason, message=line)
         for issue, line in zip(report.rejected, report.issue_lines())
     ]
     return FileReport(file=name, accepted=report.accepted, duplicates=report.duplicates,
-                      rejected_count=len(rows), rejected=rows, seconds=round(report.seconds, 4),
+                      rejected_count=len(rows), rejected=rows, seconds=round(report.seconds, 4), mapped=report.notes,
                       **_arrival(request, engine, settings, assign).model_dump())
 
 

@@ -42,7 +42,7 @@ from lens_core.ingest.prepare import (
     fingerprints_of,
     prepare_chunk,
 )
-from lens_core.ingest.readers import RowItem, read_bytes, read_file
+from lens_core.ingest.readers import ColumnMap, RowItem, read_bytes, read_file
 from lens_core.ingest.validate import valid_id
 from lens_core.storage import events as event_store
 
@@ -60,6 +60,7 @@ class IngestReport:
     duplicates: int = 0
     rejected: list[RowIssue] = field(default_factory=list)
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # how columns were mapped to fields (readers.mapping)
 
     @property
     def rows(self) -> int:
@@ -83,26 +84,36 @@ class IngestReport:
 
 
 def ingest_file(
-    path: str | Path, *, engine: Engine, max_chars: int = DEFAULT_MAX_CHARS, workers: int | None = None
+    path: str | Path, *, engine: Engine, max_chars: int = DEFAULT_MAX_CHARS, workers: int | None = None,
+    mapping: ColumnMap | None = None,
 ) -> IngestReport:
-    """Ingest one file; InputError if the file as a whole cannot be read (nothing is written then).
+    """Ingest one file; InputError if the file as a whole cannot be read, or the mapping does not fit its
+    columns (nothing is written then).
 
     workers: processes that parse and fingerprint (lens_core.ingest.parallel); None: one per core.
+    mapping: which columns are which fields (readers.mapping); None guesses from common names.
     """
     path = Path(path)
+    mapping = mapping or ColumnMap()
     if path.is_file() and path.stat().st_size > _POOL_WORTHY_BYTES:
         warm_up(workers)  # the workers' fork server starts while the file is read
-    return _ingest(read_file(path), source=path.name, engine=engine, max_chars=max_chars, workers=workers)
+    report = _ingest(read_file(path, mapping=mapping), source=path.name, engine=engine, max_chars=max_chars,
+                     workers=workers)
+    report.notes = list(mapping.notes)
+    return report
 
 
 def ingest_bytes(
     data: bytes, *, name: str, engine: Engine, fmt: str | None = None, max_chars: int = DEFAULT_MAX_CHARS,
-    workers: int | None = None,
+    workers: int | None = None, mapping: ColumnMap | None = None,
 ) -> IngestReport:
     """Ingest an uploaded file held in memory, of any type read_file takes (compressed too); `fmt` (csv,
     json, jsonl or parquet) overrides the format its name and content give."""
-    rows = read_bytes(data, name=name, fmt=fmt)
-    return _ingest(rows, source=name, engine=engine, max_chars=max_chars, workers=workers)
+    mapping = mapping or ColumnMap()
+    rows = read_bytes(data, name=name, fmt=fmt, mapping=mapping)
+    report = _ingest(rows, source=name, engine=engine, max_chars=max_chars, workers=workers)
+    report.notes = list(mapping.notes)
+    return report
 
 
 def ingest_records(

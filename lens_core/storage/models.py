@@ -295,3 +295,14 @@ class PipelineJob(SQLModel, table=True):
     created_at: datetime = _when(default_factory=utcnow)
     updated_at: datetime = _when(default_factory=utcnow)
     finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class ColumnMappingRow(SQLModel, table=True):
+    """A saved column mapping of one source (`lens ingest --save-mapping NAME`): which of its files'
+    columns is which lens field, {field: column}, reused with `--mapping NAME` (revision 0008)."""
+
+    __tablename__ = "column_mappings"
+
+    name: str = Field(primary_key=True, max_length=100)
+    mapping: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
+    updated_at: datetime = _when(default_factory=utcnow)

@@ -171,7 +171,7 @@ def test_a_bad_release_rejects_its_row_only(engine) -> None:
         ("blank.jsonl", b"  \n\n", "blank.jsonl: the file is empty"),
         ("bom.csv", "\ufeff \r\n".encode("utf-8"), "bom.csv: the file is empty"),
         ("binary.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00IHDR", "binary.csv: binary content"),
-        ("nocol.csv", b"id,prompt\n1,hi\n", "nocol.csv: missing required column evaluation_id"),
+        ("nocol.csv", b"ref,prompt\n1,hi\n", "nocol.csv: missing required column evaluation_id"),
         ("notjson.json", b"hello there", "notjson.json: not JSON"),
         ("wrongshape.json", b'{"rows": []}', 'must hold the events as a list under "events"'),
         ("data.txt", b"just some words", "data.txt: unknown file type"),

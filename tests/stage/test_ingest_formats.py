@@ -204,9 +204,9 @@ def test_a_parquet_file_without_a_required_column_gets_the_csv_messages(engine) 
     assert report.accepted == 0 and report.rejected == csv_report.rejected
     assert [(i.row, i.field, i.reason) for i in report.rejected] == [
         (n, "skill_output", "required, and the file has no skill_output column") for n in (1, 2)]
-    no_id = parquet_bytes([{"id": "p-1", "customer_prompt": "hi", "skill_output": "x"}])
+    no_id = parquet_bytes([{"ref": "p-1", "customer_prompt": "hi", "skill_output": "x"}])
     with pytest.raises(InputError, match="^noid.parquet: missing required column evaluation_id; found columns: "
-                                         "id, customer_prompt, skill_output$"):
+                                         "ref, customer_prompt, skill_output$"):
         ingest_bytes(no_id, name="noid.parquet", engine=engine)
 
 

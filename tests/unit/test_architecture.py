@@ -9,7 +9,8 @@ CORE = Path(__file__).resolve().parents[2] / "lens_core"
 FORBIDDEN = {"streamlit", "fastapi", "starlette", "uvicorn", "typer", "click", "flask"}
 # The `lens` command is the one entry point that lives in the package (it is its console script); its
 # options generated from the registry are part of it.
-ENTRY_POINTS = {CORE / "cli.py", CORE / "cli_options.py", CORE / "cli_patterns.py", CORE / "cli_trends.py"}
+ENTRY_POINTS = {CORE / "cli.py", CORE / "cli_ingest.py", CORE / "cli_options.py", CORE / "cli_patterns.py",
+                CORE / "cli_trends.py"}
 
 
 def imported_roots(path: Path) -> set[str]:

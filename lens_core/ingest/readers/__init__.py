@@ -12,6 +12,8 @@ ends with one RowError saying where it stopped.
     compressed.py  its bytes, block by block (plain, gzip, zstd), and Damaged
     text.py        its text, block by block: the encoding, binary and empty files
     csv_rows.py, json_rows.py, parquet.py   the rows of each format
+    mapping.py     which column is which lens field (--map pairs, saved mappings, guesses), for every format
+    otlp.py        OTLP JSON trace exports: failed GenAI tool spans as events (found by content in JSON)
 """
 
 from __future__ import annotations
@@ -34,17 +36,19 @@ from lens_core.ingest.readers.kinds import (
     text_format,
     unknown_type,
 )
+from lens_core.ingest.readers.mapping import ColumnMap
 from lens_core.ingest.readers.parquet import parquet_rows
 from lens_core.ingest.readers.text import Text
 
-__all__ = ["ACCEPTED", "FORMAT_NAMES", "REQUIRED_COLUMNS", "UPLOAD_SUFFIXES", "Record", "RowItem", "read_bytes",
-           "read_file"]
+__all__ = ["ACCEPTED", "FORMAT_NAMES", "REQUIRED_COLUMNS", "UPLOAD_SUFFIXES", "ColumnMap", "Record", "RowItem",
+           "read_bytes", "read_file"]
 
 FORMAT_NAMES = ("csv", "json", "jsonl", "parquet")
 
 
-def read_file(path: str | Path) -> Iterator[RowItem]:
-    """Rows of a file on disk, read as they are needed (the file stays open until they are all read)."""
+def read_file(path: str | Path, *, mapping: ColumnMap | None = None) -> Iterator[RowItem]:
+    """Rows of a file on disk, read as they are needed (the file stays open until they are all read).
+    mapping: which columns are which fields (readers.mapping); None guesses from common names."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file")
@@ -52,17 +56,19 @@ def read_file(path: str | Path) -> Iterator[RowItem]:
         raise InputError(f"{path}: is a folder, not a telemetry file")
     handle = path.open("rb")
     try:
-        rows = _rows(handle, name=path.name, fmt=None, whole=str(path))
+        rows = _rows(handle, name=path.name, fmt=None, whole=str(path), mapping=mapping or ColumnMap())
     except BaseException:
         handle.close()
         raise
     return _closing(rows, handle)
 
 
-def read_bytes(data: bytes, *, name: str, fmt: str | None = None) -> Iterator[RowItem]:
+def read_bytes(
+    data: bytes, *, name: str, fmt: str | None = None, mapping: ColumnMap | None = None
+) -> Iterator[RowItem]:
     """Rows of a file held in memory (an upload, a request's body). `fmt` (csv, json, jsonl, parquet)
     overrides the format that the name and the content give; compression is always told by the bytes."""
-    return _rows(io.BytesIO(data), name=name, fmt=fmt, whole=data)
+    return _rows(io.BytesIO(data), name=name, fmt=fmt, whole=data, mapping=mapping or ColumnMap())
 
 
 def _closing(rows: Iterator[RowItem], handle: BinaryIO) -> Iterator[RowItem]:
@@ -70,14 +76,16 @@ def _closing(rows: Iterator[RowItem], handle: BinaryIO) -> Iterator[RowItem]:
         yield from rows
 
 
-def _rows(raw: BinaryIO, *, name: str, fmt: str | None, whole: str | bytes) -> Iterator[RowItem]:
+def _rows(
+    raw: BinaryIO, *, name: str, fmt: str | None, whole: str | bytes, mapping: ColumnMap
+) -> Iterator[RowItem]:
     if fmt is not None and fmt not in FORMAT_NAMES:
         raise InputError(f"{name}: unknown format {fmt!r}; lens reads {', '.join(FORMAT_NAMES)}")
     magic = raw.read(8)
     raw.seek(0)
     compression = compression_of(magic)
     if magic.startswith(PARQUET_MAGIC) or (compression is None and (fmt or named_format(name)) == "parquet"):
-        return parquet_rows(_arrow_source(whole), name)
+        return parquet_rows(_arrow_source(whole), name, mapping)
     blocks = byte_blocks(raw, compression)
     if compression:
         blocks = _not_parquet(blocks, name, compression)
@@ -89,7 +97,7 @@ def _rows(raw: BinaryIO, *, name: str, fmt: str | None, whole: str | bytes) -> I
         if fmt == "parquet":
             raise InputError(f"{name}: {compression}-compressed Parquet; Parquet compresses its own data, so "
                              "ingest the .parquet file as it is")
-        return _until_damage(_text_rows(text, fmt, name), name)
+        return _until_damage(_text_rows(text, fmt, name, mapping), name)
     except Damaged as exc:  # the header itself was cut
         raise InputError(f"{name}: {exc.describe('before the first row')}") from None
 
@@ -112,11 +120,11 @@ def _not_parquet(blocks: Iterator[bytes], name: str, compression: str) -> Iterat
     yield from blocks
 
 
-def _text_rows(text: Text, fmt: str, name: str) -> Iterator[RowItem]:
+def _text_rows(text: Text, fmt: str, name: str, mapping: ColumnMap) -> Iterator[RowItem]:
     if fmt == "csv":
-        return csv_rows(text, name)
+        return csv_rows(text, name, mapping)
     if fmt == "jsonl":
-        return jsonl_rows(text.blocks(), name)
+        return mapping.records(jsonl_rows(text.blocks(), name), name)
     content, damage = text.read_all()
     try:
         rows = json_rows(content, name)
@@ -124,6 +132,7 @@ def _text_rows(text: Text, fmt: str, name: str) -> Iterator[RowItem]:
         if damage is not None:  # a document cut short: nothing of it can be read
             raise InputError(f"{name}: {damage.describe('before the first row')}") from None
         raise
+    rows = mapping.records(rows, name)
     return rows if damage is None else _then(rows, damage)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from lens_core.errors import InputError, RowError
 from lens_core.ingest.readers.common import RowItem, check_columns, missing_column
+from lens_core.ingest.readers.mapping import ColumnMap
 from lens_core.ingest.readers.text import Text
 
 _DELIMITERS = (",", ";", "\t", "|")
@@ -23,7 +24,7 @@ _DELIMITERS = (",", ";", "\t", "|")
 csv.field_size_limit(sys.maxsize)
 
 
-def csv_rows(text: Text, name: str) -> Iterator[RowItem]:
+def csv_rows(text: Text, name: str, mapping: ColumnMap | None = None) -> Iterator[RowItem]:
     """The rows of a CSV text; a header that names no evaluation_id refuses the file here, at once."""
     lines = _Lines(text.blocks())
     reader = csv.reader(lines, delimiter=_delimiter(text.head), strict=True)
@@ -34,6 +35,8 @@ def csv_rows(text: Text, name: str) -> Iterator[RowItem]:
     if not header or not any(cell.strip() for cell in header):
         raise InputError(f"{name}: no header row; the first line must name the columns")
     columns = [cell.strip() for cell in header]
+    if mapping is not None:
+        columns = mapping.header(columns, name)
     missing = check_columns(columns, name)
     return _records(reader, lines, columns, name, missing)
 

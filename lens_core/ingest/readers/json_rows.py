@@ -13,6 +13,7 @@ from typing import Any
 
 from lens_core.errors import InputError, RowError
 from lens_core.ingest.readers.common import Record, RowItem
+from lens_core.ingest.readers.otlp import is_otlp, otlp_rows
 
 
 def jsonl_rows(blocks: Iterator[str], name: str) -> Iterator[RowItem]:
@@ -25,7 +26,17 @@ def jsonl_rows(blocks: Iterator[str], name: str) -> Iterator[RowItem]:
         except (json.JSONDecodeError, RecursionError) as exc:
             yield line_number, RowError(f"invalid JSON: {_json_reason(exc)}", source=name, row=line_number)
             continue
+        if is_otlp(value):  # a line of an OTLP trace export: its tool-error spans are the events
+            yield from _otlp_line(value, name, line_number)
+            continue
         yield line_number, _as_record(value, name, line_number)
+
+
+def _otlp_line(value: dict, name: str, line: int) -> Iterator[RowItem]:
+    try:
+        yield from otlp_rows(value, name, line=line)
+    except InputError as exc:  # a broken line costs only itself
+        yield line, RowError(str(exc).removeprefix(f"{name}: line {line}: "), source=name, row=line)
 
 
 def _lines(blocks: Iterator[str]) -> Iterator[str]:
@@ -58,9 +69,12 @@ def _events_document(text: str, name: str) -> Iterator[RowItem]:
         document = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
         raise InputError(f"{name}: invalid JSON: {_json_reason(exc)}") from None
+    if is_otlp(document):
+        return otlp_rows(document, name)
     events = document.get("events") if isinstance(document, dict) else None
     if not isinstance(events, list):
-        raise InputError(f'{name}: a JSON object must hold the events as a list under "events"')
+        raise InputError(f'{name}: a JSON object must hold the events as a list under "events" (or be an OTLP '
+                         'trace export, with "resourceSpans")')
     if not events:
         raise InputError(f'{name}: the "events" list is empty')
     return ((index, _as_record(value, name, index)) for index, value in enumerate(events, start=1))

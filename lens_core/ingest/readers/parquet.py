@@ -19,12 +19,13 @@ from typing import Any
 
 from lens_core.errors import DependencyError, InputError, RowError
 from lens_core.ingest.readers.common import Record, RowItem, check_columns, missing_column
+from lens_core.ingest.readers.mapping import ColumnMap
 
 BATCH_ROWS = 4096
 _READ_BUFFER = 1 << 20
 
 
-def parquet_rows(source: Any, name: str) -> Iterator[RowItem]:
+def parquet_rows(source: Any, name: str, mapping: ColumnMap | None = None) -> Iterator[RowItem]:
     """Rows of a Parquet file (a path, or a pyarrow buffer of an upload's bytes). A file whose footer cannot
     be read, or without an evaluation_id column, is refused here, before any row is read."""
     pa, pq = _pyarrow()
@@ -33,10 +34,14 @@ def parquet_rows(source: Any, name: str) -> Iterator[RowItem]:
         columns = file.schema_arrow.names
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise InputError(f"{name}: not a readable Parquet file ({_reason(exc)}); is it complete?") from None
+    renames = {}
+    if mapping is not None:
+        renames = mapping.resolve(columns, name)
+        columns = [renames.get(c, c) for c in columns]
     missing = check_columns(columns, name)
     if file.metadata.num_rows == 0:
         raise InputError(f"{name}: the file names the columns but holds no rows")
-    return _records(file, name, missing, pa.ArrowException)
+    return _records(file, name, missing, pa.ArrowException, renames)
 
 
 def _pyarrow() -> tuple[Any, Any]:
@@ -48,7 +53,8 @@ def _pyarrow() -> tuple[Any, Any]:
     return pyarrow, pyarrow.parquet
 
 
-def _records(file: Any, name: str, missing: list[str], arrow_error: type[Exception]) -> Iterator[RowItem]:
+def _records(file: Any, name: str, missing: list[str], arrow_error: type[Exception],
+             renames: dict[str, str]) -> Iterator[RowItem]:
     """Row group by row group: damage in one costs the rest of that group only (its row count is in the
     footer, so the rows after it keep their numbers)."""
     first = 1  # the number of the group's first row
@@ -67,14 +73,14 @@ def _records(file: Any, name: str, missing: list[str], arrow_error: type[Excepti
                 break
             if batch is None:
                 break
-            for record in _batch_records(batch):
+            for record in _batch_records(batch, renames):
                 row += 1
                 yield row, missing_column(missing, name, row) if missing else record
         first += size
 
 
-def _batch_records(batch: Any) -> list[Record]:
-    names = batch.schema.names
+def _batch_records(batch: Any, renames: dict[str, str]) -> list[Record]:
+    names = [renames.get(n, n) for n in batch.schema.names]
     columns = [_values(batch.column(i)) for i in range(batch.num_columns)]
     return [{key: value for key, value in zip(names, values) if value is not None} for values in zip(*columns)]
 

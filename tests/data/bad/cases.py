@@ -94,7 +94,7 @@ CASES: tuple[Case, ...] = (
                    Reject(2, "skill_output", "required, and the file has no skill_output column"))),
     Case("no_id_column.csv", "no evaluation_id column: no row can be named",
          file_error="no_id_column.csv: missing required column evaluation_id; "
-                    "found columns: id, customer_prompt, skill_output"),
+                    "found columns: ref, customer_prompt, skill_output"),
     Case("short_rows.csv", "rows with fewer values than columns: row 2 lacks skill_output, row 3 only the "
          "optional tail", accepted=2, rejected=(Reject(2, "skill_output", "missing or empty"),),
          stored={"sr-3": {"ai_output": "", "skill_output": "HTTP 503 Service Unavailable"}}),
