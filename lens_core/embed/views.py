@@ -9,7 +9,7 @@
   embedded once; near-identical signatures (one cause reported in several surface forms) land close.
   Closer to the exact signature than `cause`: it splits one cause by plugin and by wording.
 - intent: the customer's prompt: who is hurt, doing what. An error-only event (no prompt) reads as
-  NO_PROMPT, one text for all of them: they always land together, and the run notes how many there are.
+  NO_PROMPT, one text for all of them, which the run leaves out of every group (noise) and counts.
 - prompt_output / input_output: the original design's texts (`customer_prompt + skill_output`,
   `skill_input + skill_output`); kept for comparison: they group by what users asked, not by cause.
 """
@@ -107,9 +107,8 @@ def _meaning(
     )
 
 
-# What an error-only event is under the intent view: one text for all of them, which says what they are in
-# any cluster, title or export it reaches. (Leaving them out of the view would leave them out of the run's
-# assignments and evidence too; a clusterer may still put this one point beside prompts it lies near.)
+# What an error-only event is under the intent view: one text for all of them, so they stay in the run (its
+# assignments, its map) as one point, which the pipeline then makes noise (lens_core.runs.pipeline).
 NO_PROMPT = "(no prompt: error-only event)"
 
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -178,6 +178,7 @@ def _run(
         if sampled:
             clustered = extend_to_all(clustered, fit, vectors, weights)
             counts.update(fitted_texts=len(fit), assigned_texts=len(weights) - len(fit))
+        clustered = _without_prompt_as_noise(clustered, point_texts)
     points = _spread(fit_points, fit, len(weights))
 
     with clock.stage("map", progress):
@@ -251,10 +252,26 @@ def _fit(clusterer: Clusterer, points: np.ndarray, weights: np.ndarray, represen
 
 
 def _note_without_prompt(notes: list[str], counts: dict[str, Any], n: int) -> None:
-    """Error-only events under the intent view: they share one placeholder text, and the run says how many."""
+    """Error-only events under the intent view: the run says how many it left out."""
     if n:
         counts["events_without_prompt"] = n
-        notes.append(f"view: {n} error-only events have no prompt; the intent view groups them as {NO_PROMPT!r}")
+        notes.append(f"view: {n} error-only events have no prompt; the intent view leaves them out (noise)")
+
+
+def _without_prompt_as_noise(fit: ClusterFit, point_texts: Sequence[str]) -> ClusterFit:
+    """The fit with the error-only events' point (NO_PROMPT, intent view) made noise: they say nothing of
+    what users asked, so they join no intent group. A cluster it leaves empty is dropped, the labels after it
+    closing up, so labels stay 0..k-1 rows of `centres`."""
+    points = [i for i, text in enumerate(point_texts) if text == NO_PROMPT]
+    if not points:
+        return fit
+    labels = fit.labels.copy()
+    label = int(labels[points[0]])
+    labels[points[0]] = -1
+    if label < 0 or (labels == label).any():
+        return replace(fit, labels=labels)
+    labels[labels > label] -= 1
+    return replace(fit, labels=labels, centres=np.delete(fit.centres, label, axis=0))
 
 
 def _note_fallback(notes: list[str], stage: str, fallback: str | None) -> None:

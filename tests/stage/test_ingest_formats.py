@@ -256,7 +256,7 @@ def test_an_event_without_a_prompt_is_kept_and_one_without_its_error_is_not(engi
     assert rows["eo-1"]["status_code"] == 503 and rows["eo-2"]["error_code"] == "ErrorItemNotFound"
 
 
-def test_the_intent_view_groups_error_only_events_apart_and_counts_them(engine, settings: Settings) -> None:
+def test_the_intent_view_leaves_error_only_events_out_and_counts_them(engine, settings: Settings) -> None:
     events, _ = generate(300, seed=9)
     for event in events[:25]:
         event["customer_prompt"] = ""
@@ -264,11 +264,14 @@ def test_the_intent_view_groups_error_only_events_apart_and_counts_them(engine, 
     outcome = process(engine=engine, settings=settings, options=ProcessOptions.of(view="intent", embedder="hashing"))
     assert outcome.counts["events_without_prompt"] == 25
     run = queries.get_run(engine=engine, run_id=outcome.run_id)
-    assert "view: 25 error-only events have no prompt; the intent view groups them as " \
-           "'(no prompt: error-only event)'" in run.notes
+    assert "view: 25 error-only events have no prompt; the intent view leaves them out (noise)" in run.notes
     frame = queries.assignments_frame(engine=engine, run_id=outcome.run_id).set_index("evaluation_id")
     no_prompt = frame.loc[[e["evaluation_id"] for e in events[:25]], "cluster_id"]
-    assert no_prompt.nunique() == 1  # one text, so one point: they always group together
+    assert (no_prompt == -1).all()  # they say nothing of what users asked
+    rest = frame.drop(index=no_prompt.index)["cluster_id"]
+    clusters = queries.clusters_of_run(engine=engine, run_id=outcome.run_id)
+    assert sorted(c.label for c in clusters if c.label >= 0) == list(range(rest[rest >= 0].nunique()))
+    assert all(c.size == int((rest == c.label).sum()) for c in clusters if c.label >= 0)
     cause = process(engine=engine, settings=settings, options=ProcessOptions.of(embedder="hashing"))
     assert "events_without_prompt" not in cause.counts  # the error views need no prompt
 
