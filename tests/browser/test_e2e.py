@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -324,4 +325,35 @@ def test_a_copied_link_opens_the_same_pattern_and_the_map_by_plugin(session: Ses
     other.get_by_role("heading", name="Map of the failures", exact=True).evaluate("e => e.scrollIntoView()")
     shot(other, "13-map-by-plugin")  # the selector and the whole map
     other.close()
+    assert session.dialogs == []
+
+
+def test_an_export_with_other_column_names_is_mapped_on_the_upload_page(
+        session: Session, database: Path, screenshots: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A file whose columns lens does not know by name: the guesses are preselected, the analyst picks the
+    prompt's column, and the events are stored under lens's fields."""
+    page = session.page
+    vendor = tmp_path_factory.mktemp("vendor") / "vendor.csv"
+    with vendor.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["EvaluationId", "Question", "tool_output", "Response"])
+        for i in range(3):
+            writer.writerow([f"vendor-{i}", f"book the room for meeting {i}", "HTTP 409 Conflict: room taken",
+                             "Sorry, that failed"])
+    go(page, "Upload", "Upload telemetry")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files([str(vendor)])
+    prompt = page.get_by_role("combobox", name="customer_prompt")
+    prompt.wait_for()
+    expect(page.get_by_role("combobox", name=re.compile(r"^evaluation_id"))).to_have_value("EvaluationId")
+    expect(page.get_by_role("combobox", name=re.compile(r"^skill_output"))).to_have_value("tool_output")
+    prompt.click()
+    page.get_by_role("option", name="Question", exact=True).click()
+    settle(page)
+    shot(page, "14-upload-mapping")
+    page.get_by_role("button", name="Ingest files").click()
+    page.get_by_text("vendor.csv: 3 accepted").wait_for()
+    with sqlite3.connect(database) as db:
+        prompt_stored, output_stored = db.execute(
+            "SELECT customer_prompt, skill_output FROM telemetry_events WHERE evaluation_id = 'vendor-1'").fetchone()
+    assert prompt_stored == "book the room for meeting 1" and "409" in output_stored
     assert session.dialogs == []
