@@ -12,8 +12,10 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from app import charts, loaders, nav
-from app.ui import lens_errors, md_literal
+from app import charts, context, loaders, nav
+from app.ui import lens_errors, md_literal, need_events, need_run
+from lens_core.context import AppContext
+from lens_core.storage import queries
 from lens_core.storage.models import PipelineRun
 from lens_core.tracking import titles
 from lens_core.tracking.queue import OPEN_STATES, PatternSummary
@@ -40,6 +42,17 @@ _BADGE_CSS = {label: f"background-color: {colour}; color: #ffffff; font-weight: 
 ROW_TINT = {"regressed": "#fde8e8", "new": "#fff0e6", "escalating": "#fff6dd"}  # rows worth a look (ALERT_STATES)
 COMPARE_COLUMNS = ["state", "#", "title", "base events", "base rate", "target events", "target rate", "change",
                    "p-value", "corrected p", "reason"]
+
+
+def tracked_run(ctx: AppContext) -> tuple[PipelineRun, str]:
+    """What a page about patterns starts from: the newest run with patterns and the version its cached frames
+    are keyed by; with no events, no run or no patterns yet, the page says what to do and stops."""
+    with lens_errors():
+        need_events(queries.count_events(engine=ctx.engine))
+        need_run(context.chosen_run(ctx))
+        latest = loaders.latest_tracked_run(ctx.engine)
+    need_patterns(latest)
+    return latest, loaders.patterns_version(ctx.engine, latest)
 
 
 def need_patterns(latest: PipelineRun | None) -> None:

@@ -10,9 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from app import charts, context, loaders, nav, patterns
-from app.ui import lens_errors, md_literal, need_events, need_run
+from app.ui import lens_errors, md_literal
 from lens_core.errors import InputError
-from lens_core.storage import queries
 from lens_core.tracking import trends
 
 MODES = ("Releases", "Date ranges")
@@ -51,12 +50,7 @@ def day_window(start: date | None, end: date | None, side: str) -> tuple[datetim
 ctx = context.current()
 
 st.title("Compare")
-with lens_errors():
-    need_events(queries.count_events(engine=ctx.engine))
-    need_run(context.chosen_run(ctx))
-    latest = loaders.latest_tracked_run(ctx.engine)
-patterns.need_patterns(latest)
-version = loaders.patterns_version(ctx.engine, latest)
+latest, version = patterns.tracked_run(ctx)
 with lens_errors():
     releases = loaders.trend_series(ctx.engine, ctx.url, latest.id, latest.n_events, version).releases
     events = loaders.event_patterns(ctx.engine, ctx.url, latest.id, latest.n_events, version)

@@ -7,9 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from app import charts, context, loaders, nav, patterns, url_state
-from app.ui import lens_errors, md_literal, need_events, need_run, percent
+from app.ui import lens_errors, md_literal, percent
 from lens_core.parse.releases import release_order
-from lens_core.storage import queries
 from lens_core.tracking import curation
 from lens_core.tracking.rules import SPLIT_FIELDS, split_values
 
@@ -18,12 +17,7 @@ TOP_VALUES = 4
 ctx = context.current()
 
 st.title("Pattern")
-with lens_errors():
-    need_events(queries.count_events(engine=ctx.engine))
-    need_run(context.chosen_run(ctx))
-    latest = loaders.latest_tracked_run(ctx.engine)
-patterns.need_patterns(latest)
-version = loaders.patterns_version(ctx.engine, latest)
+latest, version = patterns.tracked_run(ctx)
 with lens_errors():
     items = loaders.pattern_summaries(ctx.engine, ctx.url, latest.id, version)
     titles = loaders.pattern_titles(ctx.engine, ctx.url, version)

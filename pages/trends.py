@@ -7,20 +7,14 @@ import pandas as pd
 import streamlit as st
 
 from app import charts, context, loaders, nav, patterns
-from app.ui import lens_errors, md_literal, need_events, need_run
-from lens_core.storage import queries
+from app.ui import lens_errors, md_literal
 
 TOP_DEFAULT, TOP_MAX = 8, 20
 
 ctx = context.current()
 
 st.title("Trends")
-with lens_errors():
-    need_events(queries.count_events(engine=ctx.engine))
-    need_run(context.chosen_run(ctx))
-    latest = loaders.latest_tracked_run(ctx.engine)
-patterns.need_patterns(latest)
-version = loaders.patterns_version(ctx.engine, latest)
+latest, version = patterns.tracked_run(ctx)
 with lens_errors():
     everything = loaders.trend_series(ctx.engine, ctx.url, latest.id, latest.n_events, version)
     events = loaders.event_patterns(ctx.engine, ctx.url, latest.id, latest.n_events, version)
