@@ -10,33 +10,60 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import streamlit.testing.v1.app_test as app_test_module
+from sqlalchemy.engine import Engine
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from lens_core.config import get_settings
+from lens_core.config import Settings, get_settings
+from lens_core.ingest.ingestor import ingest_records
+from lens_core.runs.options import ProcessOptions
+from lens_core.runs.pipeline import process
+from lens_core.samples.generator import generate
 from lens_core.storage import queries
 from lens_core.storage.engine import open_engine
 from tests.conftest import ROOT, SAMPLES
 
 MAIN = str(ROOT / "app" / "main.py")
-PAGE = {name: f"../pages/{name}.py" for name in ("overview", "upload", "clusters", "cluster_detail", "runs", "export")}
+PAGE = {path.stem: f"../pages/{path.name}" for path in sorted((ROOT / "pages").glob("*.py"))}
 TIMEOUT = 180  # the first UMAP of a test process compiles numba code
+
+
+@contextmanager
+def dashboard_database(path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """What the dashboard's settings read in a test: SQLite at `path`, the hashing embedder, no LLM key
+    (blank means "not configured", whatever a local .env says). Yields the database URL."""
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("EMBEDDING_BACKEND", "hashing")
+    monkeypatch.setenv("OPENAI_API_KEY", "")
+    get_settings.cache_clear()
+    try:
+        yield url
+    finally:
+        get_settings.cache_clear()
+
+
+def tracked_sample(db_url: str) -> Engine:
+    """800 generated events (a quarter name one of three releases) and one tracked run."""
+    engine = open_engine(db_url)
+    settings = Settings(_env_file=None, database_url=db_url, embedding_backend="hashing")
+    ingest_records(generate(800, seed=3)[0], engine=engine)
+    process(engine=engine, settings=settings, options=ProcessOptions.of(settings))
+    return engine
 
 
 @pytest.fixture
 def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     path = tmp_path / "dashboard.db"
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
-    monkeypatch.setenv("EMBEDDING_BACKEND", "hashing")
-    monkeypatch.setenv("OPENAI_API_KEY", "")  # blank means "not configured", whatever a local .env says
-    get_settings.cache_clear()
-    yield path
-    get_settings.cache_clear()
+    with dashboard_database(path, monkeypatch):
+        yield path
 
 
 @pytest.fixture
@@ -59,11 +86,18 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> Callable[[object], bytes]:
 
 
 def open_page(app: AppTest, name: str) -> AppTest:
-    return app.switch_page(PAGE[name]).run()
+    app.switch_page(PAGE[name]).run()
+    no_exception(app)
+    return app
 
 
 def no_exception(app: AppTest) -> None:
     assert not app.exception, [e.value for e in app.exception]
+
+
+def plain(text: str) -> str:
+    """Text the page wrote with md_literal, without its escapes."""
+    return re.sub(r"\\(.)", r"\1", text)
 
 
 def load_and_run(app: AppTest) -> AppTest:

@@ -19,37 +19,28 @@ from streamlit.testing.v1 import AppTest
 
 from app import charts
 from app import patterns as app_patterns
-from lens_core.config import Settings, get_settings
-from lens_core.ingest.ingestor import ingest_records
-from lens_core.runs.options import ProcessOptions
-from lens_core.runs.pipeline import process
-from lens_core.samples.generator import generate
 from lens_core.storage import tracking as store
-from lens_core.storage.engine import open_engine
 from lens_core.tracking import curation, queue, titles, trends
-from tests.surface.test_dashboard import MAIN, TIMEOUT
-
-PAGE = {name: f"../pages/{name}.py" for name in ("patterns", "trends", "compare")}
+from tests.surface.test_dashboard import (
+    MAIN,
+    TIMEOUT,
+    dashboard_database,
+    no_exception,
+    open_page,
+    plain,
+    tracked_sample,
+)
 
 
 @pytest.fixture
 def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'trends.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("EMBEDDING_BACKEND", "hashing")
-    monkeypatch.setenv("OPENAI_API_KEY", "")
-    get_settings.cache_clear()
-    yield url
-    get_settings.cache_clear()
+    with dashboard_database(tmp_path / "trends.db", monkeypatch) as url:
+        yield url
 
 
 @pytest.fixture
 def engine(db_url: str) -> Iterator[object]:
-    """800 generated events (a quarter name one of three releases) and one tracked run."""
-    eng = open_engine(db_url)
-    settings = Settings(_env_file=None, database_url=db_url, embedding_backend="hashing")
-    ingest_records(generate(800, seed=3)[0], engine=eng)
-    process(engine=eng, settings=settings, options=ProcessOptions.of(settings))
+    eng = tracked_sample(db_url)
     yield eng
     eng.dispose()
 
@@ -59,23 +50,8 @@ def app(engine: object) -> AppTest:
     return AppTest.from_file(MAIN, default_timeout=TIMEOUT).run()
 
 
-def no_exception(app: AppTest) -> None:
-    assert not app.exception, [e.value for e in app.exception]
-
-
 def queue_table(app: AppTest) -> pd.DataFrame:
     return next(d.value for d in app.dataframe if "users term" in d.value.columns)
-
-
-def open_page(app: AppTest, name: str) -> AppTest:
-    app.switch_page(PAGE[name]).run()
-    no_exception(app)
-    return app
-
-
-def plain(text: str) -> str:
-    """Text the page wrote with md_literal, without its escapes."""
-    return re.sub(r"\\(.)", r"\1", text)
 
 
 def specs(app: AppTest) -> list[dict]:

@@ -7,7 +7,6 @@ The data and the first run are made with lens_core directly (800 generated event
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,29 +15,29 @@ from streamlit.testing.v1 import AppTest
 
 from app import context as app_context
 from app import loaders
-from lens_core.config import Settings, get_settings
+from lens_core.config import Settings
 from lens_core.ingest.ingestor import ingest_records
 from lens_core.runs.options import ProcessOptions
 from lens_core.runs.pipeline import process
 from lens_core.samples.generator import generate
 from lens_core.storage import queries
 from lens_core.storage import tracking as store
-from lens_core.storage.engine import open_engine
 from lens_core.tracking import titles
-from tests.surface.test_dashboard import MAIN, TIMEOUT
-
-PAGE = {name: f"../pages/{name}.py" for name in ("overview", "patterns", "pattern", "clusters", "cluster_detail")}
+from tests.surface.test_dashboard import (
+    MAIN,
+    TIMEOUT,
+    dashboard_database,
+    no_exception,
+    open_page,
+    plain,
+    tracked_sample,
+)
 
 
 @pytest.fixture
 def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'views.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("EMBEDDING_BACKEND", "hashing")
-    monkeypatch.setenv("OPENAI_API_KEY", "")
-    get_settings.cache_clear()
-    yield url
-    get_settings.cache_clear()
+    with dashboard_database(tmp_path / "views.db", monkeypatch) as url:
+        yield url
 
 
 @pytest.fixture
@@ -47,11 +46,8 @@ def settings(db_url: str) -> Settings:
 
 
 @pytest.fixture
-def engine(db_url: str, settings: Settings) -> Iterator[object]:
-    """800 generated events and one tracked run."""
-    eng = open_engine(db_url)
-    ingest_records(generate(800, seed=3)[0], engine=eng)
-    process(engine=eng, settings=settings, options=ProcessOptions.of(settings))
+def engine(db_url: str) -> Iterator[object]:
+    eng = tracked_sample(db_url)
     yield eng
     eng.dispose()
 
@@ -63,20 +59,8 @@ def fresh(params: dict[str, str] | None = None) -> AppTest:
     return app.run()
 
 
-def open_page(app: AppTest, name: str) -> AppTest:
-    return app.switch_page(PAGE[name]).run()
-
-
-def no_exception(app: AppTest) -> None:
-    assert not app.exception, [e.value for e in app.exception]
-
-
 def map_spec(app: AppTest) -> dict:
     return json.loads(app.get("plotly_chart")[0].proto.spec)
-
-
-def plain(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
 
 
 def test_the_map_follows_the_colour_chosen_and_the_url_keeps_it(engine: object) -> None:
