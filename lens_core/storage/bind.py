@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+IN_CHUNK = 900  # ids per IN (...) list: under SQLite's oldest limit on bound parameters per statement (999)
+
 
 def bind_rows(dialect: Any, table: Any, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """Rows with each value as `dialect`'s driver takes it: through its column type's bind processor

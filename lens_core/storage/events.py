@@ -12,10 +12,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from lens_core.storage.bind import IN_CHUNK
 from lens_core.storage.engine import insert_rows
 from lens_core.storage.models import FailureFingerprint, TelemetryEventRow
-
-_IN_CHUNK = 900  # ids per IN (...) lookup: under SQLite's oldest limit on bound parameters
 
 
 def holds_events(*, engine: Engine) -> bool:
@@ -25,12 +24,12 @@ def holds_events(*, engine: Engine) -> bool:
 
 
 def stored_evaluation_ids(*, engine: Engine, ids: Sequence[str]) -> frozenset[str]:
-    """Which of `ids` are stored: one short read per _IN_CHUNK ids, outside any write transaction."""
+    """Which of `ids` are stored: one short read per IN_CHUNK ids, outside any write transaction."""
     ids_column = TelemetryEventRow.__table__.c.evaluation_id
     stored: set[str] = set()
     with engine.connect() as conn:
-        for start in range(0, len(ids), _IN_CHUNK):
-            part = ids[start : start + _IN_CHUNK]
+        for start in range(0, len(ids), IN_CHUNK):
+            part = ids[start : start + IN_CHUNK]
             stored.update(conn.execute(select(ids_column).where(ids_column.in_(part))).scalars())
     return frozenset(stored)
 

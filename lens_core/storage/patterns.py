@@ -21,11 +21,10 @@ from typing import NamedTuple
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
+from lens_core.storage.bind import IN_CHUNK
 from lens_core.storage.engine import insert_rows
 from lens_core.storage.migrate import postgres_xact_lock
 from lens_core.storage.models import FailureFingerprint, MessagePattern, TelemetryEventRow
-
-_IN_CHUNK = 900  # below SQLite's oldest limit on bound parameters per statement
 
 
 class FingerprintTemplate(NamedTuple):
@@ -78,8 +77,8 @@ def store_patterns(
     fp = FailureFingerprint.__table__
     for pattern in sorted(by_pattern):
         hashes = sorted(by_pattern[pattern])
-        for start in range(0, len(hashes), _IN_CHUNK):
-            part = hashes[start : start + _IN_CHUNK]
+        for start in range(0, len(hashes), IN_CHUNK):
+            part = hashes[start : start + IN_CHUNK]
             conn.execute(update(fp).where(fp.c.hash.in_(part)).values(message_pattern=pattern))
 
 

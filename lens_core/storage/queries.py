@@ -19,6 +19,7 @@ from sqlmodel import Session
 from lens_core.errors import NotFoundError
 from lens_core.runs import liveness
 from lens_core.storage import patterns as pattern_store
+from lens_core.storage.bind import IN_CHUNK
 from lens_core.storage.engine import insert_frame, insert_rows
 from lens_core.storage.models import (
     ClusterAssignment,
@@ -35,7 +36,6 @@ from lens_core.storage.models import (
 
 log = logging.getLogger(__name__)
 
-_IN_CHUNK = 900  # below SQLite's default limit on bound parameters per statement
 
 EVENT_COLUMNS = (
     "id", "evaluation_id", "customer_prompt", "skill_input", "skill_output", "ai_output", "timestamp",
@@ -136,8 +136,8 @@ def cached_vectors(*, engine: Engine, model: str, hashes: Iterable[str]) -> dict
     found: dict[str, np.ndarray] = {}
     wanted = list(hashes)
     with engine.connect() as conn:
-        for start in range(0, len(wanted), _IN_CHUNK):
-            part = wanted[start : start + _IN_CHUNK]
+        for start in range(0, len(wanted), IN_CHUNK):
+            part = wanted[start : start + IN_CHUNK]
             stmt = select(table.c.text_hash, table.c.vector).where(
                 table.c.model == model, table.c.text_hash.in_(part)
             )

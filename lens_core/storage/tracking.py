@@ -11,10 +11,9 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from lens_core.errors import InputError, NotFoundError
+from lens_core.storage.bind import IN_CHUNK
 from lens_core.storage.models import ClusterAssignment, ClusterRow, FailureFingerprint, PipelineRun, TelemetryEventRow
 from lens_core.storage.tracking_tables import PatternLineageRow, PatternRow, PatternRuleRow, RunPatternRow
-
-_IN_CHUNK = 900  # below SQLite's default limit on bound parameters per statement
 
 # What rules split by and what the queue counts, per event of a run.
 RUN_EVENT_COLUMNS = ("event_id", "evaluation_id", "label", "pattern_id", "fingerprint", "message_pattern",
@@ -40,8 +39,8 @@ def run_events_frame(*, engine: Engine, run_id: int, event_ids: Sequence[int] | 
         if event_ids is None:
             return pd.read_sql(stmt, conn)
         ids = list(event_ids)
-        parts = [pd.read_sql(stmt.where(ca.c.event_id.in_(ids[i:i + _IN_CHUNK])), conn)
-                 for i in range(0, len(ids), _IN_CHUNK)]
+        parts = [pd.read_sql(stmt.where(ca.c.event_id.in_(ids[i:i + IN_CHUNK])), conn)
+                 for i in range(0, len(ids), IN_CHUNK)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(RUN_EVENT_COLUMNS))
 
 
@@ -168,8 +167,8 @@ def set_event_patterns(conn: Connection, *, run_id: int, pattern_of_event: Mappi
     for event_id, pattern_id in pattern_of_event.items():
         groups.setdefault(pattern_id, []).append(int(event_id))
     for pattern_id, event_ids in groups.items():
-        for i in range(0, len(event_ids), _IN_CHUNK):
-            conn.execute(update(ca).where(ca.c.run_id == run_id, ca.c.event_id.in_(event_ids[i:i + _IN_CHUNK]))
+        for i in range(0, len(event_ids), IN_CHUNK):
+            conn.execute(update(ca).where(ca.c.run_id == run_id, ca.c.event_id.in_(event_ids[i:i + IN_CHUNK]))
                          .values(pattern_id=pattern_id))
 
 

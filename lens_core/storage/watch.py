@@ -8,10 +8,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from lens_core.storage.bind import IN_CHUNK
 from lens_core.storage.models import ClusterAssignment
 from lens_core.storage.tracking_tables import PatternRow, PatternWatchRow, RunPatternRow
-
-_IN_CHUNK = 900  # below SQLite's default limit on bound parameters per statement
 
 
 def last_seen(*, engine: Engine) -> dict[int, PatternWatchRow]:
@@ -29,8 +28,8 @@ def record(*, engine: Engine, rows: Iterable[PatternWatchRow]) -> int:
     with Session(engine) as session:
         ids = [r.pattern_id for r in rows]
         existing: set[int] = set()
-        for i in range(0, len(ids), _IN_CHUNK):
-            chunk = ids[i:i + _IN_CHUNK]
+        for i in range(0, len(ids), IN_CHUNK):
+            chunk = ids[i:i + IN_CHUNK]
             existing |= set(session.exec(select(PatternRow.id).where(PatternRow.id.in_(chunk))).scalars())  # type: ignore[call-overload,union-attr]
             session.exec(delete(PatternWatchRow).where(PatternWatchRow.pattern_id.in_(chunk)))  # type: ignore[call-overload,attr-defined]
         kept = [r for r in rows if r.pattern_id in existing]
