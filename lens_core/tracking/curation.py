@@ -15,12 +15,12 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from lens_core.errors import InputError
-from lens_core.parse.releases import is_at_least, release_order
 from lens_core.storage import tracking as store
 from lens_core.storage.models import utcnow
 from lens_core.storage.tracking_tables import PatternRow, PatternRuleRow
 from lens_core.tracking.rules import fold_states, split_values
 from lens_core.tracking.track import reapply
+from lens_core.tracking.trends import at_or_after
 
 MAX_TITLE = 200
 
@@ -63,9 +63,7 @@ def resolve(*, engine: Engine, pattern_id: int, release: str | None = None, auth
         run_id = store.latest_tracked_run(engine=engine)
         events = store.run_events_frame(engine=engine, run_id=run_id) if run_id is not None else None
         if events is not None:
-            mine = events.loc[events["pattern_id"] == pattern_id, "release"].dropna()
-            order = release_order([*events["release"].dropna(), release])
-            late = sum(is_at_least(r, release, order) for r in mine)
+            late = int((at_or_after(events, release) & (events["pattern_id"] == pattern_id)).sum())
             if late:
                 return replace(done, warning=(
                     f"pattern {pattern_id} already has {late} events from release {release} or later in run "

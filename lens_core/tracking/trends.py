@@ -49,7 +49,7 @@ from lens_core.tracking.rules import fold_states
 from lens_core.tracking.titles import titles_of
 
 __all__ = ["ALERT_STATES", "ALPHA", "MIN_EVENTS", "STATE_RANK", "Comparison", "PatternChange", "Series",
-           "benjamini_hochberg", "compare", "compare_latest", "default_windows", "facet", "series"]
+           "at_or_after", "benjamini_hochberg", "compare", "compare_latest", "default_windows", "facet", "series"]
 
 MIN_EVENTS = 5  # fewer events (base and target together) are not tested, nor enough to call a pattern new
 ALPHA = 0.01  # corrected p-value below which a rate change is escalating or shrinking
@@ -335,6 +335,14 @@ def _state(row: PatternChange, regression: str | None, seen_before: bool,
 
 def _plural(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def at_or_after(events: pd.DataFrame, release: str) -> pd.Series:
+    """Which events come from `release` or a later one, in the order `compare` judges regressions by (as
+    versions where all names parse as one, else by first appearance); events without a release do not."""
+    frame = _prepare(events)
+    order = _order(frame, [release])
+    return frame["release"].map(lambda r: r is not None and is_at_least(r, release, order))
 
 
 def _regressions(b: pd.DataFrame, rules: Sequence[Any], frame: pd.DataFrame) -> dict[int, str]:

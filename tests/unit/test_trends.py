@@ -235,3 +235,12 @@ def test_a_failure_growing_inside_a_steady_pattern_escalates_it_through_its_mess
     assert row.state == "escalating"
     assert row.reason.startswith("1 of its error messages rose significantly, the largest 30 -> 90 events")
     assert trends.compare(events.assign(message_pattern="steady"), base=A, target=B).by_pattern()[1].state == "ongoing"
+
+
+def test_at_or_after_orders_releases_as_compare_does() -> None:
+    """Names that are no versions go by first appearance: 'blue' came after 'red', whatever the alphabet."""
+    events = _frame([(1, 2, "red", *A), (1, 2, "blue", *B), (1, 1, None, *B)])
+    assert trends.at_or_after(events, "blue").tolist() == [False, False, True, True, False]
+    assert trends.at_or_after(events, "red").tolist() == [True, True, True, True, False]
+    versions = _frame([(1, 1, "1.10", *B), (1, 1, "1.9", *A)])
+    assert trends.at_or_after(versions, "1.10").tolist() == [True, False]
