@@ -15,11 +15,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lens_core.config import get_settings
 from lens_core.storage.engine import open_engine
 from tests.conftest import ROOT
 from tests.data.bad import make_big
 from tests.data.bad.cases import CASES, Case, Issue, check_report, check_stored, path_of
+from tests.surface.test_dashboard import dashboard_database
 
 MAIN = str(ROOT / "app" / "main.py")
 TIMEOUT = 180
@@ -34,12 +34,8 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     path = tmp_path / "dashboard.db"
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
-    monkeypatch.setenv("EMBEDDING_BACKEND", "hashing")
-    monkeypatch.setenv("OPENAI_API_KEY", "")
-    get_settings.cache_clear()
-    yield path
-    get_settings.cache_clear()
+    with dashboard_database(path, monkeypatch):
+        yield path
 
 
 def no_exception(app: AppTest) -> None:

@@ -12,12 +12,12 @@ import pytest
 from fastapi.testclient import TestClient
 from streamlit.testing.v1 import AppTest
 
-from lens_core.config import get_settings
 from lens_core.samples.generator import generate
 from lens_core.storage import queries
 from lens_core.storage.engine import open_engine
 from tests.conftest import ROOT
 from tests.data.formats import encode
+from tests.surface.test_dashboard import dashboard_database
 
 N = 120
 EVENTS = generate(N, seed=21)[0]
@@ -94,12 +94,8 @@ def test_lens_ingest_reads_every_format_and_names_the_damage(lens, db_url: str, 
 @pytest.fixture
 def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     path = tmp_path / "dashboard.db"
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
-    monkeypatch.setenv("EMBEDDING_BACKEND", "hashing")
-    monkeypatch.setenv("OPENAI_API_KEY", "")
-    get_settings.cache_clear()
-    yield path
-    get_settings.cache_clear()
+    with dashboard_database(path, monkeypatch):
+        yield path
 
 
 def test_the_upload_page_previews_and_ingests_parquet_and_compressed_files(db_path: Path, tmp_path: Path) -> None:

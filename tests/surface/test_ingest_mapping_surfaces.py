@@ -11,10 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 from streamlit.testing.v1 import AppTest
 
-from lens_core.config import get_settings
 from lens_core.storage import queries
 from lens_core.storage.engine import open_engine
 from tests.conftest import ROOT
+from tests.surface.test_dashboard import dashboard_database
 
 VENDOR = (b"EvaluationId,Ask,Prompt,tool_output,region\n"
           b"v1,book a room,ignored,HTTP 403 Forbidden,eu\n"
@@ -78,30 +78,25 @@ def test_the_api_takes_repeated_map_parameters_and_names_a_bad_one(client: TestC
 
 
 def test_the_upload_page_maps_columns_before_ingesting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    db = tmp_path / "dashboard.db"
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db}")
-    monkeypatch.setenv("EMBEDDING_BACKEND", "hashing")
-    monkeypatch.setenv("OPENAI_API_KEY", "")
-    get_settings.cache_clear()
-    app = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=180).run()
-    app.switch_page("../pages/upload.py").run()
-    app.file_uploader(key="upload_files").set_value([("vendor.csv", VENDOR, "text/csv")]).run()
-    assert not app.exception, [e.value for e in app.exception]
-    prompt = app.selectbox(key="upload_map_vendor.csv_customer_prompt")
-    assert prompt.value == "Prompt" and prompt.options == ["(none)", "EvaluationId", "Ask", "Prompt", "tool_output",
-                                                           "region"]  # the guess, "(none)" allowed
-    assert app.selectbox(key="upload_map_vendor.csv_evaluation_id").value == "EvaluationId"
-    assert "(none)" not in app.selectbox(key="upload_map_vendor.csv_skill_output").options  # required
-    prompt.set_value("Ask").run()
-    (frame,) = [f.value for f in app.dataframe]
-    assert frame["customer_prompt"].tolist() == ["book a room", "send the report"]  # the preview shows the mapping
-    assert frame["Prompt"].tolist() == ["ignored", "ignored"]
-    app.button(key="upload_ingest").click().run()
-    assert not app.exception and not app.error, [e.value for e in app.error]
-    engine = open_engine(f"sqlite:///{db}")
-    try:
-        events = queries.load_events_frame(engine=engine)
-    finally:
-        engine.dispose()
-        get_settings.cache_clear()
-    assert sorted(events["customer_prompt"]) == ["book a room", "send the report"]
+    with dashboard_database(tmp_path / "dashboard.db", monkeypatch) as url:
+        app = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=180).run()
+        app.switch_page("../pages/upload.py").run()
+        app.file_uploader(key="upload_files").set_value([("vendor.csv", VENDOR, "text/csv")]).run()
+        assert not app.exception, [e.value for e in app.exception]
+        prompt = app.selectbox(key="upload_map_vendor.csv_customer_prompt")
+        assert prompt.value == "Prompt" and prompt.options == ["(none)", "EvaluationId", "Ask", "Prompt", "tool_output",
+                                                               "region"]  # the guess, "(none)" allowed
+        assert app.selectbox(key="upload_map_vendor.csv_evaluation_id").value == "EvaluationId"
+        assert "(none)" not in app.selectbox(key="upload_map_vendor.csv_skill_output").options  # required
+        prompt.set_value("Ask").run()
+        (frame,) = [f.value for f in app.dataframe]
+        assert frame["customer_prompt"].tolist() == ["book a room", "send the report"]  # the preview shows the mapping
+        assert frame["Prompt"].tolist() == ["ignored", "ignored"]
+        app.button(key="upload_ingest").click().run()
+        assert not app.exception and not app.error, [e.value for e in app.error]
+        engine = open_engine(url)
+        try:
+            events = queries.load_events_frame(engine=engine)
+        finally:
+            engine.dispose()
+        assert sorted(events["customer_prompt"]) == ["book a room", "send the report"]
