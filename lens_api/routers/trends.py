@@ -20,9 +20,10 @@ from lens_api.trend_schemas import (
     TimeBucketOut,
     TimelineOut,
 )
-from lens_core.errors import InputError, NotFoundError
+from lens_core.errors import NotFoundError
 from lens_core.storage import tracking as store
 from lens_core.tracking import trends, windows
+from lens_core.tracking.queue import default_trends
 from lens_core.tracking.titles import titles_of
 
 router = APIRouter(tags=["trends"], responses=error_responses(404, 503))
@@ -92,8 +93,4 @@ def _by_facet(events: pd.DataFrame, engine: Engine, run_id: int, pattern_id: int
 
 def _change(events: pd.DataFrame, engine: Engine, pattern_id: int) -> trends.PatternChange | None:
     """The pattern's row of the default comparison; None where there is none (no timestamps, no events)."""
-    try:
-        result = trends.compare(events, rules=store.active_rules(engine=engine))
-    except InputError:
-        return None
-    return result.by_pattern().get(pattern_id)
+    return default_trends(events, store.active_rules(engine=engine))[0].get(pattern_id)

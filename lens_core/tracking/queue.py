@@ -23,7 +23,7 @@ from lens_core.errors import InputError
 from lens_core.storage import tracking as store
 from lens_core.tracking.rules import PatternState, fold_states
 from lens_core.tracking.titles import titles_of
-from lens_core.tracking.trends import compare
+from lens_core.tracking.trends import PatternChange, compare
 
 USERS, TENANTS, EVENTS = 1.0, 1.0, 0.5
 SEVERITY_WEIGHT = {"high": 1.5, "medium": 1.0, "low": 0.75, "": 1.0}
@@ -75,7 +75,7 @@ def summaries(*, engine: Engine, run_id: int | None = None, include_closed: bool
     states = fold_states(rules)
     titles = titles_of(engine=engine, ids={int(p) for p in events["pattern_id"].unique()}, run_id=run_id,
                        states=states)
-    trend, window = _trends(every, rules)
+    trend, window = default_trends(every, rules)
     out = []
     for key, group in events.groupby("pattern_id"):
         pid = int(key)
@@ -105,9 +105,9 @@ def summaries(*, engine: Engine, run_id: int | None = None, include_closed: bool
     return out if include_closed else [s for s in out if s.state in OPEN_STATES]
 
 
-def _trends(events: Any, rules: list[Any]) -> tuple[dict[int, Any], str]:
-    """Each pattern's change in the default comparison, and what was compared ('' where nothing can be:
-    no timestamps)."""
+def default_trends(events: Any, rules: list[Any]) -> tuple[dict[int, PatternChange], str]:
+    """Each pattern's change in the default comparison (trends.compare with no windows), and what was
+    compared; none and '' where nothing can be (no timestamps)."""
     try:
         result = compare(events, rules=rules)
     except InputError:
