@@ -10,7 +10,8 @@ from sqlmodel import Session
 
 from lens_core.storage.bind import IN_CHUNK
 from lens_core.storage.models import ClusterAssignment
-from lens_core.storage.tracking_tables import PatternRow, PatternWatchRow, RunPatternRow
+from lens_core.storage.tracking import latest_tracked_run
+from lens_core.storage.tracking_tables import PatternRow, PatternWatchRow
 
 
 def last_seen(*, engine: Engine) -> dict[int, PatternWatchRow]:
@@ -42,9 +43,9 @@ def record(*, engine: Engine, rows: Iterable[PatternWatchRow]) -> int:
 def latest_events(*, engine: Engine) -> tuple[int | None, int]:
     """The latest tracked run and how many events it holds: both change when events are processed or
     assigned, and only then is there something new to watch."""
-    ca, rp = ClusterAssignment.__table__, RunPatternRow.__table__
+    run_id = latest_tracked_run(engine=engine)
+    if run_id is None:
+        return None, 0
+    ca = ClusterAssignment.__table__
     with engine.connect() as conn:
-        run_id = conn.execute(select(func.max(rp.c.run_id))).scalar()
-        if run_id is None:
-            return None, 0
         return run_id, conn.execute(select(func.count()).select_from(ca).where(ca.c.run_id == run_id)).scalar_one()
