@@ -3,6 +3,7 @@ every surface (options, CLI, API schema, dashboard, settings) with no other edit
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -127,13 +128,21 @@ def test_a_registered_backend_is_in_the_api_schema(toy: Backend, settings: Setti
     from fastapi.testclient import TestClient
 
     from lens_api.app import create_app
+    from lens_core.runs.jobs import ACTIVE
 
     with TestClient(create_app(settings)) as client:
         body = client.get("/openapi.json").json()["components"]["schemas"]["ProcessIn"]["properties"]
         assert "toy" in body["algorithm"]["anyOf"][0]["enum"]
         assert body["toy_groups"]["anyOf"][0] == {"type": "integer", "minimum": 1, "maximum": 9}
         assert client.post("/pipeline/process", json={"algorithm": "toy", "toy_groups": 0}).status_code == 422
-        assert client.post("/pipeline/process", json={"algorithm": "toy", "toy_groups": 2}).status_code == 202
+        accepted = client.post("/pipeline/process", json={"algorithm": "toy", "toy_groups": 2})
+        assert accepted.status_code == 202
+        # The job runs on the app's thread and outlives the client: wait for it, so that no query of it
+        # races the fixture's DROP SCHEMA on PostgreSQL (they deadlocked once in CI).
+        deadline = time.monotonic() + 120
+        while client.get(f"/pipeline/jobs/{accepted.json()['job_id']}").json()["state"] in ACTIVE:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
 
 
 def test_a_registered_backend_is_on_the_dashboard(toy: Backend, tmp_path: Path,
