@@ -25,7 +25,7 @@ from lens_api.limits import BodySizeLimit
 from lens_api.routers import clusters, export, health, ingest, patterns, pipeline, runs, stats, trends
 from lens_core.config import Settings
 from lens_core.context import build_context
-from lens_core.errors import LensError
+from lens_core.errors import LensError, ReadOnlyError
 from lens_core.runs.jobs import recover_jobs
 
 log = logging.getLogger("lens_api")
@@ -96,6 +96,9 @@ def _recover(app: FastAPI) -> None:
     try:
         engine = engine_of(app.state.context)
         recovered = recover_jobs(engine=engine, live=runner.live if runner else ())
+    except ReadOnlyError as exc:  # reads are served; the jobs stay as they are stored
+        log.warning("jobs left by a stopped process are not marked failed: %s", exc)
+        return
     except LensError as exc:
         log.error("database not available at startup (requests will answer 503 until it is): %s", exc)
         return

@@ -30,6 +30,7 @@ from lens_core.errors import (
     LensError,
     LLMError,
     NotFoundError,
+    ReadOnlyError,
     RowError,
     StorageError,
 )
@@ -37,6 +38,7 @@ from lens_core.errors import (
 log = logging.getLogger("lens_api")
 
 STORAGE_DETAIL = "the database is unavailable or refused the request; the server log says why"
+READ_ONLY_DETAIL = "the database is read-only: this server answers reads but stores nothing; the server log says which"
 
 # Most specific first: the first class the error is an instance of decides.
 STATUS_OF: tuple[tuple[type[LensError], int], ...] = (
@@ -45,6 +47,7 @@ STATUS_OF: tuple[tuple[type[LensError], int], ...] = (
     (InputError, 422),
     (ConfigError, 422),  # settings the server itself cannot use are turned into StorageError in deps
     (ClusteringError, 422),
+    (ReadOnlyError, 403),  # not "unavailable": asking again later changes nothing
     (StorageError, 503),
     (BusyError, 429),
     (DependencyError, 501),
@@ -77,9 +80,11 @@ def lens_error_response(exc: LensError) -> JSONResponse:
         field = getattr(exc, "field", None)
         loc: list[str | int] = ["body", field] if field else ["body"]
         return JSONResponse(validation_body(loc, getattr(exc, "reason", None) or exc.message, _kind(exc)), 422)
-    if status >= 500:
+    if status >= 500 or isinstance(exc, StorageError):
         log.warning("%s: %s", type(exc).__name__, exc.message)
-    detail = STORAGE_DETAIL if isinstance(exc, StorageError) else exc.message
+    detail = exc.message
+    if isinstance(exc, StorageError):  # the message names the database: the server's business, not the caller's
+        detail = READ_ONLY_DETAIL if isinstance(exc, ReadOnlyError) else STORAGE_DETAIL
     headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, BusyError) else None
     return JSONResponse({"detail": detail, "error": _kind(exc)}, status_code=status, headers=headers)
 

@@ -6,6 +6,7 @@
     │   └── RowError             one row is invalid; carries where (file, row, field) and why
     ├── NotFoundError            a run, cluster, job or event that does not exist
     ├── StorageError             the database is unreachable or refused a write
+    │   └── ReadOnlyError        the database may be read but not written (a write, or a migration, needed)
     ├── BusyError                too much work queued already; try again later
     ├── DependencyError          an optional package is not installed; names what to install
     ├── EmbeddingError           an embedding backend failed
@@ -65,6 +66,10 @@ class NotFoundError(LensError):
 
 class StorageError(LensError):
     exit_code = 4
+
+
+class ReadOnlyError(StorageError):
+    """Says which database and why it is read-only (storage.read_only)."""
 
 
 class BusyError(LensError):

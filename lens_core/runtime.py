@@ -1,6 +1,7 @@
 """Process-level tweaks, in one place: each changes how Python or a library behaves in this process.
 
-Three of them, each for start-up time, none for results:
+Three of them, each for start-up time, none for results (and `first_use`, which tells a run's progress
+whether a package's numba code will compile, load from the disk cache, or is in memory already):
 
 - `use_numba_cache_dir()`: where numba keeps compiled code on disk. umap, pynndescent and fast_hdbscan
   compile their numba functions on first use, tens of seconds per process. numba can keep the compiled
@@ -12,19 +13,25 @@ Three of them, each for start-up time, none for results:
   caller's main script again. Installed when this module is imported, because the fork server can only
   be told module names to import (lens_core.ingest.parallel.WORKER_MODULES names this one).
 
+And one for clean exits: `stop_with(pid)`, which ends a worker process when the process it works for ends
+(ingest's workers, however that process ends: kill -9 included).
+
 Importing this module imports neither numba nor anything heavy.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib
 import importlib.machinery
 import importlib.util
 import logging
 import os
+import select
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from multiprocessing import spawn
@@ -49,6 +56,28 @@ def use_numba_cache_dir() -> str:
         # Too late for this process: numba read its config at import. Compilation still works, uncached.
         log.debug("numba was imported before lens_core.cluster; NUMBA_CACHE_DIR may not apply")
     return folder
+
+
+def first_use(packages: tuple[str, ...]) -> str | None:
+    """What using `packages` first costs this process: "compile" (numba compiles their kernels: tens of
+    seconds, once per install), "load" (their compiled kernels load from the disk cache: seconds), or None
+    (imported already, or no numba code). Read from the cache folder's files, importing nothing."""
+    pending = [name for name in packages if name not in sys.modules]
+    if not pending:
+        return None
+    return "load" if all(_cached_on_disk(name) for name in pending) else "compile"
+
+
+def _cached_on_disk(package: str) -> bool:
+    """Whether NUMBA_CACHE_DIR holds compiled kernels of the package's own folder. numba keeps them in
+    '<folder name>_<sha1 of the folder's path>' (numba.core.caching: get_suitable_cache_subpath)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return True  # not installed, or a single module: nothing of its own to compile
+    folder = os.path.abspath(list(spec.submodule_search_locations)[0])
+    name = f"{os.path.basename(folder)}_{hashlib.sha1(folder.encode()).hexdigest()}"
+    cache = Path(os.environ.get("NUMBA_CACHE_DIR", "")) / name
+    return bool(os.environ.get("NUMBA_CACHE_DIR")) and cache.is_dir() and any(cache.glob("*.nbi"))
 
 
 # -- numba kernels cached by default ------------------------------------------------------------------
@@ -147,3 +176,53 @@ def install_lazy_main() -> bool:
 
 
 install_lazy_main()
+
+
+# -- workers that end with the process they work for --------------------------------------------------
+#
+# Killed with SIGKILL, a process runs no cleanup, and its multiprocessing helpers outlived it: a pool's
+# workers wait on their task queue forever (each holds that queue's write end itself, so it never reads
+# end-of-file), and the fork server and the resource tracker, which exit once every process holding their
+# pipe is gone, waited for those workers. So each worker watches the process it works for and exits
+# with it; the fork server and the resource tracker then see their pipes close and exit too.
+#
+# A watch rather than prctl(PR_SET_PDEATHSIG): a worker's parent is the fork server, not the process it
+# works for, and the fork server is started by whichever thread first needs a pool (often a short-lived
+# one), while the death signal fires when the thread that forked ends, not the process.
+
+STOP_WITH_POLL_S = 0.5  # where a process cannot be watched through a pidfd (not Linux)
+
+
+def stop_with(pid: int) -> None:
+    """End this process (os._exit) when process `pid` ends; returns at once (a daemon thread watches).
+    POSIX only: on Windows, asking whether a process runs through os.kill would end it instead."""
+    if os.name != "posix":
+        return
+    threading.Thread(target=_exit_when_ended, args=(pid,), name="lens-stop-with", daemon=True).start()
+
+
+def _exit_when_ended(pid: int) -> None:
+    _wait_for_end(pid)
+    os._exit(1)  # no cleanup: the work this process did is for a process that no longer exists
+
+
+def _wait_for_end(pid: int) -> None:
+    try:
+        handle = os.pidfd_open(pid)  # Linux 5.3+: readable once the process ends, and never another's pid
+    except ProcessLookupError:
+        return  # already ended
+    except (AttributeError, OSError):  # another system, or a sandbox that refuses pidfds: ask now and then
+        while _running(pid):
+            time.sleep(STOP_WITH_POLL_S)
+        return
+    select.select([handle], [], [])
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, under another user
+        return True
+    return True

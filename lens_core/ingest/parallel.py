@@ -12,6 +12,8 @@ lock into the child. The fork server is a single-threaded process started once p
 imports WORKER_MODULES once, and each worker is forked from it ready to run. Workers do not run the
 caller's main script again, as multiprocessing otherwise makes them (lens_core.runtime's lazy main: under a
 caller that imports the clustering stack at the top, that cost seconds of CPU per worker per ingest).
+Workers end with the calling process, even one killed with SIGKILL (lens_core.runtime.stop_with); the
+fork server and multiprocessing's resource tracker then exit by themselves.
 A broken pool (a worker killed) makes the rest of the input run in the calling process, with a warning:
 slower, never lost.
 """
@@ -29,6 +31,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import BaseContext
 from typing import TypeVar
+
+from lens_core import runtime
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +130,8 @@ def _start_pool(workers: int, starting: Future[ProcessPoolExecutor | None]) -> N
     """Start the pool and its workers; the future gets it, or None if it could not start."""
     pool = None
     try:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context())
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=runtime.stop_with,
+                                   initargs=(os.getpid(),))
         pool.submit(int).result()  # returns once the workers run (all start with the first task)
     except Exception as exc:  # noqa: BLE001  (no pool: the chunks run in this process, as without one)
         log.warning("ingest worker processes could not start (%s); working in this process", exc)

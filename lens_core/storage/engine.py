@@ -3,18 +3,21 @@
 SQLite gets WAL (readers never block the writer), foreign keys and a busy timeout on every connection,
 so several processes (CLI, API, dashboard) can share one file without "database is locked".
 The tables come from Alembic migrations (storage.migrate), applied by init_db() on every start.
+A database this process may not write (or one DATABASE_URL opens with `?mode=ro`) is opened read-only
+and never migrated; its writes fail with a message saying so (storage.read_only).
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import zlib
 from typing import Any
 
 import pandas as pd
 from alembic.util import CommandError
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlmodel import create_engine
 
@@ -22,6 +25,7 @@ from lens_core.errors import ConfigError, StorageError
 from lens_core.storage import (
     migrate,
     models,  # noqa: F401  (registers the tables on SQLModel.metadata)
+    read_only,
     tracking_tables,  # noqa: F401  (and the tracking layer's)
 )
 from lens_core.storage.bind import bind_rows
@@ -48,14 +52,42 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     backend = parsed.get_backend_name()
     try:
         if backend == "sqlite":
-            engine = create_engine(parsed, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
-            event.listen(engine, "connect", _sqlite_pragmas)
-            return engine
+            return _sqlite_engine(parsed, echo)
         if backend == "postgresql":
-            return create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10)
+            engine = create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10)
+            read_only.refuse_writes(engine, redact_url(url))
+            return engine
     except NoSuchModuleError:  # postgresql+nodriver://
         raise ConfigError(f"DATABASE_URL: unknown database driver {parsed.drivername!r}") from None
     raise ConfigError(f"DATABASE_URL: unsupported database {backend!r}; use sqlite:/// or postgresql://")
+
+
+def _sqlite_engine(parsed: URL, echo: bool) -> Engine:
+    connect_args: dict[str, Any] = {"check_same_thread": False, "timeout": 30}
+    database, asked = parsed.database or "", read_only.asked_in(parsed)
+    why = None
+    options: dict[str, Any] = {}
+    if "uri" in parsed.query:  # the URL holds a SQLite URI of its own: its mode is the user's to set
+        why = f"the database {database} is opened read-only (DATABASE_URL asks for mode=ro)" if asked else None
+    elif migrate.sqlite_file(parsed):
+        why = read_only.sqlite_reason(database, asked=asked)
+        if why is not None:
+            uri = read_only.sqlite_uri(database, why)
+            options["creator"] = lambda: sqlite3.connect(uri, uri=True, **connect_args)
+            parsed = read_only.without_request(parsed)
+    engine = create_engine(parsed, echo=echo, connect_args=connect_args, **options)
+    event.listen(engine, "connect", _sqlite_pragmas if why is None else _sqlite_read_only_pragmas)
+    read_only.refuse_writes(engine, database)
+    if why is not None:
+        read_only.mark(engine, why)
+    return engine
+
+
+def _sqlite_read_only_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """What a reader needs; the journal mode is the writer's to set (a read-only connection cannot)."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -69,13 +101,34 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def init_db(engine: Engine) -> str | None:
     """Bring the schema to the newest migration (see storage.migrate); returns what was done, None when
-    it was current. Cheap then; safe to call on every start and from several processes at once."""
-    if schema_revision(engine) == migrate.head():
+    it was current. Cheap then; safe to call on every start and from several processes at once.
+    A read-only database is never migrated: one that is not current is a ReadOnlyError saying so."""
+    found, newest = schema_revision(engine), migrate.head()
+    why = _read_only_reason(engine)
+    if why is not None and found != newest:
+        raise read_only.schema_refusal(why, found, newest)
+    if found == newest:
         return None
     try:
         return migrate.upgrade(engine)
     except (SQLAlchemyError, CommandError) as exc:
+        if read_only.is_refusal(getattr(exc, "orig", None)):  # read-only, yet not found so at the start
+            why = read_only.described(engine, redact_url(str(engine.url)))
+            raise read_only.schema_refusal(why, found, newest) from None
         raise StorageError(f"could not migrate the lens tables: {_first_line(exc)}") from None
+
+
+def _read_only_reason(engine: Engine) -> str | None:
+    """SQLite's is known when its engine is made; a PostgreSQL session says whether it is read-only."""
+    why = read_only.reason(engine)
+    if why is None and engine.dialect.name == "postgresql":
+        try:
+            why = read_only.postgres_reason(engine, redact_url(str(engine.url)))
+        except OperationalError as exc:
+            raise StorageError(f"database {redact_url(str(engine.url))} is not reachable: {_first_line(exc)}") from None
+        if why is not None:
+            read_only.mark(engine, why)
+    return why
 
 
 def schema_revision(engine: Engine) -> str | None:
@@ -130,7 +183,12 @@ def insert_rows(
         names = (skip_conflicts_on,) if isinstance(skip_conflicts_on, str) else skip_conflicts_on
         key = ", ".join(map(prepare.quote, names))
     if dialect.name == "postgresql":
-        return _copy_rows(conn, table, columns, rows, key, likely_new)
+        try:
+            return _copy_rows(conn, table, columns, rows, key, likely_new)
+        except Exception as exc:  # COPY goes through the driver itself, past the engine's handle_error
+            if read_only.is_refusal(exc):
+                raise read_only.refusal(conn.engine, redact_url(str(conn.engine.url))) from None
+            raise
     sql = (f"INSERT INTO {prepare.format_table(table)} ({', '.join(prepare.quote(c) for c in columns)}) "
            f"VALUES ({', '.join('?' * len(columns))})")
     if key:

@@ -177,7 +177,7 @@ def _migration_transaction(engine: Engine) -> Iterator[Connection]:
             _postgres_lock(conn)
             yield conn
         return
-    if engine.dialect.name == "sqlite" and _sqlite_file(engine.url):
+    if engine.dialect.name == "sqlite" and sqlite_file(engine.url):
         locking = _sqlite_locking_engine(engine.url)
         try:
             with locking.begin() as conn:
@@ -201,7 +201,8 @@ def postgres_xact_lock(conn: Connection, purpose: str) -> None:
     conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
-def _sqlite_file(url: URL) -> bool:
+def sqlite_file(url: URL) -> bool:
+    """A SQLite database in a file (not in memory)."""
     return bool(url.database) and url.database != ":memory:" and url.query.get("mode") != "memory"
 
 

@@ -19,6 +19,7 @@ from sqlmodel import Session
 from lens_core.errors import NotFoundError
 from lens_core.runs import liveness
 from lens_core.storage import patterns as pattern_store
+from lens_core.storage import read_only
 from lens_core.storage.bind import IN_CHUNK
 from lens_core.storage.engine import insert_frame, insert_rows
 from lens_core.storage.models import (
@@ -239,8 +240,11 @@ def fail_stale_runs(*, engine: Engine) -> list[int]:
     """Fail the "running" runs whose process is gone (killed, crashed); returns their ids.
 
     Gone means what it means for jobs (lens_core.runs.liveness): its pid no longer exists on this host, or no
-    heartbeat for STALE_AFTER_S. Cheap when nothing runs: one query over the running runs.
+    heartbeat for STALE_AFTER_S. Cheap when nothing runs: one query over the running runs. A read-only
+    database is left as it is (its readers must still read): such a run shows as "running" there.
     """
+    if read_only.reason(engine) is not None:
+        return []
     table = PipelineRun.__table__
     columns = (table.c.id, table.c.owner, table.c.stage, table.c.heartbeat_at, table.c.created_at)
     with engine.connect() as conn:

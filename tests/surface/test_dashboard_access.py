@@ -4,7 +4,9 @@
   a wrong one is refused, and the password never reaches the screen or the log;
 - off loopback (server.address 0.0.0.0, or unset: every interface) with no password, no page shows data and
   the message says how to set one;
-- on loopback with no password, the pages show as they always did.
+- on loopback with no password, the pages show as they always did;
+- after MAX_WRONG wrong passwords a client is refused, right password included, for a cool-down that grows;
+  the count is the process's, per client address, so a new session does not reset it.
 """
 
 from __future__ import annotations
@@ -43,6 +45,24 @@ def stored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+class Clock:
+    """time.monotonic for app.access's counts, moved on by the test instead of waited for."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """A fresh count of wrong passwords for each test (it is the process's), on a clock the test moves."""
+    moved = Clock()
+    monkeypatch.setattr(access, "WRONG_PASSWORDS", access.WrongPasswords(clock=moved))
+    return moved
 
 
 @pytest.fixture
@@ -149,3 +169,72 @@ def test_on_loopback_without_a_password_the_pages_show_as_before(stored: None) -
 def test_the_password_is_compared_in_constant_time() -> None:
     check = inspect.getsource(access._password_login)
     assert "hmac.compare_digest(" in check and "==" not in check and "!=" not in check
+
+
+# -- wrong passwords -----------------------------------------------------------------------------------
+
+TOO_MANY = "Too many wrong passwords; try again in {} s."
+
+
+def test_too_many_wrong_passwords_refuse_even_the_right_one_for_a_cool_down_that_new_sessions_share(
+    password: str, clock: Clock
+) -> None:
+    app = AppTest.from_file(MAIN, default_timeout=TIMEOUT).run()
+    for _ in range(access.MAX_WRONG - 1):
+        assert [e.value for e in sign_in(app, "guess").error] == ["Wrong password."]
+    assert [e.value for e in sign_in(app, "guess").error] == ["Wrong password. " + TOO_MANY.format(60)]
+
+    clock.now += 20
+    fresh = AppTest.from_file(MAIN, default_timeout=TIMEOUT).run()  # a new session: the count is not its own
+    sign_in(fresh, password)
+    login_only(fresh)
+    assert [e.value for e in fresh.error] == [TOO_MANY.format(40)] and not shows_data(fresh)
+
+    clock.now += 41  # the cool-down is over
+    assert shows_data(sign_in(fresh, password))
+
+
+def test_each_cool_down_is_longer_and_other_clients_are_not_refused(
+    password: str, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    address = {"now": "192.0.2.7"}
+    monkeypatch.setattr(access, "client_address", lambda: address["now"])
+    app = AppTest.from_file(MAIN, default_timeout=TIMEOUT).run()
+    for cool_down in (60, 120):
+        for _ in range(access.MAX_WRONG):
+            sign_in(app, "guess")
+        assert [e.value for e in app.error] == ["Wrong password. " + TOO_MANY.format(cool_down)]
+        clock.now += cool_down + 1
+
+    for _ in range(access.MAX_WRONG):
+        sign_in(app, "guess")
+    address["now"] = "192.0.2.8"  # another machine: its own count
+    other = AppTest.from_file(MAIN, default_timeout=TIMEOUT).run()
+    assert shows_data(sign_in(other, password))
+    address["now"] = "192.0.2.7"
+    assert [e.value for e in sign_in(app, password).error] == [TOO_MANY.format(240)]
+
+
+def test_wrong_passwords_count_within_a_window_and_a_right_one_clears_them(clock: Clock) -> None:
+    counts = access.WRONG_PASSWORDS
+    for _ in range(access.MAX_WRONG - 1):
+        assert counts.wrong("a") == 0
+        clock.now += access.WRONG_WINDOW_S / access.MAX_WRONG  # spread over more than the window
+    clock.now += access.WRONG_WINDOW_S / access.MAX_WRONG
+    assert counts.wrong("a") == 0 and counts.wait_s("a") == 0  # the first one no longer counts
+
+    for _ in range(access.MAX_WRONG - 1):
+        counts.wrong("b")
+    counts.right("b")
+    assert counts.wrong("b") == 0 and counts.wait_s("b") == 0
+
+    for _ in range(12):  # cool-downs double, up to the longest
+        for _ in range(access.MAX_WRONG):
+            started = counts.wrong("c")
+        assert counts.wait_s("c") == started <= access.MAX_COOL_DOWN_S
+        clock.now += started
+    assert started == access.MAX_COOL_DOWN_S
+
+
+def test_a_client_without_a_known_address_shares_one_count() -> None:
+    assert access.client_address() == access.UNKNOWN_CLIENT  # outside a session; AppTest gives a mock
