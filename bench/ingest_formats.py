@@ -1,11 +1,13 @@
-"""Ingest of Parquet and gzip-compressed CSV beside plain CSV of the same events: size, time, peak memory.
+"""Ingest of Parquet, gzip-compressed CSV and JSON documents beside plain CSV of the same events: size, time,
+peak memory.
 
     python bench/ingest_formats.py [--events 1000000] [--small 200000] [--chunk 20000] [--workers N]
                                    [--seed 7] [--out bench/results/ingest_formats.json]
 
 Writes --events sample events (generated --chunk at a time, never all held; each chunk's ids tagged so
 that chunks cannot collide) as plain CSV, .csv.gz and Parquet (a row group per chunk) into a temporary
-folder, in one pass; then does the same at --small events (0: skip). Each file is ingested by a fresh
+folder, in one pass, and as a JSON document (an array, one event a line) plain and .json.gz; then does the
+same at --small events (0: skip). Each file is ingested by a fresh
 Python process (`lens_core.ingest.ingestor.ingest_file`, what `lens ingest` calls, with its worker pool)
 into a fresh SQLite file, and the table shows: format, file size, events stored, seconds, events/s and
 the peak RSS of that ingesting process (its own high-water mark: getrusage RUSAGE_SELF; the worker
@@ -35,7 +37,7 @@ from bench.benchlib import PYTHON, RESULTS, machine, machine_line, show, write_j
 
 COLUMNS = ["evaluation_id", "customer_prompt", "skill_input", "skill_output", "ai_output", "timestamp", "user_id",
            "tenant_id", "client", "release"]  # as lens_core.samples.generator.write_events orders them
-FORMATS = ("csv", "csv.gz", "parquet")
+FORMATS = ("csv", "csv.gz", "parquet", "json", "json.gz")
 # The ingest of one file, in a process of its own: its peak RSS is the ingest's alone.
 DRIVER = """
 import json, resource, sys, time
@@ -58,7 +60,7 @@ def cell(value: Any) -> str:
 
 
 def write_files(folder: Path, events: int, chunk: int, seed: int) -> dict[str, Path]:
-    """The same events as CSV, .csv.gz and Parquet, written a chunk at a time."""
+    """The same events as CSV, .csv.gz, Parquet, .json and .json.gz, written a chunk at a time."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -68,10 +70,15 @@ def write_files(folder: Path, events: int, chunk: int, seed: int) -> dict[str, P
     schema = pa.schema([(c, pa.timestamp("s", tz="UTC") if c == "timestamp" else pa.string()) for c in COLUMNS])
     with paths["csv"].open("w", encoding="utf-8", newline="") as plain, \
             gzip.open(paths["csv.gz"], "wt", encoding="utf-8", newline="", compresslevel=6) as packed, \
-            pq.ParquetWriter(paths["parquet"], schema) as parquet:
+            pq.ParquetWriter(paths["parquet"], schema) as parquet, \
+            paths["json"].open("w", encoding="utf-8") as document, \
+            gzip.open(paths["json.gz"], "wt", encoding="utf-8", compresslevel=6) as packed_document:
         writers = [csv.writer(plain, lineterminator="\n"), csv.writer(packed, lineterminator="\n")]
         for writer in writers:
             writer.writerow(COLUMNS)
+        documents = (document, packed_document)
+        for out in documents:
+            out.write("[\n")
         for index, start in enumerate(range(0, events, chunk)):
             batch, _ = generate(min(chunk, events - start), seed=seed + index)
             for event in batch:
@@ -82,6 +89,11 @@ def write_files(folder: Path, events: int, chunk: int, seed: int) -> dict[str, P
             columns = {c: [row[i] or None for row in rows] for i, c in enumerate(COLUMNS)}
             columns["timestamp"] = [datetime.fromisoformat(t) for t in columns["timestamp"]]
             parquet.write_table(pa.table(columns, schema=schema))  # one row group per chunk
+            text = ",\n".join(json.dumps(event, ensure_ascii=False) for event in batch)
+            for out in documents:
+                out.write(text if index == 0 else ",\n" + text)
+        for out in documents:
+            out.write("\n]\n")
     return paths
 
 
@@ -101,7 +113,7 @@ def measure(events: int, chunk: int, seed: int, workers: str) -> list[dict[str, 
         folder = Path(tmp)
         started = time.perf_counter()
         paths = write_files(folder, events, chunk, seed)
-        print(f"wrote {events:,} events in three formats in {time.perf_counter() - started:.0f} s", flush=True)
+        print(f"wrote {events:,} events in {len(FORMATS)} formats in {time.perf_counter() - started:.0f} s", flush=True)
         for fmt, path in paths.items():
             result = ingest(path, folder, workers)
             rows.append({"events_written": events, "format": fmt, "file_MB": round(path.stat().st_size / 1e6, 1),

@@ -39,11 +39,15 @@ ingest = ingest_col.button("Ingest files", key="upload_ingest", type="primary", 
 NO_COLUMN = "(none)"
 
 
-def mapping_step(name: str, columns: list[str], guessed: dict[str, str]) -> dict[str, str]:
+def mapping_step(name: str, columns: list[str], guessed: dict[str, str]) -> dict[str, str | None]:
     """A selectbox per lens field, preselected by the file's own name for it, else the guess; returns the
-    chosen {field: column}. Required fields offer no "(none)": without them the file cannot be stored."""
+    chosen {field: column}, and None for a field set to "(none)" although a column has its name: that column
+    is then not read (lens_core.ingest.readers.mapping); a field without such a column is simply left out,
+    so a JSON key that only later events hold is still read. Required fields offer no "(none)": without
+    them the file cannot be stored."""
     st.caption("Which column is each lens field: preselected by name or a guess from common names; "
-               "columns not chosen are kept as attributes.")
+               "columns not chosen are kept as attributes. \"(none)\" leaves a field empty: a column of that "
+               "field's name is then not read.")
     cells, chosen = st.columns(3), {}
     for i, field in enumerate(LENS_FIELDS):
         required = field in REQUIRED_COLUMNS
@@ -53,12 +57,14 @@ def mapping_step(name: str, columns: list[str], guessed: dict[str, str]) -> dict
             field + (" (required)" if required else ""), options, key=f"upload_map_{name}_{field}",
             index=options.index(default) if default in options else None, placeholder="choose a column",
         )
-        if value not in (None, NO_COLUMN):
+        if value == NO_COLUMN and field in columns:  # the file's own column of that name is not read
+            chosen[field] = None
+        elif value not in (None, NO_COLUMN):
             chosen[field] = value
     return chosen
 
 
-mappings: dict[str, dict[str, str]] = {}
+mappings: dict[str, dict[str, str | None]] = {}
 for upload in uploads or []:
     with st.expander(f"Preview: {md_literal(upload.name)} (first rows)", expanded=len(uploads) == 1):
         columns, guessed = actions.mapping_choices(upload.name, upload.getvalue())

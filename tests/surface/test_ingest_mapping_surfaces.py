@@ -100,3 +100,30 @@ def test_the_upload_page_maps_columns_before_ingesting(tmp_path: Path, monkeypat
         finally:
             engine.dispose()
         assert sorted(events["customer_prompt"]) == ["book a room", "send the report"]
+
+
+def test_none_on_the_upload_page_leaves_a_field_empty_despite_a_column_of_its_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    own_names = (b"evaluation_id,customer_prompt,skill_output,ai_output\n"
+                 b"n1,book a room,HTTP 403 Forbidden,a draft the analyst does not trust\n")
+    with dashboard_database(tmp_path / "dashboard.db", monkeypatch) as url:
+        app = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=180).run()
+        app.switch_page("../pages/upload.py").run()
+        app.file_uploader(key="upload_files").set_value([("own.csv", own_names, "text/csv")]).run()
+        answer = app.selectbox(key="upload_map_own.csv_ai_output")
+        assert answer.value == "ai_output"  # preselected by its name
+        answer.set_value("(none)").run()
+        assert not app.exception, [e.value for e in app.exception]
+        (frame,) = [f.value for f in app.dataframe]
+        assert "ai_output" not in frame.columns and frame["customer_prompt"].tolist() == ["book a room"]
+        app.button(key="upload_ingest").click().run()
+        assert not app.exception and not app.error, [e.value for e in app.error]
+        engine = open_engine(url)
+        try:
+            events = queries.load_events_frame(engine=engine)
+        finally:
+            engine.dispose()
+        assert events["evaluation_id"].tolist() == ["n1"]
+        assert not events["ai_output"].iloc[0]  # empty: the file's ai_output column was not read
+        assert "a draft" not in str(events.iloc[0].to_dict())  # nor kept as an attribute

@@ -1,6 +1,6 @@
 """Readers for telemetry files: CSV, JSON (an array or {"events": [...]}), JSON Lines and Parquet, the
-text formats also compressed with gzip or zstd. Every one streams: a file is never held whole (but for a
-JSON document, see json_rows), so memory stays bounded whatever the file's size.
+text formats also compressed with gzip or zstd. Every one streams: a file is never held whole (but for an
+OTLP trace export, see otlp.py), so memory stays bounded whatever the file's size.
 
 Each reader yields `(row_number, record)` where record is a dict, or a RowError for a row that could not
 even be read; a broken row never stops the rows after it. Problems with the file as a whole (missing,
@@ -125,27 +125,7 @@ def _text_rows(text: Text, fmt: str, name: str, mapping: ColumnMap) -> Iterator[
         return csv_rows(text, name, mapping)
     if fmt == "jsonl":
         return mapping.records(jsonl_rows(text.blocks(), name), name)
-    content, damage = text.read_all()
-    try:
-        rows = json_rows(content, name)
-    except InputError:
-        if damage is not None:  # a document cut short: nothing of it can be read
-            raise InputError(f"{name}: {damage.describe('before the first row')}") from None
-        raise
-    rows = mapping.records(rows, name)
-    return rows if damage is None else _then(rows, damage)
-
-
-def _then(rows: Iterator[RowItem], damage: Damaged) -> Iterator[RowItem]:
-    """The rows of a JSON document cut short by damage, without the cut event's error, then the damage."""
-    held = None
-    for item in rows:
-        if held is not None:
-            yield held
-        held = item
-    if held is not None and not isinstance(held[1], RowError):
-        yield held
-    raise damage
+    return mapping.records(json_rows(text, name), name)
 
 
 def _until_damage(rows: Iterator[RowItem], name: str) -> Iterator[RowItem]:

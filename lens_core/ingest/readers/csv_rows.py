@@ -34,10 +34,10 @@ def csv_rows(text: Text, name: str, mapping: ColumnMap | None = None) -> Iterato
         raise InputError(f"{name}: the header row is not readable CSV: {exc}") from None
     if not header or not any(cell.strip() for cell in header):
         raise InputError(f"{name}: no header row; the first line must name the columns")
-    columns = [cell.strip() for cell in header]
+    columns: list[str | None] = [cell.strip() for cell in header]
     if mapping is not None:
-        columns = mapping.header(columns, name)
-    missing = check_columns(columns, name)
+        columns = mapping.header(columns, name)  # None: a column the mapping leaves unread
+    missing = check_columns([c for c in columns if c is not None], name)
     return _records(reader, lines, columns, name, missing)
 
 
@@ -117,8 +117,10 @@ def _delimiter(head: str) -> str:
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
-def _records(reader: Any, lines: _Lines, columns: list[str], name: str, missing: list[str]) -> Iterator[RowItem]:
+def _records(reader: Any, lines: _Lines, columns: list[str | None], name: str, missing: list[str]
+             ) -> Iterator[RowItem]:
     row_number = data_rows = 0
+    unread = None in columns
     while True:
         lines.forget()
         first = lines.pos + 1
@@ -144,7 +146,10 @@ def _records(reader: Any, lines: _Lines, columns: list[str], name: str, missing:
         if missing:
             yield row_number, missing_column(missing, name, row_number)
             continue
-        yield row_number, dict(zip(columns, cells))
+        record = dict(zip(columns, cells))
+        if unread:
+            record.pop(None, None)  # (a short row may not reach it)
+        yield row_number, record
     if data_rows == 0:
         raise InputError(f"{name}: the header names the columns but no data rows follow")
 

@@ -34,10 +34,11 @@ def parquet_rows(source: Any, name: str, mapping: ColumnMap | None = None) -> It
         columns = file.schema_arrow.names
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise InputError(f"{name}: not a readable Parquet file ({_reason(exc)}); is it complete?") from None
-    renames = {}
+    renames: dict[str, str | None] = {}
     if mapping is not None:
-        renames = mapping.resolve(columns, name)
-        columns = [renames.get(c, c) for c in columns]
+        header = mapping.header(columns, name)  # None: a column the mapping leaves unread
+        renames = {column: field for column, field in zip(columns, header) if column != field}
+        columns = [c for c in header if c is not None]
     missing = check_columns(columns, name)
     if file.metadata.num_rows == 0:
         raise InputError(f"{name}: the file names the columns but holds no rows")
@@ -54,7 +55,7 @@ def _pyarrow() -> tuple[Any, Any]:
 
 
 def _records(file: Any, name: str, missing: list[str], arrow_error: type[Exception],
-             renames: dict[str, str]) -> Iterator[RowItem]:
+             renames: dict[str, str | None]) -> Iterator[RowItem]:
     """Row group by row group: damage in one costs the rest of that group only (its row count is in the
     footer, so the rows after it keep their numbers)."""
     first = 1  # the number of the group's first row
@@ -79,9 +80,10 @@ def _records(file: Any, name: str, missing: list[str], arrow_error: type[Excepti
         first += size
 
 
-def _batch_records(batch: Any, renames: dict[str, str]) -> list[Record]:
-    names = [renames.get(n, n) for n in batch.schema.names]
-    columns = [_values(batch.column(i)) for i in range(batch.num_columns)]
+def _batch_records(batch: Any, renames: dict[str, str | None]) -> list[Record]:
+    kept = [(i, renames.get(n, n)) for i, n in enumerate(batch.schema.names) if renames.get(n, n) is not None]
+    names = [key for _, key in kept]
+    columns = [_values(batch.column(i)) for i, _ in kept]
     return [{key: value for key, value in zip(names, values) if value is not None} for values in zip(*columns)]
 
 

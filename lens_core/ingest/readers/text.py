@@ -74,15 +74,6 @@ class Text:
         if tail:
             yield tail
 
-    def read_all(self) -> tuple[str, Damaged | None]:
-        """The whole text, and the damage that cut it short, if any (a JSON document is read whole)."""
-        parts: list[str] = []
-        try:
-            parts.extend(self.blocks())
-        except Damaged as exc:
-            return "".join(parts), exc
-        return "".join(parts), None
-
     def _read_head(self) -> tuple[bytes, bool]:
         head = b""
         while len(head) < SNIFF_BYTES and (chunk := self._next_chunk()) is not None:
