@@ -25,6 +25,7 @@ from lens_core.ingest.readers.text import Text
 # JSON it writes for storage too: a deeper event is rejected on its own, whatever the stack.
 MAX_DEPTH = 800
 
+
 def jsonl_rows(blocks: Iterator[str], name: str) -> Iterator[RowItem]:
     for line_number, line in enumerate(_lines(blocks), start=1):
         line = line.removesuffix("\r")
