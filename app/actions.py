@@ -16,7 +16,8 @@ from lens_core.errors import InputError, RowError
 from lens_core.ingest.ingestor import IngestReport, ingest_bytes, ingest_records
 from lens_core.ingest.readers import ColumnMap, read_bytes
 from lens_core.runs.options import ProcessOptions
-from lens_core.runs.pipeline import STAGES, process
+from lens_core.runs.pipeline import process
+from lens_core.runs.progress import RunProgress
 from lens_core.runs.results import RunOutcome
 from lens_core.samples import generator as samples
 
@@ -122,9 +123,6 @@ def run_pipeline(options: ProcessOptions, *, context: AppContext, progress: Prog
                    progress=stage_progress(progress) if progress else None)
 
 
-def stage_progress(progress: Progress) -> Callable[[str, float], None]:
-    """The pipeline's (stage, fraction of stage) callback as one bar over all stages."""
-    def report(stage: str, fraction: float) -> None:
-        index = STAGES.index(stage) if stage in STAGES else 0
-        progress(min(1.0, (index + fraction) / len(STAGES)), f"{stage}…")
-    return report
+def stage_progress(progress: Progress) -> Callable[[RunProgress], None]:
+    """The pipeline's progress as one bar over all stages, its text saying what the stage is doing."""
+    return lambda step: progress(step.overall, step.text())

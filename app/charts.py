@@ -17,6 +17,12 @@ HOVER_CHARS = 140
 LEGEND_CHARS = 60
 LABEL_CHARS = 32  # a label on the map: long titles would cover the points they name
 LABELLED = 8  # groups named on the map; more labels overlap
+# The label overlap check's model of the drawing: an 11 px label's width per character and its line (with
+# padding), on the plot area of a map on a wide page. Approximate: it decides which labels fit, not where.
+LABEL_PX = (6.5, 16)
+LABEL_PAD = 4
+LABEL_LINE = LABEL_PX[1] + 4
+MAP_PX = (900, 520)
 OTHER_GROUP = "other"
 OTHER_COLOUR = "#6b6b6b"
 NOISE_GROUP = object()  # not a value any field can hold
@@ -39,11 +45,13 @@ def _missing(value: object) -> bool:
 
 
 def bar_counts(frame: pd.DataFrame, *, title: str, label: str = "value", top: int = 15) -> go.Figure:
-    """Horizontal bars of (value, count) rows, largest on top."""
+    """Horizontal bars of (value, count) rows, largest on top; the title says when only the `top` are shown."""
     data = frame.head(top).iloc[::-1]
+    if len(frame) > top:
+        title = f"{title} (the {top} largest of {len(frame):,})"
     fig = go.Figure(go.Bar(
         x=data["count"].tolist(), y=[plot_text(v, 60) for v in data[label]], orientation="h",
-        marker_color="#4c78a8", hovertemplate="%{y}: %{x} events<extra></extra>",
+        marker_color="#4c78a8", hovertemplate="%{y}: %{x:,} events<extra></extra>",
     ))
     fig.update_layout(title=title, height=max(220, 28 * len(data) + 90), margin=dict(l=10, r=10, t=40, b=10),
                       xaxis_title="events", yaxis=dict(type="category", automargin=True))
@@ -125,14 +133,32 @@ def _field_line(row: object, colour: str | None, field: str) -> str:
 
 def _label_centres(fig: go.Figure, placed: pd.DataFrame, by: str, names: dict[int, str], top: int) -> None:
     """Names the `top` largest groups at their median point (annotations, not a trace: the selection and the
-    legend stay the points'), so a map can be read without hovering."""
+    legend stay the points'), so a map can be read without hovering. Largest first: a smaller group's label
+    that would cover one already placed moves a line up or down, or, with no room there either, is left
+    out (its legend entry and hover boxes still name it)."""
     if placed.empty or top <= 0:
         return
+    low_x, low_y = float(placed["map_x"].min()), float(placed["map_y"].min())
+    span_x = float(placed["map_x"].max()) - low_x or 1.0
+    span_y = float(placed["map_y"].max()) - low_y or 1.0
+    boxes: list[tuple[float, float, float]] = []  # (centre x, centre y, half width), in pixels
     for label in placed[by].value_counts().head(top).index:
         part = placed[placed[by] == label]
-        fig.add_annotation(x=float(part["map_x"].median()), y=float(part["map_y"].median()), showarrow=False,
-                           text=plot_text(names.get(int(label), label), LABEL_CHARS),
+        x, y = float(part["map_x"].median()), float(part["map_y"].median())
+        text = plot_text(names.get(int(label), label), LABEL_CHARS)
+        centre = ((x - low_x) / span_x * MAP_PX[0], (y - low_y) / span_y * MAP_PX[1])
+        half = len(html.unescape(text)) * LABEL_PX[0] / 2 + LABEL_PAD
+        shift = next((s for s in (0, LABEL_LINE, -LABEL_LINE)
+                      if not any(_overlaps((centre[0], centre[1] + s, half), box) for box in boxes)), None)
+        if shift is None:
+            continue
+        boxes.append((centre[0], centre[1] + shift, half))
+        fig.add_annotation(x=x, y=y, yshift=shift, showarrow=False, text=text,
                            font=dict(size=11, color="#222222"), bgcolor="rgba(255,255,255,0.7)")
+
+
+def _overlaps(one: tuple[float, float, float], other: tuple[float, float, float]) -> bool:
+    return abs(one[0] - other[0]) < one[2] + other[2] and abs(one[1] - other[1]) < LABEL_LINE
 
 
 def selected_ids(points: list[dict]) -> set[str]:

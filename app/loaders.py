@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from app.ui import run_parameters
+from app.ui import run_parameters, when
 from lens_core.runs.options import stage_params
 from lens_core.schema import Count
 from lens_core.storage import queries, stats
@@ -111,12 +111,13 @@ def _run_row(run: PipelineRun) -> dict:
     _, reducer_params = stage_params(run.parameters, "reducer")
     timings = run.timings or {}
     return {
-        "run": run.id, "status": run.status, "created": run.created_at, "algorithm": run.algorithm,
+        "run": run.id, "status": run.status, "created": when(run.created_at), "algorithm": run.algorithm,
         "view": run.view, "embedder": run.embedding_model or run.embedder, "parameters": run_parameters(run),
         **reducer_params, "random_state": (run.parameters or {}).get("random_state"),
-        "events": run.n_events, "clusters": run.n_clusters,
-        "noise share": None if run.noise_share is None else round(run.noise_share, 4),
-        "silhouette": None if run.silhouette is None else round(run.silhouette, 3),
+        "events": "" if run.n_events is None else f"{run.n_events:,}",
+        "clusters": "" if run.n_clusters is None else f"{run.n_clusters:,}",
+        "noise share": "" if run.noise_share is None else f"{run.noise_share:.1%}",
+        "silhouette": "" if run.silhouette is None else f"{run.silhouette:.3f}",
         "seconds": round(sum(v for v in timings.values() if isinstance(v, (int, float))), 2),
         "stage seconds": ", ".join(f"{k} {v}" for k, v in timings.items()),
         "error": run.error or "",

@@ -8,7 +8,9 @@ from typing import Any
 
 import streamlit as st
 
+from app.ui import value_words
 from lens_core.registry import REGISTRY, Backend, ClustererBackend, Param
+from lens_core.runs.options import stage_params
 
 COLUMNS = 2
 
@@ -31,10 +33,13 @@ def choose_backends() -> dict[str, str]:
     return {"view": view, "algorithm": algorithm}
 
 
-def parameter_widgets(algorithm: str, settings: Any) -> dict[str, Any]:
+def parameter_widgets(algorithm: str, settings: Any, run: Any = None) -> dict[str, Any]:
     """A widget per parameter of every clusterer and of the reducer; only the chosen clusterer's are
     enabled, and the reducer's only where the clusterer works on a reduction or they shape the map.
-    Returns the enabled ones' values (None: chosen automatically)."""
+    Each says what it does and, where the shown `run` used it, the value that run used: in its help, and
+    under it where that differs from the widget's (another run shown, or a value the fit changed).
+    Returns the enabled ones' values (None: chosen automatically). Meant for inside a form: nothing
+    here depends on another widget of the form, whose values arrive only when it is submitted."""
     values: dict[str, Any] = {}
     chosen = REGISTRY.get("clusterer", algorithm)
     reduces = isinstance(chosen, ClustererBackend) and chosen.on_reduction
@@ -43,29 +48,47 @@ def parameter_widgets(algorithm: str, settings: Any) -> dict[str, Any]:
     columns = st.columns(COLUMNS)
     for i, (row, param) in enumerate(cells):
         enabled = row is chosen or (row.stage == "reducer" and (reduces or param.name.startswith("map_")))
+        shown = shown_value(run, row, param)
         with columns[i % COLUMNS]:
-            value = _widget(row, param, settings, disabled=not enabled)
+            value = _widget(row, param, settings, disabled=not enabled, shown=shown)
+            if enabled and shown is not None and shown != value_words(value):  # the slider alone would mislead
+                st.caption(f"Shown run: {shown}")
         if enabled:
             values[param.name] = value
     return values
 
 
-def _widget(row: Backend, param: Param, settings: Any, *, disabled: bool) -> Any:
+def shown_value(run: Any, row: Backend, param: Param) -> str | None:
+    """The value the shown run gave this parameter, in words ('10 (used 25: raised to fit the run's size)');
+    None when the run did not use this backend."""
+    if run is None:
+        return None
+    name, params = stage_params(run.parameters, row.stage)
+    if name != row.name or param.name not in params:
+        return None
+    used = ((run.counts or {}).get("used_params") or {}).get(param.name) if row.stage == "clusterer" else None
+    return value_words(params[param.name], used)
+
+
+def _widget(row: Backend, param: Param, settings: Any, *, disabled: bool, shown: str | None) -> Any:
     key = f"clusters_{param.name}"
     label = f"{param.name} ({row.name})"
     default = row.defaults(settings)[param.name]
+    help_text = f"{param.help[:1].upper()}{param.help[1:]}."
+    if shown is not None:
+        help_text += f"\n\nThe shown run used {shown}."
     if param.kind is bool:
-        return st.checkbox(label, value=bool(default), key=key, help=param.help, disabled=disabled)
+        return st.checkbox(label, value=bool(default), key=key, help=help_text, disabled=disabled)
     low, high = param.ui_range or (param.minimum or 0, param.maximum or 100)
     automatic = False
     if param.optional:
         automatic = st.toggle(f"Choose {param.name} automatically", value=default is None,
-                              key=f"clusters_auto_{param.name}", help=param.help, disabled=disabled)
+                              key=f"clusters_auto_{param.name}", help=help_text, disabled=disabled)
+        help_text += f"\n\nUsed only with \"Choose {param.name} automatically\" off."
     start = default if default is not None else low + (high - low) // 5
     if param.kind is int:
-        value = st.slider(label, int(low), int(high), int(start), key=key, help=param.help,
-                          disabled=disabled or automatic)
+        value = st.slider(label, int(low), int(high), int(start), key=key, help=help_text, disabled=disabled)
     else:
         value = st.slider(label, float(low), float(high), float(start), step=param.step, key=key,
-                          help=param.help, disabled=disabled or automatic)
+                          help=help_text, disabled=disabled)
     return None if automatic else value

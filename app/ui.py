@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from app import nav
@@ -67,12 +68,62 @@ def percent(value: float | None) -> str:
 
 
 def run_parameters(run: Any) -> str:
-    """The parameters of a run's own clusterer, as its registry row names them
-    ('distance_threshold 1.2, family_separation 1.0'; 'k automatic')."""
+    """The parameters of a run's own clusterer, as its registry row names them, with what the fit used where
+    it differs ('min_cluster_size 10 (used 25: raised to fit the run's size), min_samples 5'; 'k chosen
+    automatically: 7')."""
     name, params = stage_params(run.parameters, "clusterer")
     if name is None:
         return "parameters of a clusterer this lens does not know"
-    return ", ".join(f"{key} {'automatic' if value is None else value}" for key, value in params.items()) or "none"
+    used = (run.counts or {}).get("used_params") or {}
+    return ", ".join(f"{key} {value_words(value, used.get(key))}" for key, value in params.items()) or "none"
+
+
+def value_words(asked: Any, used: Any = None) -> str:
+    """A parameter's value as asked, and as used where the run changed it ('10 (used 25: raised to fit the
+    run's size)'), or chose it ('chosen automatically: 7')."""
+    if asked is None:
+        return "chosen automatically" + ("" if used is None else f": {number(used)}")
+    if isinstance(asked, bool):
+        return "on" if asked else "off"
+    if used is None or used == asked:
+        return number(asked)
+    why = "raised to fit the run's size" if used > asked else "lowered to fit the data"
+    return f"{number(asked)} (used {number(used)}: {why})"
+
+
+def number(value: Any) -> str:
+    """1,234 for whole numbers; a float as it is, less a slider's binary noise (1.1, not 1.1000000000000003)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    return f"{value:,}" if isinstance(value, int) else str(round(value, 6))
+
+
+def table_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table for st.dataframe with no raw "None"/"NaN" cells: a column with missing values becomes text,
+    blank where missing (a status code stays 401, not 401.0); the other columns keep their types."""
+    out = frame.copy()
+    for column in out.columns[out.isna().any()]:
+        out[column] = [_cell(value) for value in out[column]]
+    return out
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def when(value: Any) -> str:
+    """A timestamp as '2026-01-05 14:02 UTC' (naive ones are UTC in lens), '' when missing."""
+    if value is None or value == "":
+        return ""
+    stamp = pd.Timestamp(value)
+    if pd.isna(stamp):
+        return ""
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def reuse_note(counts: dict[str, Any]) -> str:

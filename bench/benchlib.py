@@ -17,10 +17,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from sqlalchemy import text
+
+if TYPE_CHECKING:
+    from lens_core.runs.progress import RunProgress
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -119,8 +122,9 @@ class Meter:
         finally:
             self.stop()
 
-    def progress(self, stage: str, fraction: float) -> None:
+    def progress(self, step: RunProgress) -> None:
         """A lens ProgressCallback: each pipeline stage becomes a measured stage."""
+        stage, fraction = step.stage, step.fraction
         current = self._open[0] if self._open else None
         if fraction >= 1.0:
             if current == stage:

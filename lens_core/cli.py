@@ -28,6 +28,7 @@ from lens_core.errors import InputError, LensError
 
 if TYPE_CHECKING:
     from lens_core.context import AppContext
+    from lens_core.runs.progress import RunProgress
 
 app = typer.Typer(
     add_completion=False,
@@ -159,9 +160,12 @@ def runs(limit: Annotated[int, typer.Option(min=1)] = 20) -> None:
     for r in queries.list_runs(engine=_context().engine, limit=limit):
         noise = f"{r.noise_share:.1%}" if r.noise_share is not None else "-"
         total = sum(v for v in (r.timings or {}).values())
+        # Only services that text was sent to: "embeddings redacted", "llm not redacted (...)".
+        sent = [f"{service} {state}" for service, state in ((r.parameters or {}).get("redaction") or {}).items()
+                if "redacted" in state]
         typer.echo(f"run {r.id} [{r.status}] {r.created_at:%Y-%m-%d %H:%M} {r.algorithm}/{r.view}/{r.embedder} "
                    f"events {r.n_events} clusters {r.n_clusters} noise {noise} {total:.1f}s"
-                   + (f" error: {r.error}" if r.error else ""))
+                   + (f" sent: {', '.join(sent)}" if sent else "") + (f" error: {r.error}" if r.error else ""))
 
 
 @export_app.command("assignments")
@@ -260,15 +264,14 @@ def progress_printer():  # type: ignore[no-untyped-def]
     """Stage progress on stderr for a person at a terminal; nothing when output goes to a file or pipe."""
     if not sys.stderr.isatty():
         return None
-    last: dict[str, int] = {}
+    last: dict[str, tuple[int, str]] = {}
 
-    def report(stage: str, fraction: float) -> None:
-        step = int(fraction * 10)
-        if last.get(stage) == step:
+    def report(step: RunProgress) -> None:
+        seen = (int(step.fraction * 10), step.note)  # a line per tenth of a stage, or when its note changes
+        if last.get(step.stage) == seen:
             return
-        last[stage] = step
-        if fraction == 0.0 or stage == "embed":
-            typer.echo(f"  {stage} {fraction:.0%}", err=True)
+        last[step.stage] = seen
+        typer.echo(f"  {step.text()}", err=True)
 
     return report
 

@@ -107,6 +107,7 @@ def watch(
 ) -> None:
     """Alert on each pattern that is new, regressed or escalating (as `lens compare` finds them), once per
     state change: run it after `lens process` or `lens assign`, or let it poll with --every."""
+    from lens_core.config import get_settings
     from lens_core.storage.watch import latest_events
     from lens_core.tracking import alerts
 
@@ -114,12 +115,13 @@ def watch(
         alerts.check_url(webhook)
     base, target = sides(base_release, target_release, base_window, target_window)
     engine = _engine()
+    redact = get_settings().redact_outbound  # what a webhook is sent leaves the machine: redacted by default
     last: tuple[Any, ...] | None = None
     while True:
         marker = latest_events(engine=engine)
         if marker != last:
             try:
-                _watch_once(engine, base, target, webhook, dry_run, as_json)
+                _watch_once(engine, base, target, webhook, dry_run, as_json, redact)
                 last = marker
             except alerts.DeliveryError as error:
                 if every is None:
@@ -130,7 +132,8 @@ def watch(
         time.sleep(every)
 
 
-def _watch_once(engine: Any, base: Any, target: Any, webhook: str | None, dry_run: bool, as_json: bool) -> None:
+def _watch_once(engine: Any, base: Any, target: Any, webhook: str | None, dry_run: bool, as_json: bool,
+                redact: bool = True) -> None:
     from lens_core.tracking import alerts
 
     result = alerts.evaluate(engine=engine, base=base, target=target)
@@ -138,14 +141,14 @@ def _watch_once(engine: Any, base: Any, target: Any, webhook: str | None, dry_ru
     try:
         for alert in result.alerts:
             if webhook and not dry_run:
-                alerts.post(webhook, alert)
+                alerts.post(webhook, alert, redact=redact)
             sent.add(alert.pattern_id)
     finally:
         if not dry_run:
             alerts.remember(engine=engine, watch=result, sent=sent)
     if as_json:
         _dump({"base": result.comparison.base, "target": result.comparison.target, "dry_run": dry_run,
-               "alerts": [a.as_dict() for a in result.alerts], "already_told": result.already_told})
+               "redacted": redact, "alerts": [a.as_dict() for a in result.alerts], "already_told": result.already_told})
         return
     verb = "would be sent" if dry_run else ("sent" if webhook else "new")
     typer.echo(f"{result.comparison.target} against {result.comparison.base}: {len(result.alerts)} alerts {verb}, "

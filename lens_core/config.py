@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     export_redact: bool = Field(
         True, description="Summary exports replace personal data and secrets by typed placeholders"
     )
+    redact_outbound: bool = Field(
+        True, description="Text sent to remote services (openai embeddings, LLM summaries, webhook alerts) has "
+                          "personal data and secrets replaced by typed placeholders; local embedding never is"
+    )
     llm_min_unique_users: int = Field(
         5, ge=1, description="LLM summaries: clusters with fewer unique users are never sent to the model"
     )

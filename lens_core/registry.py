@@ -82,6 +82,7 @@ class Backend:
     target: str
     help: str
     params: tuple[Param, ...] = ()
+    compiles: tuple[str, ...] = ()  # packages whose numba code compiles on first use (a run's progress says so)
 
     def load(self) -> Any:
         module, _, attribute = self.target.partition(":")
@@ -216,14 +217,23 @@ register(Backend("embedder", "hashing", "lens_core.embed.hashing:HashingEmbedder
 
 # -- reducers -----------------------------------------------------------------------------------------
 register(Backend("reducer", "umap", "lens_core.cluster.reduction:UmapPlan",
-                 "UMAP to a few dimensions before HDBSCAN or K-Means; a separate 2-D UMAP draws the map", params=(
-    Param("umap_neighbors", int, 15, "UMAP neighbours: larger joins more distant texts (fewer, larger clusters)",
+                 "UMAP to a few dimensions before HDBSCAN or K-Means; a separate 2-D UMAP draws the map",
+                 compiles=("pynndescent", "umap"), params=(
+    Param("umap_neighbors", int, 15,
+          "UMAP neighbours: how much of its neighbourhood shapes each text's place. Larger looks further and "
+          "merges more (fewer, larger clusters); smaller keeps small groups apart",
           minimum=2, maximum=200, ui_range=(2, 100)),
-    Param("umap_components", int, 5, "dimensions HDBSCAN or K-Means cluster in", minimum=2, maximum=50,
+    Param("umap_components", int, 5,
+          "how many dimensions the texts are squeezed into before HDBSCAN or K-Means groups them: more keeps "
+          "finer differences and takes longer. The map is drawn separately", minimum=2, maximum=50,
           ui_range=(2, 20)),
-    Param("umap_min_dist", float, 0.0, "how tightly UMAP packs similar texts for clustering (0: tightest)",
+    Param("umap_min_dist", float, 0.0,
+          "how tightly similar texts are packed before clustering: 0 packs them tightest, which helps the "
+          "clustering find dense groups",
           minimum=0.0, maximum=1.0, ui_range=(0.0, 0.99), step=0.01),
-    Param("map_min_dist", float, 0.1, "how tightly the 2-D map packs similar texts (drawing only)",
+    Param("map_min_dist", float, 0.1,
+          "how tightly the map packs similar texts: larger spreads each group out so its points can be told "
+          "apart. Drawing only: the groups do not change",
           minimum=0.0, maximum=1.0, ui_range=(0.0, 0.99), step=0.01),
 )), default=True)
 
@@ -232,24 +242,34 @@ register(Backend("reducer", "umap", "lens_core.cluster.reduction:UmapPlan",
 register(ClustererBackend("clusterer", "agglomerative", "lens_core.cluster.agglomerative:AgglomerativeClusterer",
                           "deterministic average-linkage tree cut at one distance: groups by cause",
                           on_reduction=False, params=(
-    Param("distance_threshold", float, 1.2, "where the tree is cut (lower: more, finer clusters)",
+    Param("distance_threshold", float, 1.2,
+          "how different two groups of texts may be and still be merged: lower makes more, finer clusters; "
+          "higher merges them into fewer, broader ones",
           minimum=0.01, maximum=10.0, ui_range=(0.5, 1.6), step=0.05),
-    Param("family_separation", float, 1.0, "how far apart failure families are kept (0: not at all)",
+    Param("family_separation", float, 1.0,
+          "how firmly failures of different families (sign-in, throttling, timeouts…) are kept apart: 0 lets "
+          "them merge when their texts are close",
           minimum=0.0, maximum=10.0, ui_range=(0.0, 2.0), step=0.1),
 )))
 register(ClustererBackend("clusterer", "hdbscan", "lens_core.cluster.hdbscan_clusterer:HdbscanClusterer",
-                          "density clusters on a UMAP reduction, with noise", params=(
-    Param("min_cluster_size", int, 10, "smallest group of events called a cluster", minimum=2, maximum=1_000_000,
+                          "density clusters on a UMAP reduction, with noise",
+                          compiles=("fast_hdbscan",), params=(
+    Param("min_cluster_size", int, 10, "the fewest events a group needs to be called a cluster; smaller groups "
+          "become noise. Larger: fewer, bigger clusters", minimum=2, maximum=1_000_000,
           setting="min_cluster_size", ui_range=(2, 200)),
-    Param("min_samples", int, 5, "how conservative clustering is (larger: more noise)", minimum=1,
+    Param("min_samples", int, 5, "how sure the clustering must be that an event sits in a dense "
+          "group: larger leaves more events as noise and keeps only the clearest clusters", minimum=1,
           maximum=1_000_000, setting="min_samples", ui_range=(1, 50)),
     Param("scale_min_cluster_size", bool, True,
-          "raise min_cluster_size with the number of distinct texts (sqrt(n) / 4)"),
-    Param("assign_noise", bool, False, "give every noise event to its nearest cluster"),
+          "raise min_cluster_size for large runs (to the square root of the distinct texts, divided by 4), so "
+          "thousands of texts are not cut into hundreds of tiny groups"),
+    Param("assign_noise", bool, False,
+          "put every noise event into its nearest cluster instead of leaving it unassigned"),
 )), default=True)
 register(ClustererBackend("clusterer", "kmeans", "lens_core.cluster.kmeans_clusterer:KMeansClusterer",
                           "K-Means on a UMAP reduction; every event in a cluster", params=(
-    Param("k", int, None, "number of clusters (left out: chosen by silhouette)", minimum=2, maximum=1000,
+    Param("k", int, None, "how many clusters K-Means makes (left out: the K whose clusters are best "
+          "separated, by silhouette, is chosen)", minimum=2, maximum=1000,
           optional=True, ui_range=(2, 60), arg="n_clusters"),
 )))
 

@@ -1,5 +1,5 @@
 """Cluster detail: one cluster's summary, root cause and the evidence behind it; its events; the analyst's
-label and notes; and the LLM summary button.
+label and notes; and the LLM: its connection, a summary of this cluster or of all.
 """
 
 import math
@@ -7,19 +7,14 @@ import math
 import pandas as pd
 import streamlit as st
 
-from app import charts, context, loaders, url_state
-from app.ui import lens_errors, md_literal, need_events, need_run
-from lens_core.describe.llm_summaries import build_client, summarize_run
+from app import charts, context, llm, loaders, url_state
+from app.ui import lens_errors, md_literal, need_events, need_run, table_text, when
 from lens_core.storage import queries
 
 PAGE_SIZE = 50
+LLM_REPORT = "detail_llm_report"  # what the last LLM button did, shown after the page reran for it
 EVENT_COLUMNS = ["evaluation_id", "timestamp", "user_id", "customer_prompt", "plugin", "endpoint", "status_code",
                  "error_type", "error_message", "distance"]
-LLM_HOWTO = (
-    "The LLM summary needs an OpenAI (or OpenAI-compatible) key. Set `OPENAI_API_KEY` in the `.env` file in the "
-    "project root (or in the environment), optionally `OPENAI_BASE_URL` (Azure OpenAI, vLLM, Ollama) and "
-    "`OPENAI_MODEL` (default gpt-4), then restart the dashboard."
-)
 
 ctx = context.current()
 
@@ -53,12 +48,12 @@ if cluster.suggested_fix:
 if cluster.analyst_notes:
     st.markdown(f"**Analyst notes:** {md_literal(cluster.analyst_notes)}")
 
-size_m, share_m, users_m, first_m, last_m = st.columns(5)
+size_m, share_m, users_m = st.columns(3)
 size_m.metric("Events", f"{cluster.size:,}")
 share_m.metric("Share of run", f"{cluster.share:.1%}")
-users_m.metric("Unique users", evidence.unique_users)
-first_m.metric("First seen", evidence.first_seen.isoformat()[:16] if evidence.first_seen else "n/a")
-last_m.metric("Last seen", evidence.last_seen.isoformat()[:16] if evidence.last_seen else "n/a")
+users_m.metric("Unique users", f"{evidence.unique_users:,}")
+if evidence.first_seen or evidence.last_seen:  # a line of its own: a metric's narrow column would cut a date
+    st.caption(f"First seen {when(evidence.first_seen) or 'n/a'}; last seen {when(evidence.last_seen) or 'n/a'}.")
 if evidence.keywords:
     st.caption("Keywords: " + md_literal(", ".join(evidence.keywords[:12])))
 
@@ -99,8 +94,8 @@ if len(fingerprints) == 1:
 st.dataframe(fingerprints, hide_index=True, key="detail_fingerprints")
 
 st.subheader("Representative samples")
-st.dataframe(pd.DataFrame(evidence.representatives,
-                          columns=["evaluation_id", "customer_prompt", "error", "fingerprint"]),
+st.dataframe(table_text(pd.DataFrame(evidence.representatives,
+                                     columns=["evaluation_id", "customer_prompt", "error", "fingerprint"])),
              hide_index=True, key="detail_representatives")
 
 st.subheader("All events")
@@ -115,7 +110,7 @@ with lens_errors():
     rows, total = queries.cluster_events(engine=ctx.engine, run_id=run.id, label=label,
                                          offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE, search=search or None)
 st.caption(f"{total:,} events{' matching the search' if search else ''}; page {page} of {pages}")
-st.dataframe(pd.DataFrame(rows, columns=EVENT_COLUMNS), hide_index=True, key="detail_events")
+st.dataframe(table_text(pd.DataFrame(rows, columns=EVENT_COLUMNS)), hide_index=True, key="detail_events")
 if rows:  # a table cell cuts a traceback or an HTML page short: read one event whole, as plain text
     by_id = {r["evaluation_id"]: r for r in rows}
     chosen = by_id[st.selectbox("Read one event in full", list(by_id), key=f"detail_event_{run.id}_{label}")]
@@ -127,16 +122,29 @@ if rows:  # a table cell cuts a traceback or an HTML page short: read one event 
     st.text(chosen["ai_output"])
 
 st.subheader("LLM summary")
-if st.button("Generate LLM summary", key="detail_llm", icon=":material/auto_awesome:"):
-    if ctx.settings.openai_api_key is None:
-        st.warning(LLM_HOWTO)
+llm_settings = llm.connection_form(ctx.settings)  # the environment's, or what this session entered
+one_col, all_col = st.columns(2)
+if one_col.button("Generate LLM summary", key="detail_llm", icon=":material/auto_awesome:",
+                  help="Ask the model about this cluster (redacted evidence only)."):
+    if llm_settings.openai_api_key is None:
+        st.warning(llm.NO_CONNECTION)
     else:
-        with lens_errors(), st.spinner("Asking the model (redacted evidence only)…"):
-            report = summarize_run(engine=ctx.engine, settings=ctx.settings, run_id=run.id,
-                                   client=build_client(ctx.settings), labels=[label])
-        for line in report.lines():
-            st.text(line)
+        with lens_errors():
+            st.session_state[LLM_REPORT] = (llm.ask(ctx, llm_settings, run.id, labels=[label], expected=1), None)
         loaders.forget_annotations()  # the cluster's shown summary may have changed
+        st.rerun()  # the page shows the new summary, and the estimate what is left to ask
+if llm_settings.openai_api_key is not None:
+    with lens_errors():
+        before = llm.estimate(ctx, llm_settings, run.id)
+    all_col.caption(md_literal(f"Every cluster of run {run.id}: {before.words()}"))
+    if all_col.button("Summarise all clusters", key="detail_llm_all", icon=":material/auto_awesome_motion:",
+                      disabled=before.clusters == 0):
+        with lens_errors():
+            st.session_state[LLM_REPORT] = (llm.ask(ctx, llm_settings, run.id, expected=before.to_send), before)
+        loaders.forget_annotations()
+        st.rerun()
+if (asked := st.session_state.pop(LLM_REPORT, None)) is not None:
+    llm.show_report(*asked)
 
 st.subheader("Analyst label and notes")
 with st.form("detail_annotation"):

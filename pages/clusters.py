@@ -5,7 +5,16 @@ import streamlit as st
 
 from app import actions, charts, context, loaders, nav, patterns, stale, url_state
 from app.run_controls import choose_backends, parameter_widgets
-from app.ui import lens_errors, md_literal, need_events, percent, progress_bar, reuse_note, run_parameters
+from app.ui import (
+    lens_errors,
+    md_literal,
+    need_events,
+    percent,
+    progress_bar,
+    reuse_note,
+    run_parameters,
+    table_text,
+)
 from lens_core.storage import queries
 from lens_core.tracking import curation
 
@@ -21,9 +30,12 @@ stale_slot = st.container()  # above the controls, filled once they are read (Ru
 
 controls, current = st.columns([3, 1])
 with controls:
-    chosen = choose_backends()
-    chosen |= parameter_widgets(chosen["algorithm"], ctx.settings)
-    run_clicked = st.button("Run", type="primary", key="clusters_run", icon=":material/play_arrow:")
+    chosen = choose_backends()  # outside the form: choosing a clusterer enables its parameters below
+    # In a form: moving a slider reruns nothing; Run applies them all at once.
+    with st.form("clusters_parameters", border=False):
+        chosen |= parameter_widgets(chosen["algorithm"], ctx.settings, run)
+        run_clicked = st.form_submit_button("Run", type="primary", key="clusters_run", icon=":material/play_arrow:")
+    st.caption("Changes to the parameters take effect when you press Run.")
 
 with current:
     st.metric("Clusters (shown run)", run.n_clusters if run else "no run yet")
@@ -106,8 +118,9 @@ if picked:
     chosen = frame[frame["evaluation_id"].isin(picked)].assign(cluster=lambda f: f["cluster_id"].map(names))
     if tracked:
         chosen = chosen.assign(pattern=lambda f: f["pattern"].map(groups))
-    st.write(f"{len(chosen)} selected events")
-    st.dataframe(chosen[(["pattern"] if tracked else []) + SELECTED_COLUMNS], hide_index=True, key="clusters_selected")
+    st.write(f"{len(chosen):,} selected events")
+    st.dataframe(table_text(chosen[(["pattern"] if tracked else []) + SELECTED_COLUMNS]), hide_index=True,
+                 key="clusters_selected")
     if latest is None or latest.id != run.id:
         st.caption(f"To make a pattern of a selection, show the newest run ({latest.id if latest else 'none yet'}) "
                    "on the Runs page: rules act on the newest run with patterns.")

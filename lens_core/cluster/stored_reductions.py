@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -25,9 +25,11 @@ def reduction_key(model: str, hashes: Sequence[str], params: dict[str, Any]) -> 
 
 
 def reduce_cached(
-    vectors: np.ndarray, hashes: Sequence[str], *, model: str, params: dict[str, Any], engine: Engine
+    vectors: np.ndarray, hashes: Sequence[str], *, model: str, params: dict[str, Any], engine: Engine,
+    before_fit: Callable[[], None] | None = None,
 ) -> tuple[np.ndarray, Reduction, bool]:
-    """(reduced points, the stored Reduction, whether it came from the store).
+    """(reduced points, the stored Reduction, whether it came from the store). `before_fit` is called when
+    no stored reduction applies, just before UMAP runs (a run's progress says what that costs).
 
     `hashes` must be in a canonical order (lens sorts them) so that the same texts give the same key.
     """
@@ -36,6 +38,8 @@ def reduce_cached(
     if stored is not None:
         points = np.frombuffer(stored.vectors, dtype=np.float32).reshape(stored.n_points, stored.n_components)
         return points, stored, True
+    if before_fit is not None:
+        before_fit()
     started = time.perf_counter()
     reducer = UmapReducer(**params)
     points = np.ascontiguousarray(reducer.fit_transform(vectors), dtype=np.float32)

@@ -12,6 +12,7 @@ Why it is built this way:
   overshoot the budget by at most (llm_max_concurrency - 1) answers.
 - Clusters with fewer unique users than llm_min_unique_users are never sent (small groups identify people).
 - A rejected answer or a failed request keeps the offline summary; the reason is in the report and the log.
+- Whether the evidence sent was redacted (REDACT_OUTBOUND) is a line of the report, kept in the run's notes.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class SummaryRunReport:
     fallbacks: list[tuple[int, str]] = field(default_factory=list)  # (label, reason): offline summary kept
     input_tokens: int = 0
     output_tokens: int = 0
+    redacted: bool = True  # the evidence sent had personal data and secrets replaced (REDACT_OUTBOUND)
 
     @property
     def estimated_cost_usd(self) -> float | None:
@@ -70,7 +72,9 @@ class SummaryRunReport:
         out = [f"run {self.run_id}, model {self.model}: {self.considered} clusters considered, "
                f"{len(self.stored)} LLM summaries shown, {self.calls} calls, {self.cache_hits} cache hits",
                f"tokens: {self.input_tokens} in, {self.output_tokens} out; estimated cost "
-               + (f"${cost:.4f}" if cost is not None else "unknown (no price for this model)")]
+               + (f"${cost:.4f}" if cost is not None else "unknown (no price for this model)"),
+               "evidence sent redacted (REDACT_OUTBOUND)" if self.redacted
+               else "evidence sent NOT redacted (REDACT_OUTBOUND=false)"]
         if self.skipped_few_users:
             out.append(f"not sent (too few unique users): clusters {', '.join(map(str, self.skipped_few_users))}")
         if self.skipped_budget:
@@ -98,7 +102,8 @@ def summarize_run(*, engine: Engine, settings: Settings, run_id: int | None = No
     `labels` restricts the run to those clusters (the dashboard's button asks for one).
     """
     if summarizer is None:
-        summarizer = LLMSummarizer(client if client is not None else build_client(settings), settings.openai_model)
+        summarizer = LLMSummarizer(client if client is not None else build_client(settings), settings.openai_model,
+                                   redact=settings.redact_outbound)
     run = queries.resolve_run(engine=engine, run_id=run_id)
     assert run.id is not None
     clusters = queries.clusters_of_run(engine=engine, run_id=run.id, include_noise=False)
@@ -106,7 +111,8 @@ def summarize_run(*, engine: Engine, settings: Settings, run_id: int | None = No
         clusters = [c for c in clusters if c.label in set(labels)]
     if limit is not None:
         clusters = clusters[:limit]
-    report = SummaryRunReport(run_id=run.id, model=summarizer.model, considered=len(clusters))
+    report = SummaryRunReport(run_id=run.id, model=summarizer.model, considered=len(clusters),
+                              redacted=summarizer.redact)
     digests = {c.label: c.evidence for c in clusters}
 
     todo: list[tuple[ClusterRow, Any]] = []

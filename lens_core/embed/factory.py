@@ -23,6 +23,7 @@ def get_embedder(name: str, settings: Settings | None = None, **options: Any) ->
     factory = REGISTRY.get("embedder", name).load()
     if name == "openai" and settings is not None:
         options.setdefault("settings", settings)
+        options.setdefault("redact", settings.redact_outbound)  # texts leave the machine: redacted by default
         if settings.embedding_model not in _MINILM_NAMES:
             options.setdefault("model", settings.embedding_model)
     try:

@@ -2,6 +2,11 @@
 
 The client is passed in by the entry point (rule 6); without one it is built on first use from
 Settings (OPENAI_API_KEY, OPENAI_BASE_URL). Batches run concurrently in a small thread pool.
+
+Texts leave the machine here, so with `redact` (REDACT_OUTBOUND, on by default) each is redacted
+(lens_core.describe.redact) before it is sent. The vectors are then those of the redacted texts: `model`
+(the id vectors are cached and stored under) says so with a "+redacted" suffix, so they never mix with
+vectors of the raw texts; `api_model` is the name sent to the server.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ if TYPE_CHECKING:
 
 # Known so that `dim` is right before the first request; other models learn it from their first answer.
 KNOWN_DIMS = {"text-embedding-3-small": 1536, "text-embedding-3-large": 3072, "text-embedding-ada-002": 1536}
+REDACTED_SUFFIX = "+redacted"
 
 
 class OpenAIEmbedder:
@@ -34,9 +40,12 @@ class OpenAIEmbedder:
         batch_size: int = 256,
         max_concurrency: int = 4,
         settings: Settings | None = None,
+        redact: bool = True,
     ) -> None:
         self.client = client
-        self.model = model
+        self.api_model = model
+        self.redacts = redact
+        self.model = f"{model}{REDACTED_SUFFIX}" if redact else model
         self.batch_size = batch_size
         self.max_concurrency = max_concurrency
         self.settings = settings
@@ -74,6 +83,10 @@ class OpenAIEmbedder:
         if len(texts) == 0:
             return empty(self.dim)
         client = self._client()
+        if self.redacts:
+            from lens_core.describe.redact import redact_many
+
+            texts = redact_many(texts)
         # The API rejects empty strings; one space embeds as "nothing" and keeps the row.
         cleaned = [text if text else " " for text in texts]
         batches = [cleaned[i : i + self.batch_size] for i in range(0, len(cleaned), self.batch_size)]
@@ -90,14 +103,14 @@ class OpenAIEmbedder:
 
     def _request(self, client: Any, batch: list[str]) -> np.ndarray:
         try:
-            response = client.embeddings.create(model=self.model, input=batch)
+            response = client.embeddings.create(model=self.api_model, input=batch)
         except Exception as exc:
             if _is_sdk_error(exc):
-                raise EmbeddingError(f"the embeddings request to {self.model} failed: {exc}") from exc
+                raise EmbeddingError(f"the embeddings request to {self.api_model} failed: {exc}") from exc
             raise
         data = list(response.data)
         if len(data) != len(batch):
-            raise EmbeddingError(f"{self.model} returned {len(data)} vectors for {len(batch)} texts")
+            raise EmbeddingError(f"{self.api_model} returned {len(data)} vectors for {len(batch)} texts")
         # The API documents an `index` per item; sort by it rather than trusting the list order.
         if all(getattr(item, "index", None) is not None for item in data):
             data.sort(key=lambda item: item.index)
@@ -107,7 +120,7 @@ class OpenAIEmbedder:
         if self._dim is None:
             self._dim = int(vectors.shape[1])
         elif vectors.shape[1] != self._dim:
-            raise EmbeddingError(f"{self.model} returned vectors of {vectors.shape[1]} dims, expected {self._dim}")
+            raise EmbeddingError(f"{self.api_model} returned vectors of {vectors.shape[1]} dims, expected {self._dim}")
         return l2_normalise(vectors)
 
 

@@ -34,7 +34,8 @@ from lens_core.runs.liveness import HEARTBEAT_S, STALE_AFTER_S, owner_id
 from lens_core.runs.liveness import aware as _aware
 from lens_core.runs.liveness import pid_alive as _pid_alive
 from lens_core.runs.options import ProcessOptions
-from lens_core.runs.pipeline import STAGES, process
+from lens_core.runs.pipeline import process
+from lens_core.runs.progress import RunProgress
 from lens_core.storage import jobs as job_store
 from lens_core.storage.models import PipelineJob, utcnow
 
@@ -135,21 +136,19 @@ def _death_reason(job: PipelineJob, *, host: str, me: int, live: Collection[int]
 
 
 class _Progress:
-    """process()'s (stage, fraction) callback -> the job row's stage and overall progress, throttled."""
+    """process()'s progress -> the job row's stage and overall progress, throttled."""
 
     def __init__(self, engine: Engine, job_id: int) -> None:
         self.engine, self.job_id = engine, job_id
         self._stage: str | None = None
         self._written = 0.0
 
-    def __call__(self, stage: str, fraction: float) -> None:
+    def __call__(self, step: RunProgress) -> None:
         now = time.monotonic()
-        if stage == self._stage and now - self._written < PROGRESS_WRITE_S and fraction < 1.0:
+        if step.stage == self._stage and now - self._written < PROGRESS_WRITE_S and step.fraction < 1.0:
             return
-        index = STAGES.index(stage) if stage in STAGES else 0
-        overall = min(1.0, (index + max(0.0, min(1.0, fraction))) / len(STAGES))
-        self._stage, self._written = stage, now
-        _update(self.engine, self.job_id, stage=stage, progress=round(overall, 4))
+        self._stage, self._written = step.stage, now
+        _update(self.engine, self.job_id, stage=step.stage, progress=round(step.overall, 4))
 
 
 def run_job(job_id: int, *, context: AppContext, options: ProcessOptions) -> None:

@@ -26,24 +26,54 @@ from lens_core.cluster.base import Clusterer, ClusterFit
 from lens_core.cluster.sampled_fit import extend_to_all, represented_weights, sample_indices
 from lens_core.cluster.stored_reductions import reduce_cached
 from lens_core.config import Settings
+from lens_core.describe.redact import redaction_record
 from lens_core.embed import Embedder, get_embedder
 from lens_core.embed.cache import embed_cached
 from lens_core.embed.views import NO_PROMPT, build_view, distinct_texts, families_of, without_prompt
 from lens_core.errors import InputError, LensError
 from lens_core.ingest.message_patterns import refresh_if_needed
-from lens_core.registry import REGISTRY
+from lens_core.registry import REGISTRY, Backend
 from lens_core.runs.liveness import beating, owner_id
 from lens_core.runs.options import ProcessOptions
+from lens_core.runs.progress import ProgressCallback, RunProgress, estimate_left
 from lens_core.runs.results import RunOutcome, build_results, versions
+from lens_core.runtime import first_use
 from lens_core.storage import queries
 from lens_core.storage.models import PipelineRun, utcnow
 from lens_core.tracking.track import track_run
 
 log = logging.getLogger(__name__)
 
-# stage name, fraction of that stage done (0..1)
-ProgressCallback = Callable[[str, float], None]
-STAGES = ("load", "embed", "reduce", "cluster", "map", "describe", "store", "track")
+
+@dataclass
+class Step:
+    """The stage running now, as its progress tells it: what it counts and what it is doing."""
+
+    stage: str
+    progress: ProgressCallback | None
+    done: int | None = None
+    total: int | None = None
+    note: str = ""
+    started: float = field(default_factory=time.perf_counter)
+
+    def tell(self, fraction: float, *, done: int | None = None, total: int | None = None, note: str | None = None,
+             estimate: bool = False) -> None:
+        """Report the stage's state; counts and note are kept for its later reports until changed.
+        estimate: state the seconds left from the rate so far (work that proceeds at a steady rate)."""
+        self.done = self.done if done is None else done
+        self.total = self.total if total is None else total
+        self.note = self.note if note is None else note
+        if self.progress is None:
+            return
+        left = None
+        if estimate and self.done is not None and self.total:
+            left = estimate_left(self.done, self.total, time.perf_counter() - self.started)
+        self.progress(RunProgress(self.stage, fraction, self.done, self.total, self.note, left))
+
+    def counting(self) -> Callable[[int, int], None]:
+        """A (done, total) callback for work that counts as it goes (texts embedded of those to embed)."""
+        return lambda done, total: self.tell(done / total if total else 1.0, done=done, total=total, note="",
+                                             estimate=True)
 
 
 @dataclass
@@ -54,16 +84,14 @@ class Clock:
     on_start: Callable[[str], None] | None = None  # told each stage's name as it starts
 
     @contextmanager
-    def stage(self, name: str, progress: ProgressCallback | None) -> Iterator[None]:
+    def stage(self, name: str, progress: ProgressCallback | None) -> Iterator[Step]:
         if self.on_start:
             self.on_start(name)
-        if progress:
-            progress(name, 0.0)
-        started = time.perf_counter()
-        yield
-        self.timings[name] = round(time.perf_counter() - started, 3)
-        if progress:
-            progress(name, 1.0)
+        step = Step(name, progress)
+        step.tell(0.0)
+        yield step
+        self.timings[name] = round(time.perf_counter() - step.started, 3)
+        step.tell(1.0, done=step.total)
 
 
 def process(
@@ -84,7 +112,7 @@ def process(
     options = options or ProcessOptions.of(settings)
     queries.fail_stale_runs(engine=engine)
     embedder = embedder or get_embedder(options.embedder, settings)
-    run = queries.create_run(engine=engine, run=_new_run(options, embedder))
+    run = queries.create_run(engine=engine, run=_new_run(options, embedder, settings))
     assert run.id is not None
     try:
         with beating(lambda: queries.beat_run(engine=engine, run_id=run.id)):
@@ -115,14 +143,17 @@ def _llm_summaries(engine: Engine, settings: Settings, run_id: int, client: Any)
     return [f"llm: {line}" for line in report.lines()]
 
 
-def _new_run(options: ProcessOptions, embedder: Embedder) -> PipelineRun:
+def _new_run(options: ProcessOptions, embedder: Embedder, settings: Settings) -> PipelineRun:
+    # Whether text sent to remote services was redacted is kept with the run's parameters (REDACT_OUTBOUND).
+    redaction = redaction_record(embedder_redacts=getattr(embedder, "redacts", None),
+                                 llm=options.summarizer == "llm", redact=settings.redact_outbound)
     return PipelineRun(
         status="running",
         algorithm=options.algorithm,
         view=options.view,
         embedder=options.embedder,
         embedding_model=embedder.model,
-        parameters=options.record(),
+        parameters={**options.record(), "redaction": redaction},
         versions=versions(),
         owner=owner_id(),
         heartbeat_at=utcnow(),
@@ -133,7 +164,7 @@ def _run(
     run_id: int, *, engine: Engine, options: ProcessOptions, embedder: Embedder, progress: ProgressCallback | None
 ) -> RunOutcome:
     clock, counts, notes = Clock(on_start=_beat(engine, run_id)), {}, []
-    with clock.stage("load", progress):
+    with clock.stage("load", progress) as step:
         refresh_if_needed(engine=engine, stored_events=0)  # patterns of another parser or miner version
         events = queries.load_events_frame(engine=engine)
         if events.empty:
@@ -141,14 +172,17 @@ def _run(
         texts = build_view(options.view, events)
         point_texts, unique_hashes, point_of_event = distinct_texts(texts)
         weights = np.bincount(point_of_event, minlength=len(unique_hashes)).astype(np.float32)
+        step.note = f"{len(events):,} events, {len(unique_hashes):,} distinct texts"
     counts.update(events=len(events), unique_texts=len(unique_hashes), fingerprints=int(events["fingerprint"].nunique()))
     _note_without_prompt(notes, counts, without_prompt(texts))
 
-    with clock.stage("embed", progress):
+    with clock.stage("embed", progress) as step:
+        step.tell(0.0, note=f"looking up {len(unique_hashes):,} distinct texts among the stored embeddings")
         vectors, embedded_now = embed_cached(
-            point_texts, list(unique_hashes), embedder=embedder, engine=engine,
-            progress=_fraction(progress, "embed"),
+            point_texts, list(unique_hashes), embedder=embedder, engine=engine, progress=step.counting(),
         )
+        stored = len(unique_hashes) - embedded_now
+        step.note = f"{stored:,} were stored already" if stored else ""
     counts.update(embedded=embedded_now, embeddings_cached=len(unique_hashes) - embedded_now)
 
     model_key = f"{embedder.model}|{options.view}"
@@ -161,34 +195,46 @@ def _run(
     plan = REGISTRY.get("reducer", options.name("reducer")).build(
         options.params("reducer"), random_state=options.random_state)
     reduction = None
-    with clock.stage("reduce", progress):
+    reducer_row = REGISTRY.get("reducer", options.name("reducer"))
+    umap_work = f"UMAP of {len(fit):,} distinct texts"
+    with clock.stage("reduce", progress) as step:
         if options.clusterer_row().on_reduction:
             fit_space, reduction, reused = reduce_cached(
-                fit_vectors, fit_hashes, model=model_key, params=plan.clustering_params(), engine=engine
+                fit_vectors, fit_hashes, model=model_key, params=plan.clustering_params(), engine=engine,
+                before_fit=lambda: step.tell(0.0, note=_working_note(umap_work, reducer_row)),
             )
             counts["reduction_reused"] = reused
             _note_fallback(notes, "reduction", reduction.fallback)
+            step.note = "reused the stored reduction" if reused else ""
         else:
             fit_space, counts["reduction_reused"] = fit_vectors, False
+            step.note = f"not needed: {options.algorithm} works on the embeddings themselves"
         fit_points = clusterer.coordinates(fit_space, [families[i] for i in fit])
 
-    with clock.stage("cluster", progress):
+    with clock.stage("cluster", progress) as step:
+        work = f"{options.algorithm} on {len(fit):,} distinct texts"
+        step.tell(0.0, note=_working_note(work, options.clusterer_row()))
         fit_weights = represented_weights(vectors, weights, fit) if sampled else weights
         clustered = _fit(clusterer, fit_points, fit_weights, len(weights) if sampled else None)
         if sampled:
             clustered = extend_to_all(clustered, fit, vectors, weights)
             counts.update(fitted_texts=len(fit), assigned_texts=len(weights) - len(fit))
         clustered = _without_prompt_as_noise(clustered, point_texts)
+        counts["used_params"] = _used_params(clusterer, options.clusterer_row())
+        step.note = f"{len(clustered.centres):,} clusters found"
     points = _spread(fit_points, fit, len(weights))
 
-    with clock.stage("map", progress):
+    with clock.stage("map", progress) as step:
         fit_map, map_reduction, map_reused = reduce_cached(
-            fit_vectors, fit_hashes, model=model_key, params=plan.map_params(), engine=engine
+            fit_vectors, fit_hashes, model=model_key, params=plan.map_params(), engine=engine,
+            before_fit=lambda: step.tell(0.0, note=_working_note(umap_work, reducer_row)),
         )
+        step.note = "reused the stored map" if map_reused else ""
         map_points = _spread(fit_map, fit, len(weights))
     counts["map_reused"] = map_reused
 
-    with clock.stage("describe", progress):
+    with clock.stage("describe", progress) as step:
+        step.tell(0.0, done=0, total=len(clustered.centres))
         outcome = build_results(
             run_id, events=events, texts=texts, families=families, point_of_event=point_of_event, points=points,
             weights=weights, vectors=vectors, map_points=map_points, fit=clustered,
@@ -280,7 +326,23 @@ def _note_fallback(notes: list[str], stage: str, fallback: str | None) -> None:
         notes.append(f"{stage}: {fallback}")
 
 
-def _fraction(progress: ProgressCallback | None, stage: str) -> Callable[[int, int], None] | None:
-    if progress is None:
-        return None
-    return lambda done, total: progress(stage, done / total if total else 1.0)
+def _working_note(work: str, row: Backend) -> str:
+    """The work a stage does, and what its first use in this process costs where that is more than the work."""
+    state = first_use(row.compiles)
+    if state == "compile":
+        return f"{work}; first compiling {row.name}'s code (tens of seconds, once per install)"
+    if state == "load":
+        return f"{work}; first loading {row.name}'s compiled code from the disk cache"
+    return work
+
+
+def _used_params(clusterer: Clusterer, row: Backend) -> dict[str, Any]:
+    """The parameters as the fit used them, where the clusterer states them (a learned `name_` attribute:
+    a min_cluster_size scaled to the run's size, the K chosen by silhouette): surfaces show them beside
+    the values asked for."""
+    used = {}
+    for param in row.params:
+        value = getattr(clusterer, f"{param.arg or param.name}_", None)
+        if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
+            used[param.name] = value.item() if isinstance(value, np.generic) else value
+    return used

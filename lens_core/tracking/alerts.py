@@ -4,13 +4,14 @@
                                      ALERT_STATE that `lens watch` last saw in another state, or against
                                      another target release (a pattern new in 2024.05.2 and again in
                                      2024.06.1 alerts twice; escalating two mornings running, once)
-    post(url, alert)                 one JSON message {"text": ...}, the form Slack and Microsoft Teams
-                                     incoming webhooks both accept
+    post(url, alert, redact=True)    one JSON message {"text": ...}, the form Slack and Microsoft Teams
+                                     incoming webhooks both accept; its text redacted (REDACT_OUTBOUND)
     remember(engine, watch, sent)    store what was seen; an alert that was not delivered is not stored as
                                      seen, so the next watch sends it again
 
-Only titles, states, counts and the reasons trends gives leave the machine: titles are built from the
-redacted evidence (or typed by an analyst), never from raw prompts.
+Only titles, states, counts and the reasons trends gives leave the machine. Titles are built from the
+evidence or typed by an analyst, so they may still quote an error's text: the message goes through the
+redaction layer (lens_core.describe.redact) like everything else that leaves, unless REDACT_OUTBOUND=false.
 """
 
 from __future__ import annotations
@@ -56,8 +57,12 @@ class Alert:
                 f"({self.target_rate:.1%} of failures) in {self.target}, "
                 f"compared with {self.base}.")
 
-    def payload(self) -> dict[str, Any]:
-        return {"text": self.text()}
+    def payload(self, *, redact: bool = True) -> dict[str, Any]:
+        if not redact:
+            return {"text": self.text()}
+        from lens_core.describe.redact import redact as redact_text
+
+        return {"text": redact_text(self.text())}
 
     def as_dict(self) -> dict[str, Any]:
         return {**{k: getattr(self, k) for k in self.__dataclass_fields__}, "text": self.text()}
@@ -100,8 +105,8 @@ def check_url(url: str) -> str:
     return url
 
 
-def post(url: str, alert: Alert) -> None:
-    body = json.dumps(alert.payload()).encode("utf-8")
+def post(url: str, alert: Alert, *, redact: bool = True) -> None:
+    body = json.dumps(alert.payload(redact=redact)).encode("utf-8")
     request = urllib.request.Request(check_url(url), data=body, method="POST",
                                      headers={"Content-Type": "application/json"})
     where = urlsplit(url).hostname

@@ -120,6 +120,7 @@ def test_upload_and_run_draws_the_map(session: Session, screenshots: Path, tmp_p
 def test_box_selection_lists_the_events(session: Session, screenshots: Path) -> None:
     page = session.page
     drag = page.locator(".js-plotly-plot .nsewdrag").first
+    drag.scroll_into_view_if_needed()  # the mouse only reaches what is on screen
     box = drag.bounding_box()
     assert box is not None
     page.mouse.move(box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.1)
@@ -127,9 +128,9 @@ def test_box_selection_lists_the_events(session: Session, screenshots: Path) -> 
     page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.6, steps=12)
     page.mouse.move(box["x"] + box["width"] * 0.9, box["y"] + box["height"] * 0.9, steps=12)
     page.mouse.up()
-    selected = page.get_by_text(re.compile(r"^\d+ selected events$"))
+    selected = page.get_by_text(re.compile(r"^[\d,]+ selected events$"))  # 1,234: thousands are separated
     selected.wait_for()
-    assert int(selected.inner_text().split()[0]) > 0
+    assert int(selected.inner_text().split()[0].replace(",", "")) > 0
     expect(page.locator('[data-testid="stDataFrame"]')).to_have_count(2)  # the selection, then the cluster list
     shot(page, "04-clusters-selection")
 
@@ -356,4 +357,64 @@ def test_an_export_with_other_column_names_is_mapped_on_the_upload_page(
         prompt_stored, output_stored = db.execute(
             "SELECT customer_prompt, skill_output FROM telemetry_events WHERE evaluation_id = 'vendor-1'").fetchone()
     assert prompt_stored == "book the room for meeting 1" and "409" in output_stored
+    assert session.dialogs == []
+
+
+def test_the_run_form_applies_on_run_and_its_progress_counts(session: Session, database: Path,
+                                                             screenshots: Path) -> None:
+    """The parameters are a form: a slider moved starts nothing and Run applies it; while the run runs, its
+    bar names the stage and what it has done (stage n of 8); the help says what the run used."""
+    page = session.page
+    go(page, "Clusters")
+    form = page.locator('[data-testid="stForm"]').filter(has=page.get_by_role("button", name="Run"))
+    expect(form).to_have_count(1)
+    runs_before = sqlite3.connect(database).execute("SELECT count(*) FROM pipeline_runs").fetchone()[0]
+    thumb = form.get_by_role("slider").first  # distance_threshold (agglomerative), the default's own
+    thumb.focus()
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    settle(page)
+    assert sqlite3.connect(database).execute("SELECT count(*) FROM pipeline_runs").fetchone()[0] == runs_before
+    moved = float(form.locator('[data-testid="stSliderThumbValue"]').first.inner_text())
+    assert moved == pytest.approx(1.1)  # two steps of 0.05 below the default
+
+    form.get_by_role("button", name="Run").click()
+    page.get_by_text(re.compile(r"\(stage \d of 8\)$")).first.wait_for()  # the bar, while the run runs
+    page.get_by_text(re.compile(r"^Run \d+: \d+ clusters")).wait_for()
+    settle(page)
+    with sqlite3.connect(database) as db:
+        (parameters,) = db.execute("SELECT parameters FROM pipeline_runs ORDER BY id DESC LIMIT 1").fetchone()
+    assert json.loads(parameters)["clusterer"]["params"]["distance_threshold"] == pytest.approx(moved)
+    expect(form.get_by_text(re.compile(r"^Shown run: "))).to_have_count(0)  # the sliders show the run's values
+    form.scroll_into_view_if_needed()
+    shot(page, "15-clusters-run-form")
+    assert session.dialogs == []
+
+
+def test_an_llm_key_entered_for_the_session_summarises_every_cluster(session: Session, screenshots: Path) -> None:
+    """No key in the server's environment: one entered on the page, with a local server's address, is used at
+    the next click (no restart); Summarise all shows the cost estimated before and spent after."""
+    from tests.stage.test_llm_summaries import FakeLLM
+
+    fake = FakeLLM()
+    try:
+        page = session.page
+        go(page, "Cluster detail")
+        page.get_by_text(re.compile(r"^LLM connection: key none yet")).wait_for()  # open: nothing is set
+        page.get_by_label("API key", exact=True).fill("sk-browser-session-0123456789")
+        page.get_by_label("Server (base URL)", exact=True).fill(fake.url)
+        page.get_by_label("Model", exact=True).fill("gpt-4o-mini")
+        page.get_by_role("button", name="Use for this session").click()
+        page.get_by_text(re.compile(r"would be sent: about [\d,]+ tokens in")).wait_for()
+        settle(page)
+        page.get_by_role("button", name="Summarise all clusters").click()
+        page.get_by_text(re.compile(r"clusters now have an LLM summary.*estimated before")).wait_for()
+        settle(page)
+        assert fake.requests and {r["model"] for r in fake.requests} == {"gpt-4o-mini"}
+        expect(page.get_by_label("API key", exact=True)).to_have_value("")  # the box does not keep the key
+        page.get_by_role("heading", name="LLM summary", exact=True).evaluate("e => e.scrollIntoView()")
+        shot(page, "16-cluster-detail-llm")
+    finally:
+        fake.server.shutdown()
+        fake.server.server_close()
     assert session.dialogs == []

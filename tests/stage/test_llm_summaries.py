@@ -7,6 +7,7 @@ through base_url, so its retries, timeouts and JSON handling are the real ones.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import threading
@@ -20,7 +21,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from lens_core.config import Settings
-from lens_core.describe.llm import _VALIDATOR, FENCE_CLOSE, FENCE_OPEN, SYSTEM_PROMPT
+from lens_core.describe.llm import FENCE_CLOSE, FENCE_OPEN, SYSTEM_PROMPT
+from lens_core.describe.llm_checks import RESPONSE_FORMAT, VALIDATOR
 from lens_core.describe.llm_summaries import build_client, summarize_run
 from lens_core.errors import ConfigError
 from lens_core.ingest.ingestor import ingest_records
@@ -54,12 +56,27 @@ def completion(content: str) -> Answer:
                  "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}}
 
 
-class FakeLLM:
-    """A scripted chat-completions server; `script` items are answers or functions of the request."""
+def hashed_vectors(texts: list[str]) -> list[list[float]]:
+    """8 numbers per text from its hash: equal texts, equal vectors; nothing else is similar."""
+    return [[b / 255 - 0.5 for b in hashlib.sha256(text.encode()).digest()[:8]] for text in texts]
 
-    def __init__(self) -> None:
+
+def embeddings(request: dict, embed: Callable[[list[str]], list[list[float]]] = hashed_vectors) -> dict:
+    """An embeddings answer with `embed`'s vectors for the request's inputs."""
+    inputs = request["input"] if isinstance(request["input"], list) else [request["input"]]
+    return {"object": "list", "model": request["model"], "usage": {"prompt_tokens": 1, "total_tokens": 1},
+            "data": [{"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(embed(inputs))]}
+
+
+class FakeLLM:
+    """A scripted OpenAI-compatible server: chat completions answer from `script` (answers or functions of
+    the request); /embeddings answers every request with `embed`'s vectors (bench/redaction.py passes a
+    real embedder's)."""
+
+    def __init__(self, embed: Callable[[list[str]], list[list[float]]] = hashed_vectors) -> None:
         self.requests: list[dict] = []
         self.raw: list[bytes] = []
+        self.embedded: list[bytes] = []  # bodies sent to /embeddings
         self.script: list[Answer | Callable[[dict], Answer]] = []
         fake = self
 
@@ -67,11 +84,18 @@ class FakeLLM:
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 request = json.loads(body)
+                if self.path.endswith("/embeddings"):  # the embeddings endpoint: recorded, never scripted
+                    with lock:
+                        fake.embedded.append(body)
+                    return self._send(200, embeddings(request, embed))
                 with lock:
                     fake.raw.append(body)
                     fake.requests.append(request)
                     step = fake.script.pop(0) if fake.script else None
                 status, payload = (step(request) if callable(step) else step) or completion(valid_content(request))
+                self._send(status, payload)
+
+            def _send(self, status: int, payload: Any) -> None:
                 data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -179,7 +203,7 @@ def test_valid_answers_are_stored_and_the_cache_prevents_a_second_call(databases
     assert all(r.evidence["sample_ids"][0].startswith("eval-") for r in rows)  # S1 mapped back to the event
     top = queries.clusters_of_run(engine=engine, run_id=report.run_id, include_noise=False)[:3]
     assert all(c.summary == "Expired tokens on calendar calls" and c.severity == "high" for c in top)
-    assert all(r["response_format"] == {"type": "json_object"} for r in fake_llm.requests)
+    assert all(r["response_format"] == RESPONSE_FORMAT for r in fake_llm.requests)  # the schema is sent
 
     again = _run(engine, settings, limit=3)
     assert again.calls == 0 and again.cache_hits == 3 and len(fake_llm.requests) == 3
@@ -190,8 +214,9 @@ def test_valid_answers_are_stored_and_the_cache_prevents_a_second_call(databases
 @pytest.mark.parametrize(
     ("bad", "reason"),
     [
-        (lambda req: completion("this is not JSON {"), "invalid JSON"),
-        (lambda req: completion(json.dumps({"summary": "x" * 5, "severity": "catastrophic"})), "schema violation"),
+        (lambda req: completion("this is not JSON {"), "not valid JSON"),
+        (lambda req: completion(json.dumps({"summary": "x" * 5, "severity": "catastrophic"})),
+         "the answer lacks the fields root_cause, evidence, suggested_fix, confidence"),
         (lambda req: completion(valid_content(req).replace('"S1"', '"S77"')), "sample ids that were not given"),
         (lambda req: completion(valid_content(req).replace('"figures": [', '"figures": [123456, ')),
          "figures not in the evidence"),
@@ -292,7 +317,7 @@ def test_prompt_injection_leaves_the_request_structure_intact(databases, tmp_pat
         raw = {"summary": row.summary, "root_cause": row.root_cause,
                "evidence": {"sample_ids": ["S1"], "figures": row.evidence["figures"]},
                "suggested_fix": row.suggested_fix, "severity": row.severity, "confidence": row.confidence}
-        assert not list(_VALIDATOR.iter_errors(raw))
+        assert not list(VALIDATOR.iter_errors(raw))
 
 
 def test_an_injected_answer_imitation_from_the_model_is_rejected(databases, tmp_path, fake_llm) -> None:

@@ -12,6 +12,7 @@ from app.context import AppContext
 from app.ui import md_literal
 from lens_core.config import Settings
 from lens_core.errors import InputError
+from lens_core.runs.progress import STAGES, RunProgress
 from tests.conftest import ROOT, SAMPLES
 
 PAYLOAD = "<img src=x onerror=alert(1)><script>alert(1)</script> **bold** [link](http://x) :red[x] $x$"
@@ -52,6 +53,8 @@ def test_bar_counts_largest_on_top_and_escaped() -> None:
     frame = pd.DataFrame({"value": ["<script>", "b", "c"], "count": [9, 5, 1]})
     fig = charts.bar_counts(frame, title="t", top=2)
     assert list(fig.data[0].y) == ["b", "&lt;script&gt;"] and list(fig.data[0].x) == [5, 9]
+    assert fig.layout.title.text == "t (the 2 largest of 3)"  # never silently fewer bars than values
+    assert charts.bar_counts(frame, title="t", top=3).layout.title.text == "t"
 
 
 def test_timeline_by_day_or_hour_and_none_without_timestamps() -> None:
@@ -93,13 +96,16 @@ def test_upload_helpers_preview_and_reports(sqlite_engine: object) -> None:
     assert rejected["row"].notna().all() and (rejected["reason"] != "").all()
 
 
-def test_stage_progress_runs_from_zero_to_one() -> None:
-    seen: list[float] = []
-    report = actions.stage_progress(lambda fraction, _text: seen.append(fraction))
-    report("load", 0.0)
-    report("embed", 0.5)
-    report(actions.STAGES[-1], 1.0)  # the last stage (track, since patterns) ends the bar
-    assert seen[0] == 0.0 and 0 < seen[1] < 1 and seen[-1] == 1.0
+def test_stage_progress_runs_from_zero_to_one_and_says_what_is_happening() -> None:
+    seen: list[tuple[float, str]] = []
+    report = actions.stage_progress(lambda fraction, text: seen.append((fraction, text)))
+    report(RunProgress("load", 0.0))
+    report(RunProgress("embed", 0.4, done=1200, total=3000, seconds_left=42))
+    report(RunProgress("cluster", 0.0, note="compiling hdbscan's code on first use (tens of seconds, once per install)"))
+    report(RunProgress(STAGES[-1], 1.0))  # the last stage (track, since patterns) ends the bar
+    assert seen[0][0] == 0.0 and 0 < seen[1][0] < 1 and seen[-1][0] == 1.0
+    assert seen[1][1] == "Embedding texts: 1,200 of 3,000 texts embedded, about 42 s left (stage 2 of 8)"
+    assert "compiling hdbscan's code on first use" in seen[2][1]
 
 
 def test_pages_render_no_raw_html() -> None:
@@ -141,6 +147,19 @@ def test_cluster_map_groups_past_the_palette_share_other_and_largest_patterns_ar
     assert len(fig.layout.annotations) == 1  # the one largest pattern, named at its centre, its title cut
     label = fig.layout.annotations[0]
     assert (label.x, label.y) == (0.2, 0.2) and len(label.text) == charts.LABEL_CHARS and label.text.endswith("…")
+
+
+def test_map_labels_at_close_centres_move_aside_or_give_way_to_larger_groups() -> None:
+    sizes = {1: 6, 2: 5, 3: 4, 4: 3, 5: 2}  # 1 to 4 meet at one point; 5 lies far away
+    rows = [(g, 9.0 if g == 5 else 0.0) for g, n in sizes.items() for _ in range(n)]
+    frame = pd.DataFrame({"evaluation_id": [str(i) for i in range(len(rows))], "pattern": [g for g, _ in rows],
+                          "map_x": [x for _, x in rows], "map_y": [x for _, x in rows],
+                          "customer_prompt": "p", "error_message": "e"})
+    names = {g: f"Group {g}" for g in sizes}
+    labels = {a.text: a.yshift for a in charts.cluster_map(frame, names, by="pattern").layout.annotations}
+    assert labels["Group 1"] == 0 and labels["Group 5"] == 0  # the largest, and one with room, at their centres
+    assert {labels["Group 2"], labels["Group 3"]} == {charts.LABEL_LINE, -charts.LABEL_LINE}  # a line aside
+    assert "Group 4" not in labels  # no room left: the smallest of the crowd is named by its legend and hover
 
 
 def test_cluster_map_search_dims_what_does_not_match() -> None:

@@ -163,3 +163,16 @@ def test_watch_every_keeps_watching_when_the_webhook_fails(
     code, _, err = lens("watch", "--webhook", webhook.url, "--every", "30")
     assert code == 130 and rounds == [30.0]  # it went on to wait for the next round, then was interrupted
     assert "webhook at 127.0.0.1 answered 503" in err and "trying again in 30 s" in err
+
+
+def test_watch_sends_redacted_titles(lens, engine: Engine, settings: Settings, webhook: Webhook) -> None:
+    """An analyst's title can name a person; `lens watch` posts it through the redaction layer (REDACT_OUTBOUND)."""
+    released(engine, settings)
+    pattern_id = next(c.pattern_id for c in trends.compare_latest(engine=engine).changes
+                      if c.state in trends.ALERT_STATES)
+    ok(lens("patterns", "rename", str(pattern_id), "Teams KeyError seen by dana.whitfield@contoso.com"))
+    sent = json.loads(ok(lens("watch", "--webhook", webhook.url, "--json")))
+    assert sent["redacted"] is True
+    mine = next(b["text"] for b in webhook.bodies if b["text"].startswith(f"lens: pattern #{pattern_id} "))
+    assert "dana.whitfield@contoso.com" not in mine and "seen by <EMAIL>" in mine
+    assert "dana.whitfield@contoso.com" in json.dumps(sent["alerts"])  # what it prints here stays whole

@@ -95,9 +95,13 @@ def test_registry_names_and_unknown_name() -> None:
 def test_registry_builds_without_loading_and_reads_openai_settings() -> None:
     settings = Settings(embedding_model="text-embedding-3-large", openai_api_key=SecretStr("k"))
     embedder = get_embedder("openai", settings)
-    assert embedder.model == "text-embedding-3-large" and embedder.dim == 3072
+    assert embedder.api_model == "text-embedding-3-large" and embedder.dim == 3072
+    # Redacted by default, and cached under another id than vectors of the raw texts
+    assert embedder.redacts and embedder.model == "text-embedding-3-large+redacted"
+    raw = get_embedder("openai", settings.model_copy(update={"redact_outbound": False}))
+    assert not raw.redacts and raw.model == "text-embedding-3-large"
     default = Settings(embedding_model="all-MiniLM-L6-v2")  # the MiniLM default is no OpenAI model
-    assert get_embedder("openai", default).model == "text-embedding-3-small"
+    assert get_embedder("openai", default).api_model == "text-embedding-3-small"
     assert get_embedder("minilm")._model is None  # nothing loaded in __init__
 
 
@@ -146,6 +150,26 @@ def test_openai_learns_dim_and_replaces_empty_texts() -> None:
     embedder.embed(["", "x"])
     assert embedder.dim == 5
     assert client.embeddings.calls == [[" ", "x"]]
+
+
+def test_openai_sends_redacted_texts_unless_told_not_to() -> None:
+    texts = ["401 for kwame.kowalski@adatum.com (user: bob.jones)", "ErrorCode 0x80070005 from plugin Calendar"]
+    client = _fake(dim=3)
+    OpenAIEmbedder(client=client, model="custom").embed(texts)
+    sent = client.embeddings.calls[0]
+    assert sent == ["401 for <EMAIL> (user: <USER>)", texts[1]]  # the codes and names of plugins stay
+    raw = _fake(dim=3)
+    OpenAIEmbedder(client=raw, model="custom", redact=False).embed(texts)
+    assert raw.embeddings.calls[0] == texts
+
+
+def test_local_embedders_have_no_redaction_and_see_the_raw_text() -> None:
+    # Nothing leaves the machine: the hashing (and minilm) embedders embed the text as given.
+    texts = ["401 for kwame.kowalski@adatum.com", "401 for <EMAIL>"]
+    embedder = get_embedder("hashing", Settings(_env_file=None))
+    assert getattr(embedder, "redacts", None) is None
+    first, second = embedder.embed(texts)
+    assert _cos(first, second) < 0.999  # a redacted input would make the two the same text
 
 
 def test_openai_sdk_error_becomes_embedding_error() -> None:
