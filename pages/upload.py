@@ -6,7 +6,8 @@ import streamlit as st
 from app import actions, context, nav
 from app.ui import lens_errors, md_literal, progress_bar
 from lens_core.errors import InputError
-from lens_core.ingest.readers import REQUIRED_COLUMNS, UPLOAD_SUFFIXES
+from lens_core.ingest.ingestor import IngestReport
+from lens_core.ingest.readers import REQUIRED_COLUMNS
 from lens_core.ingest.readers.mapping import LENS_FIELDS
 from lens_core.runs.export import to_csv
 
@@ -25,9 +26,11 @@ st.write(
     "exports are read too: their failed tool spans are the events."
 )
 
+# Any file may be chosen: one lens cannot read gets a message naming it and saying what lens reads, where
+# a type filter would only mark it with a red chip.
 uploads = st.file_uploader(
     f"Telemetry files (CSV, JSON, JSONL, Parquet, .gz, .zst; at most {limit_mb} MB each)",
-    type=list(UPLOAD_SUFFIXES), accept_multiple_files=True, key="upload_files",
+    accept_multiple_files=True, key="upload_files",
 )
 sample_col, ingest_col = st.columns(2)
 load_sample = sample_col.button(
@@ -88,6 +91,14 @@ elif ingest and uploads:
             [(u.name, u.getvalue()) for u in uploads], context=ctx, progress=update, mappings=mappings
         )
 
+
+
+def stored_line(report: IngestReport) -> str:
+    """The report's summary with thousands grouped (the CLI's stays plain: scripts read it)."""
+    return (f"{report.source}: {report.accepted:,} accepted, {report.duplicates:,} duplicates, "
+            f"{len(report.rejected):,} rejected ({report.seconds:.2f} s)")
+
+
 results = st.session_state.get("upload_results")
 if results:
     st.subheader("Validation report")
@@ -96,8 +107,12 @@ if results:
             st.error(result.error)
         elif result.report.accepted == 0 and result.report.duplicates == 0:
             st.warning(f"{result.name}: no valid rows; see the rejected rows below.")
+        elif result.report.accepted == 0:  # stored before: nothing to run again for
+            st.info(f"{result.name}: nothing new: all {result.report.duplicates:,} valid rows were stored "
+                    "before (same evaluation_id)" + (f"; {len(result.report.rejected):,} rejected"
+                                                     if result.report.rejected else "") + ".")
         else:
-            st.success(result.report.summary_line())
+            st.success(stored_line(result.report))
     st.dataframe(actions.results_table(results), hide_index=True)
     rejected = actions.rejections_table(results)
     if not rejected.empty:

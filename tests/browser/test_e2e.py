@@ -93,7 +93,7 @@ def test_upload_and_run_draws_the_map(session: Session, screenshots: Path, tmp_p
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files([str(SAMPLES / "telemetry.csv"), str(probe)])
     page.get_by_text("probe.csv (first rows)").wait_for()
     page.get_by_role("button", name="Ingest files").click()
-    page.get_by_text("telemetry.csv: 3000 accepted").wait_for()
+    page.get_by_text("telemetry.csv: 3,000 accepted").wait_for()
     page.get_by_text("probe.csv: 12 accepted").wait_for()
     shot(page, "02-upload")
 

@@ -158,8 +158,12 @@ def test_upload_files_reports_accepted_duplicates_and_rejected_rows(
     engine = open_engine(f"sqlite:///{db_path}")
     assert queries.count_events(engine=engine) > 3000  # the sample plus malformed.csv's good rows
 
+    assert any(s.value.startswith("telemetry.jsonl: 3,000 accepted") for s in app.success)
+
     app.button(key="upload_ingest").click().run()  # the same files again: all duplicates, nothing new
     assert app.dataframe[-2].value.set_index("file").loc["telemetry.jsonl", "duplicates"] == 3000
+    assert not any(s.value.startswith("telemetry.jsonl") for s in app.success)  # not a success: nothing stored
+    assert any("telemetry.jsonl: nothing new: all 3,000 valid rows were stored before" in i.value for i in app.info)
 
 
 def test_a_file_without_valid_rows_or_unreadable_is_explained(app: AppTest) -> None:
@@ -172,6 +176,17 @@ def test_a_file_without_valid_rows_or_unreadable_is_explained(app: AppTest) -> N
     no_exception(app)
     assert any("bad.csv: no valid rows" in w.value for w in app.warning)
     assert any("blob.json" in e.value and "binary" in e.value for e in app.error)
+
+
+def test_a_file_of_a_type_lens_does_not_read_is_named_with_what_lens_reads(app: AppTest) -> None:
+    open_page(app, "upload")  # the uploader takes any file, so that this one gets words, not a red chip
+    app.file_uploader(key="upload_files").set_value([("export.zip", b"PK\x03\x04" + bytes(40), "application/zip")]).run()
+    no_exception(app)
+    assert any("export.zip" in e.value and "ZIP archive" in e.value and "CSV, JSON" in e.value for e in app.error)
+    app.button(key="upload_ingest").click().run()
+    no_exception(app)
+    assert not app.success
+    assert app.dataframe[-1].value.set_index("file").loc["export.zip", "problem"].startswith("export.zip: this is a ZIP")
 
 
 # -- the analyst's flow ------------------------------------------------------------------------------------

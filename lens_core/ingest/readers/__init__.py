@@ -31,7 +31,6 @@ from lens_core.ingest.readers.json_rows import json_rows, jsonl_rows
 from lens_core.ingest.readers.kinds import (
     ACCEPTED,
     PARQUET_MAGIC,
-    UPLOAD_SUFFIXES,
     named_format,
     text_format,
     unknown_type,
@@ -40,7 +39,7 @@ from lens_core.ingest.readers.mapping import ColumnMap
 from lens_core.ingest.readers.parquet import parquet_rows
 from lens_core.ingest.readers.text import Text
 
-__all__ = ["ACCEPTED", "FORMAT_NAMES", "REQUIRED_COLUMNS", "UPLOAD_SUFFIXES", "ColumnMap", "Record", "RowItem",
+__all__ = ["ACCEPTED", "FORMAT_NAMES", "REQUIRED_COLUMNS", "ColumnMap", "Record", "RowItem",
            "read_bytes", "read_file"]
 
 FORMAT_NAMES = ("csv", "json", "jsonl", "parquet")

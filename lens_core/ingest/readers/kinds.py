@@ -14,8 +14,6 @@ from pathlib import PurePath
 FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 COMPRESSIONS = {".gz": "gzip", ".zst": "zstd"}
 PARQUET_MAGIC = b"PAR1"
-# For file pickers (the dashboard's uploader matches names by their ending).
-UPLOAD_SUFFIXES = ("csv", "json", "jsonl", "ndjson", "parquet", "gz", "zst")
 ACCEPTED = (".csv, .json, .jsonl (or .ndjson) and .parquet files, and .csv, .json and .jsonl compressed with "
             "gzip (.csv.gz) or zstd (.csv.zst)")
 _EVALUATION_ID = re.compile(r"(^|[,;\t|\"])\s*evaluation_id\s*($|[,;\t|\"])")
