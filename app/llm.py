@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Collection
-from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
@@ -19,15 +18,16 @@ from pydantic import SecretStr
 from app.context import AppContext
 from app.ui import md_literal
 from lens_core.config import Settings
-from lens_core.describe.llm import LLMSummarizer
-from lens_core.describe.llm_summaries import SummaryRunReport, build_client, summarize_run
+from lens_core.describe.llm_summaries import (
+    OUTPUT_TOKENS_PER_ANSWER,
+    LLMEstimate,
+    SummaryRunReport,
+    estimate_run,
+    summarize_run,
+)
 from lens_core.errors import LensError
-from lens_core.storage import queries
-from lens_core.storage import summaries as summary_store
 
 SESSION_KEY = "llm_session"  # {"key", "base_url", "model"}: what this session entered
-OUTPUT_TOKENS_PER_ANSWER = 400  # a summary, root cause, fix and evidence in JSON: the estimate's assumption
-CHARS_PER_TOKEN = 4  # English text and JSON average about four characters a token (OpenAI's rule of thumb)
 POLL_S = 0.25
 NO_CONNECTION = ("No LLM is configured. Enter a key under \"LLM connection\" for this session, or set "
                  "`OPENAI_API_KEY` in the `.env` file in the project root (or in the environment), optionally "
@@ -78,75 +78,33 @@ def connection_form(settings: Settings) -> Settings:
     return now
 
 
-@dataclass(frozen=True)
-class Estimate:
-    """What asking about a run's clusters will cost, before it is asked."""
-
-    clusters: int  # clusters of the run
-    to_send: int  # those with enough users and no cached answer for this model and prompt
-    input_tokens: int
-    output_tokens: int
-    cost_usd: float | None  # None: no price known for this model
-
-    def words(self) -> str:
-        if self.to_send == 0:
-            return f"All {self.clusters:,} clusters have a stored answer or too few users to send: nothing to pay."
-        cost = "no price known for this model" if self.cost_usd is None else f"about ${self.cost_usd:.4f}"
-        return (f"{self.to_send:,} of {self.clusters:,} clusters would be sent: about {self.input_tokens:,} tokens "
-                f"in and {self.output_tokens:,} out (assuming {OUTPUT_TOKENS_PER_ANSWER} per answer), {cost}.")
+def estimate_words(estimate: LLMEstimate) -> str:
+    if estimate.to_send == 0:
+        return f"All {estimate.clusters:,} clusters have a stored answer or too few users to send: nothing to pay."
+    cost = "no price known for this model" if estimate.cost_usd is None else f"about ${estimate.cost_usd:.4f}"
+    return (f"{estimate.to_send:,} of {estimate.clusters:,} clusters would be sent: about "
+            f"{estimate.input_tokens:,} tokens in and {estimate.output_tokens:,} out (assuming "
+            f"{OUTPUT_TOKENS_PER_ANSWER} per answer), {cost}.")
 
 
-def estimate(ctx: AppContext, settings: Settings, run_id: int, labels: Collection[int] | None = None) -> Estimate:
-    """The cost of asking about the run's clusters (or `labels`), from the prompts that would be sent (those
-    summarize_run builds: each with the five largest other clusters as its neighbours) and the model's price
-    (lens_core.describe.llm_summaries.PRICES, through its report)."""
-    summarizer = LLMSummarizer(None, settings.openai_model, redact=settings.redact_outbound)
-    clusters = queries.clusters_of_run(engine=ctx.engine, run_id=run_id, include_noise=False)
-    if labels is not None:
-        clusters = [c for c in clusters if c.label in set(labels)]
-    to_send = chars = 0
-    for cluster in clusters:
-        if cluster.evidence.unique_users < settings.llm_min_unique_users:
-            continue
-        neighbours = [c.evidence for c in clusters if c.label != cluster.label][:5]
-        prompt = summarizer.prompt(cluster.evidence, neighbours=neighbours)
-        if summary_store.cached_llm_summary(engine=ctx.engine, model=settings.openai_model,
-                                            prompt_hash=prompt.prompt_hash) is not None:
-            continue
-        to_send += 1
-        chars += sum(len(m["content"]) for m in prompt.messages)
-    tokens_in, tokens_out = chars // CHARS_PER_TOKEN, to_send * OUTPUT_TOKENS_PER_ANSWER
-    priced = SummaryRunReport(run_id=run_id, model=settings.openai_model, input_tokens=tokens_in,
-                              output_tokens=tokens_out)
-    return Estimate(len(clusters), to_send, tokens_in, tokens_out, priced.estimated_cost_usd)
+def estimate(ctx: AppContext, settings: Settings, run_id: int) -> LLMEstimate:
+    """What asking about every cluster of the run would cost (the core's estimate: the same prompts)."""
+    return estimate_run(engine=ctx.engine, settings=settings, run_id=run_id)
 
 
-class _Counting(LLMSummarizer):
-    """The summarizer that counts the clusters it has asked about, for the progress bar."""
-
-    answered = 0
-    _lock = threading.Lock()
-
-    def answer(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return super().answer(*args, **kwargs)
-        finally:
-            with self._lock:
-                self.answered += 1
-
-
-def ask(ctx: AppContext, settings: Settings, run_id: int, *, labels: Collection[int] | None = None,
-        expected: int = 0) -> SummaryRunReport:
+def ask(ctx: AppContext, settings: Settings, run_id: int, *, labels: Collection[int] | None = None) -> SummaryRunReport:
     """Ask the model about the run's clusters (or `labels`) with a progress bar: clusters answered of those
-    expected to be sent. The calls run on a helper thread while this script's thread draws the bar.
+    sent. The calls run on a helper thread while this script's thread draws the bar.
     Raises LensError (one line) when the model cannot be reached at all."""
-    summarizer = _Counting(build_client(settings), settings.openai_model, redact=settings.redact_outbound)
-    outcome: dict[str, Any] = {}
+    outcome: dict[str, Any] = {"answered": (0, 0)}
+
+    def answered(done: int, total: int) -> None:
+        outcome["answered"] = (done, total)
 
     def work() -> None:
         try:
-            outcome["report"] = summarize_run(engine=ctx.engine, settings=settings, run_id=run_id,
-                                              summarizer=summarizer, labels=labels)
+            outcome["report"] = summarize_run(engine=ctx.engine, settings=settings, run_id=run_id, labels=labels,
+                                              on_answer=answered)
         except Exception as exc:  # noqa: BLE001 - shown to the user on the page's thread
             outcome["error"] = exc
 
@@ -155,9 +113,9 @@ def ask(ctx: AppContext, settings: Settings, run_id: int, *, labels: Collection[
     thread.start()
     while thread.is_alive():
         thread.join(POLL_S)
-        done = summarizer.answered
-        if expected:
-            bar.progress(min(1.0, done / expected), text=f"Asked the model about {done:,} of {expected:,} clusters…")
+        done, total = outcome["answered"]
+        if total:
+            bar.progress(min(1.0, done / total), text=f"Asked the model about {done:,} of {total:,} clusters…")
     bar.empty()
     if "error" in outcome:
         error = outcome["error"]
@@ -167,7 +125,7 @@ def ask(ctx: AppContext, settings: Settings, run_id: int, *, labels: Collection[
     return outcome["report"]
 
 
-def show_report(report: SummaryRunReport, before: Estimate | None = None) -> None:
+def show_report(report: SummaryRunReport, before: LLMEstimate | None = None) -> None:
     """What asking did: summaries shown, what it cost against the estimate, and one line per cluster whose
     answer could not be used (the reason as the core states it)."""
     cost = report.estimated_cost_usd

@@ -130,17 +130,17 @@ if one_col.button("Generate LLM summary", key="detail_llm", icon=":material/auto
         st.warning(llm.NO_CONNECTION)
     else:
         with lens_errors():
-            st.session_state[LLM_REPORT] = (llm.ask(ctx, llm_settings, run.id, labels=[label], expected=1), None)
+            st.session_state[LLM_REPORT] = (llm.ask(ctx, llm_settings, run.id, labels=[label]), None)
         loaders.forget_annotations()  # the cluster's shown summary may have changed
         st.rerun()  # the page shows the new summary, and the estimate what is left to ask
 if llm_settings.openai_api_key is not None:
     with lens_errors():
         before = llm.estimate(ctx, llm_settings, run.id)
-    all_col.caption(md_literal(f"Every cluster of run {run.id}: {before.words()}"))
+    all_col.caption(md_literal(f"Every cluster of run {run.id}: {llm.estimate_words(before)}"))
     if all_col.button("Summarise all clusters", key="detail_llm_all", icon=":material/auto_awesome_motion:",
                       disabled=before.clusters == 0):
         with lens_errors():
-            st.session_state[LLM_REPORT] = (llm.ask(ctx, llm_settings, run.id, expected=before.to_send), before)
+            st.session_state[LLM_REPORT] = (llm.ask(ctx, llm_settings, run.id), before)
         loaders.forget_annotations()
         st.rerun()
 if (asked := st.session_state.pop(LLM_REPORT, None)) is not None:

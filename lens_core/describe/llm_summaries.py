@@ -2,6 +2,7 @@
 
     build_client(settings)                                   openai.OpenAI from OPENAI_* (entry points call it)
     summarize_run(engine=, settings=, run_id=, client=, limit=)  SummaryRunReport
+    estimate_run(engine=, settings=, run_id=, labels=)          LLMEstimate: what asking would cost, asked nothing
 
 Why it is built this way:
 - Answers are cached by (model, prompt hash) in cluster_summaries: re-running summaries, a new run with
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +45,34 @@ PRICES = {"gpt-4o-mini": (0.15, 0.60), "gpt-4.1-nano": (0.10, 0.40), "gpt-4.1-mi
           "gpt-3.5-turbo": (0.50, 1.50)}
 
 
+OUTPUT_TOKENS_PER_ANSWER = 400  # a summary, root cause, fix and evidence in JSON: the estimate's assumption
+CHARS_PER_TOKEN = 4  # English text and JSON average about four characters a token (OpenAI's rule of thumb)
+
+
+def price_usd(model: str, input_tokens: int, output_tokens: int) -> float | None:
+    """The cost of `model`'s tokens at PRICES; None for a self-hosted or unknown model (no price is guessed)."""
+    price = next((p for name, p in sorted(PRICES.items(), key=lambda kv: -len(kv[0]))
+                  if model.lower().startswith(name)), None)
+    if price is None:
+        return None
+    return (input_tokens * price[0] + output_tokens * price[1]) / 1_000_000
+
+
+@dataclass(frozen=True)
+class LLMEstimate:
+    """What asking about a run's clusters would cost, before anything is asked."""
+
+    model: str
+    clusters: int  # clusters considered
+    to_send: int  # those with enough users and no stored answer for this model and prompt
+    input_tokens: int
+    output_tokens: int  # OUTPUT_TOKENS_PER_ANSWER for each cluster sent
+
+    @property
+    def cost_usd(self) -> float | None:
+        return price_usd(self.model, self.input_tokens, self.output_tokens)
+
+
 @dataclass
 class SummaryRunReport:
     run_id: int
@@ -61,11 +90,7 @@ class SummaryRunReport:
 
     @property
     def estimated_cost_usd(self) -> float | None:
-        price = next((p for name, p in sorted(PRICES.items(), key=lambda kv: -len(kv[0]))
-                      if self.model.lower().startswith(name)), None)
-        if price is None:
-            return None  # a self-hosted or unknown model: tokens are reported, no price is guessed
-        return (self.input_tokens * price[0] + self.output_tokens * price[1]) / 1_000_000
+        return price_usd(self.model, self.input_tokens, self.output_tokens)
 
     def lines(self) -> list[str]:
         cost = self.estimated_cost_usd
@@ -94,42 +119,74 @@ def build_client(settings: Settings) -> Any:
                          timeout=settings.llm_timeout_s, max_retries=2)
 
 
-def summarize_run(*, engine: Engine, settings: Settings, run_id: int | None = None, client: Any = None,
-                  limit: int | None = None, summarizer: LLMSummarizer | None = None,
-                  labels: Collection[int] | None = None) -> SummaryRunReport:
-    """LLM summaries for the top `limit` clusters (all when None) of a run (default: the latest).
+@dataclass
+class _Plan:
+    """The clusters of one ask, sorted into what is skipped, what has a stored answer and what is sent."""
 
-    `labels` restricts the run to those clusters (the dashboard's button asks for one).
-    """
-    if summarizer is None:
-        summarizer = LLMSummarizer(client if client is not None else build_client(settings), settings.openai_model,
-                                   redact=settings.redact_outbound)
+    run_id: int
+    clusters: list[ClusterRow]
+    digests: dict[int, ClusterDigest]
+    few_users: list[int] = field(default_factory=list)
+    cached: list[tuple[ClusterRow, ClusterSummaryRow]] = field(default_factory=list)
+    todo: list[tuple[ClusterRow, Any]] = field(default_factory=list)  # (cluster, its prompt)
+
+
+def _plan(engine: Engine, settings: Settings, summarizer: LLMSummarizer, run_id: int | None,
+          labels: Collection[int] | None, limit: int | None) -> _Plan:
+    """Each cluster's prompt names the run's five largest other clusters as neighbours (what the model should
+    tell it apart from), whichever clusters are asked about."""
     run = queries.resolve_run(engine=engine, run_id=run_id)
     assert run.id is not None
-    clusters = queries.clusters_of_run(engine=engine, run_id=run.id, include_noise=False)
-    if labels is not None:
-        clusters = [c for c in clusters if c.label in set(labels)]
-    if limit is not None:
-        clusters = clusters[:limit]
-    report = SummaryRunReport(run_id=run.id, model=summarizer.model, considered=len(clusters),
-                              redacted=summarizer.redact)
-    digests = {c.label: c.evidence for c in clusters}
-
-    todo: list[tuple[ClusterRow, Any]] = []
-    for cluster in clusters:
+    every = queries.clusters_of_run(engine=engine, run_id=run.id, include_noise=False)
+    digests = {c.label: c.evidence for c in every}
+    clusters = every if labels is None else [c for c in every if c.label in set(labels)]
+    plan = _Plan(run.id, clusters if limit is None else clusters[:limit], digests)
+    for cluster in plan.clusters:
         digest = digests[cluster.label]
         if digest.unique_users < settings.llm_min_unique_users:
-            report.skipped_few_users.append(cluster.label)
+            plan.few_users.append(cluster.label)
             continue
         prompt = summarizer.prompt(digest, neighbours=_neighbours(cluster.label, digests))
         cached = summary_store.cached_llm_summary(engine=engine, model=summarizer.model,
                                                   prompt_hash=prompt.prompt_hash)
         if cached is not None:
-            report.cache_hits += 1
-            _store(engine, cluster, cached, fresh=False)
-            report.stored.append(cluster.label)
+            plan.cached.append((cluster, cached))
         else:
-            todo.append((cluster, prompt))
+            plan.todo.append((cluster, prompt))
+    return plan
+
+
+def estimate_run(*, engine: Engine, settings: Settings, run_id: int | None = None,
+                 labels: Collection[int] | None = None) -> LLMEstimate:
+    """What summarize_run would send for the run (or `labels`): the same prompts, counted, nothing asked."""
+    summarizer = LLMSummarizer(None, settings.openai_model, redact=settings.redact_outbound)
+    plan = _plan(engine, settings, summarizer, run_id, labels, None)
+    chars = sum(len(m["content"]) for _cluster, prompt in plan.todo for m in prompt.messages)
+    return LLMEstimate(settings.openai_model, len(plan.clusters), len(plan.todo), chars // CHARS_PER_TOKEN,
+                       len(plan.todo) * OUTPUT_TOKENS_PER_ANSWER)
+
+
+def summarize_run(*, engine: Engine, settings: Settings, run_id: int | None = None, client: Any = None,
+                  limit: int | None = None, summarizer: LLMSummarizer | None = None,
+                  labels: Collection[int] | None = None,
+                  on_answer: Callable[[int, int], None] | None = None) -> SummaryRunReport:
+    """LLM summaries for the top `limit` clusters (all when None) of a run (default: the latest).
+
+    `labels` restricts the run to those clusters (the dashboard's button asks for one). `on_answer(done,
+    total)` is told after each answer of the model (from the worker threads), for a progress bar.
+    """
+    if summarizer is None:
+        summarizer = LLMSummarizer(client if client is not None else build_client(settings), settings.openai_model,
+                                   redact=settings.redact_outbound)
+    plan = _plan(engine, settings, summarizer, run_id, labels, limit)
+    report = SummaryRunReport(run_id=plan.run_id, model=summarizer.model, considered=len(plan.clusters),
+                              redacted=summarizer.redact, skipped_few_users=plan.few_users)
+    for cluster, cached in plan.cached:
+        report.cache_hits += 1
+        _store(engine, cluster, cached, fresh=False)
+        report.stored.append(cluster.label)
+    digests, todo = plan.digests, plan.todo
+    answered = _Counter(len(todo), on_answer)
 
     budget = _Budget(settings.llm_budget_tokens_per_run)
 
@@ -142,6 +199,7 @@ def summarize_run(*, engine: Engine, settings: Settings, run_id: int | None = No
         except LLMAnswerError as exc:
             result = exc
         budget.spend(result.input_tokens + result.output_tokens)
+        answered.one_more()
         return result
 
     # Results come back in submission order, so the report and the stored rows are deterministic.
@@ -155,7 +213,7 @@ def summarize_run(*, engine: Engine, settings: Settings, run_id: int | None = No
         report.input_tokens += result.input_tokens
         report.output_tokens += result.output_tokens
         if isinstance(result, LLMAnswerError):
-            log.warning("cluster %s of run %s: offline summary kept: %s", cluster.label, run.id, result.reason)
+            log.warning("cluster %s of run %s: offline summary kept: %s", cluster.label, plan.run_id, result.reason)
             report.fallbacks.append((cluster.label, result.reason))
             continue
         row = ClusterSummaryRow(
@@ -167,7 +225,7 @@ def summarize_run(*, engine: Engine, settings: Settings, run_id: int | None = No
         )
         _store(engine, cluster, row, fresh=True)
         report.stored.append(cluster.label)
-    _record_on_run(engine, run.id, report)
+    _record_on_run(engine, plan.run_id, report)
     return report
 
 
@@ -191,6 +249,20 @@ class _Budget:
     def spend(self, tokens: int) -> None:
         with self._lock:
             self.used += tokens
+
+
+class _Counter:
+    """Answers received so far, told to a progress callback; shared by the worker threads."""
+
+    def __init__(self, total: int, told: Callable[[int, int], None] | None) -> None:
+        self.total, self.done, self.told, self._lock = total, 0, told, threading.Lock()
+
+    def one_more(self) -> None:
+        if self.told is None:
+            return
+        with self._lock:
+            self.done += 1
+            self.told(self.done, self.total)
 
 
 def _neighbours(label: int, digests: dict[int, ClusterDigest]) -> list[ClusterDigest]:

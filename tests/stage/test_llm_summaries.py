@@ -23,7 +23,13 @@ from sqlmodel import Session
 from lens_core.config import Settings
 from lens_core.describe.llm import FENCE_CLOSE, FENCE_OPEN, SYSTEM_PROMPT
 from lens_core.describe.llm_checks import RESPONSE_FORMAT, VALIDATOR
-from lens_core.describe.llm_summaries import build_client, summarize_run
+from lens_core.describe.llm_summaries import (
+    CHARS_PER_TOKEN,
+    OUTPUT_TOKENS_PER_ANSWER,
+    build_client,
+    estimate_run,
+    summarize_run,
+)
 from lens_core.errors import ConfigError
 from lens_core.ingest.ingestor import ingest_records
 from lens_core.runs.options import ProcessOptions
@@ -209,6 +215,30 @@ def test_valid_answers_are_stored_and_the_cache_prevents_a_second_call(databases
     assert again.calls == 0 and again.cache_hits == 3 and len(fake_llm.requests) == 3
     assert len(_llm_rows(engine)) == 3
     assert "3 cache hits" in again.lines()[0]
+
+
+def test_the_estimate_counts_the_prompts_summarize_then_sends_and_progress_counts_answers(
+    databases, tmp_path, fake_llm
+) -> None:
+    engine = _open(databases, "plain", tmp_path)
+    settings = _settings(fake_llm)
+    clusters = queries.clusters_of_run(engine=engine, run_id=queries.resolve_run(engine=engine, run_id=None).id,
+                                       include_noise=False)
+    one = clusters[1].label
+    before = estimate_run(engine=engine, settings=settings, labels=[one])
+    assert (before.clusters, before.to_send, before.output_tokens) == (1, 1, OUTPUT_TOKENS_PER_ANSWER)
+    told: list[tuple[int, int]] = []
+    report = _run(engine, settings, labels=[one], on_answer=lambda done, total: told.append((done, total)))
+    assert report.calls == 1 and told == [(1, 1)]
+    sent = fake_llm.requests[0]["messages"]
+    assert before.input_tokens == sum(len(m["content"]) for m in sent) // CHARS_PER_TOKEN  # the very prompt sent
+    # One cluster asked alone is told apart from the run's largest others, as when all are asked.
+    assert '"neighbour_clusters": []' not in sent[-1]["content"]
+    after = estimate_run(engine=engine, settings=settings, labels=[one])
+    assert after.to_send == 0 and after.cost_usd == 0  # stored: asking again costs nothing
+    everything = estimate_run(engine=engine, settings=settings)
+    few = sum(c.evidence.unique_users < settings.llm_min_unique_users for c in clusters)
+    assert everything.to_send == everything.clusters - few - 1  # all but the one asked and the too-small
 
 
 @pytest.mark.parametrize(
