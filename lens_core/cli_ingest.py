@@ -34,7 +34,8 @@ def ingest(
                     "per core, at most 4; 0: all in this process)")] = None,
     pairs: Annotated[Optional[list[str]], typer.Option(
         "--map", metavar="FIELD=COLUMN",
-        help="Which of the file's columns is a lens field, e.g. --map customer_prompt=Prompt (repeatable)")] = None,
+        help="Which of the file's columns is a lens field, e.g. --map customer_prompt=Prompt (repeatable; "
+             "Prompt=customer_prompt is read the same)")] = None,
     mapping: Annotated[Optional[str], typer.Option(
         "--mapping", metavar="NAME", help="Read with the mapping saved under NAME (--map pairs win)")] = None,
     save_as: Annotated[Optional[str], typer.Option(

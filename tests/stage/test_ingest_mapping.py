@@ -93,13 +93,21 @@ def test_two_candidates_are_not_guessed() -> None:
 
 
 @pytest.mark.parametrize("pairs, message", [
-    (["prompt=Prompt"], r"'prompt' is not a lens field; the fields are evaluation_id, customer_prompt"),
+    (["prompt=Prompt"], r"neither 'prompt' nor 'Prompt' is a lens field; the fields are evaluation_id, customer_prompt"),
     (["customer_prompt"], "expected FIELD=COLUMN"),
     (["customer_prompt=A", "customer_prompt=B"], "customer_prompt is mapped twice"),
 ])
 def test_bad_pairs_are_named(pairs: list[str], message: str) -> None:
     with pytest.raises(InputError, match=message):
         parse_pairs(pairs)
+
+
+def test_a_pair_written_column_first_is_read_as_meant_when_only_one_side_is_a_field() -> None:
+    assert parse_pairs(["Prompt=customer_prompt", "skill_output=error"]) == {
+        "customer_prompt": "Prompt", "skill_output": "error"}
+    assert parse_pairs(["customer_prompt=ai_output"]) == {"customer_prompt": "ai_output"}  # both: FIELD=COLUMN
+    with pytest.raises(InputError, match="customer_prompt is mapped twice"):
+        parse_pairs(["customer_prompt=A", "B=customer_prompt"])
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl.gz", "parquet"])

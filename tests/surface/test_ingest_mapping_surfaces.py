@@ -51,7 +51,8 @@ def test_the_cli_names_a_mapping_that_does_not_fit(lens, tmp_path: Path) -> None
     assert err == ("lens: vendor.csv: mapping customer_prompt=Question: the file has no column 'Question'; the "
                    "file's columns: EvaluationId, Ask, Prompt, tool_output, region\n")
     code, _, err = lens("ingest", str(path), "--map", "prompt=Ask")
-    assert code == 2 and err.startswith("lens: --map 'prompt=Ask': 'prompt' is not a lens field; the fields are ")
+    assert code == 2 and err.startswith("lens: --map 'prompt=Ask': neither 'prompt' nor 'Ask' is a lens field; the "
+                                        "fields are ")
     code, _, err = lens("ingest", str(path), "--mapping", "nope")
     assert (code, err) == (2, "lens: no saved mapping named 'nope'; saved mappings: none yet\n")
     code, out, _ = lens("mappings")
@@ -65,7 +66,7 @@ def test_the_api_takes_repeated_map_parameters_and_names_a_bad_one(client: TestC
     assert bad.status_code == 422
     assert "mapping customer_prompt=Question: the file has no column 'Question'" in bad.text
     unknown = post_file(client, "vendor.csv", VENDOR, "&map=prompt=Ask")
-    assert unknown.status_code == 422 and "'prompt' is not a lens field" in unknown.text
+    assert unknown.status_code == 422 and "neither 'prompt' nor 'Ask' is a lens field" in unknown.text
     missing = post_file(client, "vendor.csv", VENDOR, "&mapping=nope")
     assert missing.status_code == 422 and "no saved mapping named 'nope'" in missing.text
     assert client.get("/stats/overview").json()["events"] == 0

@@ -46,16 +46,19 @@ def _normal(name: str) -> str:
 
 
 def parse_pairs(pairs: Iterable[str], *, where: str = "--map") -> dict[str, str]:
-    """`FIELD=COLUMN` pairs as {field: column}; InputError naming the bad pair (unknown field, no `=`,
-    a field given twice)."""
+    """`FIELD=COLUMN` pairs as {field: column}; InputError naming the bad pair (no lens field in it, no `=`,
+    a field given twice). A pair written the other way round, `COLUMN=FIELD` (`Prompt=customer_prompt`), is
+    read as meant when only its right side is a lens field: which side names the field is then plain."""
     chosen: dict[str, str] = {}
     for pair in pairs:
         field, sep, column = pair.partition("=")
         field, column = field.strip(), column.strip()
         if not sep or not field or not column:
             raise InputError(f"{where} {pair!r}: expected FIELD=COLUMN, such as customer_prompt=Prompt")
+        if field not in LENS_FIELDS and column in LENS_FIELDS:
+            field, column = column, field
         if field not in LENS_FIELDS:
-            raise InputError(f"{where} {pair!r}: {field!r} is not a lens field; the fields are "
+            raise InputError(f"{where} {pair!r}: neither {field!r} nor {column!r} is a lens field; the fields are "
                              f"{', '.join(LENS_FIELDS)}")
         if field in chosen:
             raise InputError(f"{where}: {field} is mapped twice ({chosen[field]} and {column})")
