@@ -15,6 +15,7 @@ from app.ui import (
     run_parameters,
     table_text,
 )
+from lens_core.runs.export import to_csv
 from lens_core.storage import queries
 from lens_core.tracking import curation
 
@@ -118,9 +119,12 @@ if picked:
     chosen = frame[frame["evaluation_id"].isin(picked)].assign(cluster=lambda f: f["cluster_id"].map(names))
     if tracked:
         chosen = chosen.assign(pattern=lambda f: f["pattern"].map(groups))
+    shown_columns = (["pattern"] if tracked else []) + SELECTED_COLUMNS
     st.write(f"{len(chosen):,} selected events")
-    st.dataframe(table_text(chosen[(["pattern"] if tracked else []) + SELECTED_COLUMNS]), hide_index=True,
-                 key="clusters_selected")
+    st.dataframe(table_text(chosen[shown_columns]), hide_index=True, key="clusters_selected")
+    st.download_button("Download the selection (CSV)", to_csv(chosen[shown_columns]),
+                       file_name=f"lens-run{run.id}-selection.csv", mime="text/csv", key="clusters_selection_csv",
+                       icon=":material/download:")
     if latest is None or latest.id != run.id:
         st.caption(f"To make a pattern of a selection, show the newest run ({latest.id if latest else 'none yet'}) "
                    "on the Runs page: rules act on the newest run with patterns.")

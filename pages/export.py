@@ -33,4 +33,7 @@ events_col.download_button("Events with cluster (CSV)", events_csv, file_name=f"
                            mime="text/csv", key="export_events", icon=":material/list:")
 
 st.subheader("Report preview")
-st.code(summaries["md"], language="markdown")
+with st.container(border=True, height=600):  # the report as it reads; its Markdown source is below
+    st.markdown(summaries["md"].replace("$", "\\$"))  # "$...$" would render as LaTeX
+with st.expander("Markdown source"):
+    st.code(summaries["md"], language="markdown")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
+import streamlit.testing.v1.app_test as app_test_module
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
 from lens_api import create_app
 from lens_core import cli
@@ -52,3 +54,17 @@ def loaded(client: TestClient, settings: Settings) -> Engine:
     ingest_records(generate(600, seed=3)[0], engine=engine)
     process(engine=engine, settings=settings, options=ProcessOptions.of(settings))
     return engine
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> Callable[[object], bytes]:
+    """The bytes behind a download button: AppTest keeps them in an in-memory media store we record."""
+    stores: list[MemoryMediaFileStorage] = []
+
+    class Recording(MemoryMediaFileStorage):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)
+            stores.append(self)
+
+    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", Recording)
+    return lambda button: stores[-1].get_file(button.proto.url.rsplit("/", 1)[-1]).content

@@ -16,9 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import streamlit.testing.v1.app_test as app_test_module
 from sqlalchemy.engine import Engine
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from lens_core.config import Settings, get_settings
@@ -69,20 +67,6 @@ def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 @pytest.fixture
 def app(db_path: Path) -> AppTest:
     return AppTest.from_file(MAIN, default_timeout=TIMEOUT).run()
-
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> Callable[[object], bytes]:
-    """The bytes behind a download button: AppTest keeps them in an in-memory media store we record."""
-    stores: list[MemoryMediaFileStorage] = []
-
-    class Recording(MemoryMediaFileStorage):
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            super().__init__(*args, **kwargs)
-            stores.append(self)
-
-    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", Recording)
-    return lambda button: stores[-1].get_file(button.proto.url.rsplit("/", 1)[-1]).content
 
 
 def open_page(app: AppTest, name: str) -> AppTest:
@@ -331,6 +315,7 @@ def test_overview_runs_and_export_pages(app: AppTest, downloads: Callable[[objec
     cluster_csv = list(csv.DictReader(io.StringIO(downloads(app.download_button(key="export_csv")).decode())))
     assert len(cluster_csv) == len(summaries["clusters"])
     assert downloads(app.download_button(key="export_md")).decode().startswith("# lens report: run 1")
+    assert any(m.value.startswith("# lens report: run 1") for m in app.markdown)  # the preview reads as a report
 
 
 def test_a_run_with_only_noise_or_too_little_data_is_explained(app: AppTest, db_path: Path) -> None:

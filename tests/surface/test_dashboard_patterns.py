@@ -7,9 +7,11 @@ later runs go through the Clusters page's Run button, as an analyst would press 
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -257,7 +259,9 @@ def test_a_pattern_shows_its_evidence_and_opens_its_cluster(app: AppTest, engine
     assert app.selectbox(key="detail_label_0").value == label
 
 
-def test_the_map_is_coloured_by_pattern_and_a_selection_becomes_a_pattern(app: AppTest, engine: object) -> None:
+def test_the_map_is_coloured_by_pattern_and_a_selection_becomes_a_pattern(
+    app: AppTest, engine: object, downloads: Callable[[object], bytes]
+) -> None:
     open_page(app, "clusters")
     no_exception(app)
     chart = app.get("plotly_chart")[0]
@@ -281,6 +285,9 @@ def test_the_map_is_coloured_by_pattern_and_a_selection_becomes_a_pattern(app: A
     app.run()
     no_exception(app)
     assert "4 selected events" in [m.value for m in app.markdown]
+    shown = downloads(app.download_button(key="clusters_selection_csv")).decode()
+    picked = list(csv.DictReader(io.StringIO(shown)))
+    assert sorted(r["evaluation_id"] for r in picked) == sorted(mine + other)
     field(app.text_input, "clusters_new_title_").set_value("Chosen on the map")
     app.button(key="clusters_new_pattern").click().run()
     no_exception(app)

