@@ -8,6 +8,7 @@ from app.ui import lens_errors, md_literal, progress_bar
 from lens_core.errors import InputError
 from lens_core.ingest.ingestor import IngestReport
 from lens_core.ingest.readers import REQUIRED_COLUMNS
+from lens_core.ingest.readers.kinds import COMPRESSIONS, FORMATS
 from lens_core.ingest.readers.mapping import LENS_FIELDS
 from lens_core.runs.export import to_csv
 
@@ -28,8 +29,9 @@ st.write(
 
 # Any file may be chosen: one lens cannot read gets a message naming it and saying what lens reads, where
 # a type filter would only mark it with a red chip.
+suffixes = ", ".join([*FORMATS, *COMPRESSIONS])
 uploads = st.file_uploader(
-    f"Telemetry files (CSV, JSON, JSONL, Parquet, .gz, .zst; at most {limit_mb} MB each)",
+    f"Telemetry files ({suffixes}; at most {limit_mb} MB each)",
     accept_multiple_files=True, key="upload_files",
 )
 sample_col, ingest_col = st.columns(2)
