@@ -15,9 +15,12 @@ Per corpus and configuration:
 - cases: a re-run with another seed and another cut (or min_cluster_size), finer and coarser; the 20% new
   events ingested and processed at the base parameters; both at once (new events, seed and finer cut).
   "kept" is the share of base events whose pattern (rules applied) is the same after the case's run;
-  "kept, no rules" compares the patterns of their clusters, and "best possible" is the most any matching
-  could keep: the largest one-to-one pairing of base patterns with the new run's clusters (when a cluster
-  really splits or merges, some events must change pattern). "new joined": new events whose cause the base
+  "kept, no rules" compares the patterns of their clusters, and "best possible" is the most a one-to-one
+  matching could keep: the largest one-to-one pairing of base patterns with the new run's clusters (when a cluster
+  really splits or merges, some events must change pattern, unless the split-off clusters are parts of one
+  failure by their evidence and keep their pattern). "in parts": events in such parts, and the share of them
+  whose cause is the main cause of the cluster continuing their pattern; "ARI patterns / clusters": by cause,
+  of the run's patterns (no rules) and of its clusters. "new joined": new events whose cause the base
   knew that joined a pattern holding base events of that cause. Rules: applied (the replay found something
   to act on) and hold (what the analyst asked is what the queue and the events show);
 - diff: a planted split (a lower cut 1.0; for HDBSCAN min_samples 2, as a lower min_cluster_size is raised
@@ -45,6 +48,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
+from sklearn.metrics import adjusted_rand_score
+from sqlalchemy import select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -57,6 +62,7 @@ from lens_core.runs.options import ProcessOptions  # noqa: E402
 from lens_core.runs.pipeline import process  # noqa: E402
 from lens_core.storage import tracking as store  # noqa: E402
 from lens_core.storage.engine import open_engine  # noqa: E402
+from lens_core.storage.tracking_tables import RunPatternRow  # noqa: E402
 from lens_core.tracking import curation, diff, queue  # noqa: E402
 from lens_core.tracking.rules import split_values  # noqa: E402
 
@@ -166,6 +172,31 @@ def joined(base: pd.DataFrame, after: pd.DataFrame, new_ids: list[str], causes: 
         return None
     hits = [p in held[c] for p, c in zip(ids(fresh.loc[known, "pattern_id"]), cause[known])]
     return float(np.mean(hits))
+
+
+def parts_one_cause(db: Db, run_id: int, after: pd.DataFrame, causes: pd.Series) -> str:
+    """Events in clusters that stayed parts of a pattern a larger cluster continues, and the share of them
+    whose true cause is the main cause of that larger cluster: are parts one failure, as their evidence says?"""
+    with db.engine.connect() as conn:
+        rows = conn.execute(select(RunPatternRow.label, RunPatternRow.pattern_id, RunPatternRow.matched_by)
+                            .where(RunPatternRow.run_id == run_id)).all()
+    parts = {label: pid for label, pid, how in rows if how == "part"}
+    if not parts:
+        return "-"
+    keeper = {pid: label for label, pid, how in rows if how != "part"}
+    cause = causes.reindex(after.index)
+    main = {pid: cause[after["label"] == label].mode().iloc[0] for pid, label in keeper.items() if pid in parts.values()}
+    inside = after["label"].isin(parts)
+    same = cause[inside] == after.loc[inside, "label"].map(parts).map(main)
+    return f"{int(inside.sum())} ({same.mean():.3f})"
+
+
+def by_cause(after: pd.DataFrame, causes: pd.Series) -> str:
+    """ARI by cause of the run's patterns (before the analyst's rules, which merge and split on purpose) and
+    of its clusters: what keeping ids costs or gains against the run's own partition."""
+    cause = causes.reindex(after.index).astype(str)
+    return (f"{adjusted_rand_score(cause, ids(after['natural'])):.3f} / "
+            f"{adjusted_rand_score(cause, after['label']):.3f}")
 
 
 def queue_state(db: Db) -> list[dict]:
@@ -344,6 +375,8 @@ def bench_config(name: str, config: dict[str, Any], ingested: Db, later: list[di
             "kept": round(kept(base["pattern_id"], after["pattern_id"]), 4),
             "kept, no rules": round(kept(base["natural"], after["natural"]), 4),
             "best possible": round(best_kept(base["natural"], after), 4),
+            "in parts (one cause)": parts_one_cause(run, run_id, after, causes),
+            "ARI patterns / clusters": by_cause(after, causes),
             "new joined": None if share is None else round(share, 4),
             "rules applied": f"{sum(applied.values())}/{len(applied)}",
             "rules hold": f"{sum(holds.values())}/{len(holds)}",

@@ -151,6 +151,8 @@ class DiffItemOut(BaseModel):
     into: int | None = Field(None, description="merged: the pattern it joined")
     moved: int | None = Field(None, description="split and merged: the events concerned")
     returned: bool | None = Field(None, description="new: a pattern a run before run A had already")
+    clusters_a: int | None = Field(None, description="divided: the clusters of run A that continued it")
+    clusters_b: int | None = Field(None, description="divided: the clusters of run B that continued it")
 
 
 class DiffOut(BaseModel):
@@ -161,6 +163,8 @@ class DiffOut(BaseModel):
     gone: list[DiffItemOut]
     split: list[DiffItemOut]
     merged: list[DiffItemOut]
+    divided: list[DiffItemOut] = Field(description="kept patterns run B holds in more clusters, one failure by "
+                                                   "their evidence (split them to make the parts patterns)")
 
 
 # -- writes -------------------------------------------------------------------------------------------

@@ -310,7 +310,7 @@ def diff(
     run_b: Annotated[int | None, typer.Argument(help="The later run (default: the latest tracked run)")] = None,
     as_json: AsJson = False,
 ) -> None:
-    """What changed between two runs' patterns: kept, new, gone, split and merged, with event counts."""
+    """What changed between two runs' patterns: kept, new, gone, split, merged and divided, with event counts."""
     from lens_core.storage import queries
     from lens_core.tracking.diff import diff_runs
 

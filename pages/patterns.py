@@ -107,7 +107,7 @@ if changes is None:
     st.stop()
 st.caption(f"Run {changes.run_a} to run {changes.run_b}: the patterns the events had in each run, and the splits "
            "and merges recorded between them.")
-groups = {"new": "New", "gone": "Gone", "split": "Split", "merged": "Merged", "kept": "Kept"}
+groups = {"new": "New", "gone": "Gone", "split": "Split", "merged": "Merged", "divided": "Divided", "kept": "Kept"}
 for col, (name, label) in zip(st.columns(len(groups)), groups.items()):
     col.metric(label, len(getattr(changes, name)))
 for tab, (name, label) in zip(st.tabs([f"{label} ({len(getattr(changes, name))})" for name, label in groups.items()]),
@@ -123,8 +123,12 @@ for tab, (name, label) in zip(st.tabs([f"{label} ({len(getattr(changes, name))})
         frame["merged into"] = frame.pop("into").map(lambda pid: titles.get(int(pid), f"#{pid}"))
     if "moved" in frame:
         frame["events moved"] = frame.pop("moved")
+    if "clusters_b" in frame:
+        frame["clusters before"], frame["clusters now"] = frame.pop("clusters_a"), frame.pop("clusters_b")
     tab.dataframe(frame, hide_index=True, key=f"patterns_diff_{name}", column_config={
         "#": st.column_config.NumberColumn("#", width=50), "title": st.column_config.TextColumn("title", width=320),
         **{c: st.column_config.NumberColumn(c, width=100) for c in ("events before", "events now", "events moved")},
     })
-st.caption("Kept: the pattern had events in both runs; new and gone: in only the newer or the older one.")
+st.caption("Kept: the pattern had events in both runs; new and gone: in only the newer or the older one. "
+           "Divided: kept, in more clusters than before, whose evidence names one failure (the status, error "
+           "code and family they state are equal): its events keep the pattern; split it on its page to make the parts patterns.")

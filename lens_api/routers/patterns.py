@@ -101,7 +101,7 @@ def diff(
     run_b: int = Path(ge=0, le=MAX_ID, description="The later run's id"),
     engine: Engine = Depends(get_engine),
 ) -> DiffOut:
-    """What changed from run A to run B: patterns kept, new, gone, split and merged, with event counts."""
+    """What changed from run A to run B: patterns kept, new, gone, split, merged and divided, with event counts."""
     for run in (run_a, run_b):
         queries.get_run(engine=engine, run_id=run)
     return DiffOut.model_validate(diff_runs(engine=engine, run_a=run_a, run_b=run_b).as_dict())

@@ -2,6 +2,7 @@
 
 cohesion(digest): the shared meaning, the forms and plugins the cluster absorbed, a mixed failure family.
 twins(digest, neighbours): nearby clusters with the same dominant status, code and family (merge them).
+agree(a, b): whether two clusters' evidence names one failure (tracking keeps such parts in one pattern).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from lens_core.describe.phrasing import clip, dominant, pct, top
-from lens_core.schema import ClusterDigest
+from lens_core.schema import ClusterDigest, Count
 
 FAMILY_WORDS = {
     "auth": "expired or missing credentials", "permission": "a missing permission", "not_found": "a missing resource",
@@ -54,9 +55,22 @@ def twins(digest: ClusterDigest, neighbours: Sequence[ClusterDigest]) -> list[st
     return [f"Its dominant status, code and family are also those of {names}: a candidate to merge."]
 
 
+def agree(a: ClusterDigest, b: ClusterDigest) -> bool:
+    """Whether two clusters' evidence names one failure: of the dominant status, error code and failure
+    family, those both state are equal, and there is at least one. Wording, forms, plugins and a value only
+    one of them states may differ; two clusters that state nothing in common are not known to be one."""
+    stated = [(x.value, y.value) for x, y in zip(_dominants(a), _dominants(b)) if x is not None and y is not None]
+    return bool(stated) and all(x == y for x, y in stated)
+
+
+def _dominants(digest: ClusterDigest) -> tuple[Count | None, Count | None, Count | None]:
+    """The dominant status, error code and failure family: what says which failure a cluster is."""
+    return tuple(dominant(counts, digest.size)  # type: ignore[return-value]
+                 for counts in (digest.status_codes, digest.error_codes, digest.families))
+
+
 def _signature(digest: ClusterDigest) -> tuple[str, str, str] | None:
-    status, code, family = (dominant(counts, digest.size) for counts in
-                            (digest.status_codes, digest.error_codes, digest.families))
+    status, code, family = _dominants(digest)
     if status is None or code is None or family is None:
         return None  # without a dominant status and code, coinciding evidence says little
     return status.value, code.value, family.value

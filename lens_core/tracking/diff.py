@@ -2,11 +2,14 @@
 
 Kept, new and gone compare the patterns events had in each run (rules applied). Splits and merges are
 the lineage the runs after the first one recorded: a pattern that opened as a split of another, and a
-pattern whose events were absorbed by another.
+pattern whose events were absorbed by another. Divided: a kept pattern that run B holds in more clusters
+than run A, parts of one failure by their evidence (lens_core.tracking.matching); the analyst decides
+whether they are patterns of their own.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,18 +29,22 @@ class RunDiff:
     gone: list[dict[str, Any]] = field(default_factory=list)
     split: list[dict[str, Any]] = field(default_factory=list)
     merged: list[dict[str, Any]] = field(default_factory=list)
+    divided: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
     def lines(self) -> list[str]:
         out = [f"run {self.run_a} -> run {self.run_b}: {len(self.kept)} kept, {len(self.new)} new, "
-               f"{len(self.gone)} gone, {len(self.split)} split, {len(self.merged)} merged"]
-        for name in ("new", "gone", "split", "merged", "kept"):
+               f"{len(self.gone)} gone, {len(self.split)} split, {len(self.merged)} merged, "
+               f"{len(self.divided)} divided"]
+        for name in ("new", "gone", "split", "merged", "divided", "kept"):
             for item in getattr(self, name):
                 counts = f"{item.get('events_a', 0)} -> {item.get('events_b', 0)} events"
                 extra = (f" (from #{item['from']})" if "from" in item else f" (into #{item['into']})" if "into" in item
-                         else " (back: seen before run A)" if item.get("returned") else "")
+                         else " (back: seen before run A)" if item.get("returned")
+                         else f" ({item['clusters_a']} -> {item['clusters_b']} clusters of one failure by their "
+                              "evidence; split it to make them patterns)" if name == "divided" else "")
                 out.append(f"  {name:6} #{item['pattern_id']} {item['title']}: {counts}{extra}")
         return out
 
@@ -73,6 +80,11 @@ def diff_runs(*, engine: Engine, run_a: int | None = None, run_b: int | None = N
             result.new.append(item(pid, returned=(first_run.get(pid) or run_b) < run_a))
         else:
             result.gone.append(item(pid))
+    clusters_a, clusters_b = _clusters(engine, run_a), _clusters(engine, run_b)
+    for kept in result.kept:
+        pid = kept["pattern_id"]
+        if clusters_b.get(pid, 0) > max(clusters_a.get(pid, 0), 1):
+            result.divided.append(item(pid, clusters_a=clusters_a.get(pid, 0), clusters_b=clusters_b[pid]))
     between = [r for r in tracked if run_a < r <= run_b]
     for run in between:
         for row in store.lineage(engine=engine, run_id=run):
@@ -86,3 +98,8 @@ def diff_runs(*, engine: Engine, run_a: int | None = None, run_b: int | None = N
 def _counts(engine: Engine, run_id: int) -> dict[int, int]:
     events = store.run_events_frame(engine=engine, run_id=run_id)
     return {int(k): int(v) for k, v in events["pattern_id"].dropna().value_counts().items()}
+
+
+def _clusters(engine: Engine, run_id: int) -> dict[int, int]:
+    """pattern id -> how many of the run's clusters continued it (before rules)."""
+    return dict(Counter(store.run_patterns(engine=engine, run_id=run_id).values()))

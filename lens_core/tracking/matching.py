@@ -6,8 +6,13 @@ it never saw, a fingerprint stands for the pattern most of its events were in, a
 likewise (for fingerprints the previous run did not see): such an event votes for the pattern its
 fingerprint (else its message pattern) stood for, and does not vote when neither was seen. A cluster continues the pattern
 with most votes when that pattern holds at least MIN_SHARE of the cluster's voting events and the voters
-are at least MIN_KNOWN of its events; when two clusters want one pattern, the one with more of its events
-keeps it (the other is a split of it, recorded as lineage). Once every cluster has its pattern (by events,
+are at least MIN_KNOWN of its events. When several clusters want one pattern, the one with most of its
+events continues it, and each other one is either a part of it or a split from it. A part is a cluster
+whose evidence names the same failure as the continuing cluster's (`agree`: the dominant status, error code
+and failure family both state are equal, and they state one at least): a finer cut or another seed divided one failure, and its events keep their
+pattern (the run diff lists the pattern as divided; an analyst who wants the parts as patterns splits it).
+A split is one whose evidence names another failure: the new run tells apart what the pattern held, so it
+opens a pattern of its own, recorded as lineage. Once every cluster has its pattern (by events,
 centroid or a new one), a pattern that no cluster continued but whose events went to clusters was merged
 into the one that holds most of them (`merges`).
 
@@ -22,7 +27,7 @@ it holds was that pattern's, and there is enough known to say so.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,7 +43,7 @@ MIN_KNOWN = 0.2  # of a cluster's events that must vote at all
 class Match:
     label: int
     pattern_id: int | None  # None: opens a new pattern
-    matched_by: str  # events | centroid | new
+    matched_by: str  # events | part (of the pattern a larger cluster continues) | centroid | new
     overlap: float | None = None
 
 
@@ -77,8 +82,11 @@ def votes_of(events: pd.DataFrame, by_fingerprint: dict[str, int], by_message: d
     return vote
 
 
-def match_by_events(events: pd.DataFrame, votes: pd.Series) -> Matching:
-    """Clusters (events' `label`, noise -1 left out) to patterns by their events' votes."""
+def match_by_events(events: pd.DataFrame, votes: pd.Series,
+                    agree: Callable[[int, int], bool] | None = None) -> Matching:
+    """Clusters (events' `label`, noise -1 left out) to patterns by their events' votes. `agree(label,
+    keeper)` says whether a cluster's evidence names the failure of the cluster continuing the pattern both
+    want (a part); without it every such cluster is a split."""
     clustered = events["label"] >= 0
     sizes = events.loc[clustered, "label"].value_counts()
     tally: dict[int, Counter] = defaultdict(Counter)
@@ -100,7 +108,11 @@ def match_by_events(events: pd.DataFrame, votes: pd.Series) -> Matching:
         keeper = min(labels, key=lambda lab: (-wanted[lab][1], lab))
         matches[keeper] = Match(keeper, pattern, "events", round(wanted[keeper][2], 4))
         for other in labels:
-            if other != keeper:
+            if other == keeper:
+                continue
+            if agree is not None and agree(other, keeper):
+                matches[other] = Match(other, pattern, "part", round(wanted[other][2], 4))
+            else:
                 result.split_from[other] = (pattern, wanted[other][1])
     result.votes = dict(tally)
     return result

@@ -17,7 +17,9 @@ import pandas as pd
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from lens_core.describe.cohesion import agree
 from lens_core.storage import tracking as store
+from lens_core.storage.models import ClusterRow
 from lens_core.storage.tracking_tables import PatternRow
 from lens_core.tracking.matching import (
     Match,
@@ -36,7 +38,8 @@ log = logging.getLogger(__name__)
 @dataclass
 class TrackReport:
     run_id: int
-    continued: int = 0  # clusters that continued a pattern (by events or centroid)
+    continued: int = 0  # clusters that continued a pattern (by events or centroid, or as a part)
+    parts: int = 0  # of those, parts: clusters of one failure whose pattern a larger cluster continues
     opened: int = 0  # clusters that opened a new pattern
     split: int = 0
     merged: int = 0
@@ -44,7 +47,8 @@ class TrackReport:
     rules_not_applied: list[str] = field(default_factory=list)
 
     def summary_line(self) -> str:
-        line = (f"patterns: {self.continued} continued, {self.opened} new, {self.split} split, "
+        parts = f" ({self.parts} as parts of a pattern another cluster continues)" if self.parts else ""
+        line = (f"patterns: {self.continued} continued{parts}, {self.opened} new, {self.split} split, "
                 f"{self.merged} merged; rules {self.rules_applied} applied")
         return line + (f", {len(self.rules_not_applied)} not applied" if self.rules_not_applied else "")
 
@@ -56,8 +60,8 @@ def track_run(*, engine: Engine, run_id: int) -> TrackReport:
         return reapply(engine=engine, run_id=run_id)
     report = TrackReport(run_id)
     events = store.run_events_frame(engine=engine, run_id=run_id)
-    matching = _match(engine, run_id, events)
     clusters = {c.label: c for c in store.clusters_with_centroids(engine=engine, run_id=run_id)}
+    matching = _match(engine, run_id, events, clusters)
     space = store.run_space(engine=engine, run_id=run_id)
     _match_rest_by_centroid(engine, matching, clusters, space)
 
@@ -74,7 +78,8 @@ def track_run(*, engine: Engine, run_id: int) -> TrackReport:
             chosen[label] = (key, "new", None)
         else:
             chosen[label] = (match.pattern_id, match.matched_by, match.overlap)  # type: ignore[assignment]
-            touched[match.pattern_id] = centre  # type: ignore[index]
+            if match.matched_by != "part":  # the pattern's title and centre are its continuing cluster's
+                touched[match.pattern_id] = centre  # type: ignore[index]
     matching.merged = merges(matching, {label: target for label, (target, _, _) in chosen.items()})
     lineage = [{"pattern_id": chosen[label][0], "relation": "split_from", "other_id": parent, "events": n}
                for label, (parent, n) in matching.split_from.items() if label in chosen]
@@ -89,6 +94,7 @@ def track_run(*, engine: Engine, run_id: int) -> TrackReport:
         log.info("run %d was tracked by another process meanwhile", run_id)
         return reapply(engine=engine, run_id=run_id)
     report.continued = sum(1 for label in clusters if label in matching.matches)
+    report.parts = sum(1 for m in matching.matches.values() if m.matched_by == "part")
     report.opened = len(opened)
     report.split, report.merged = len(matching.split_from), len(matching.merged)
     _record(engine, run_id, outcomes, report)
@@ -120,7 +126,7 @@ def track_assigned(*, engine: Engine, run_id: int, event_ids: Sequence[int]) -> 
         _replay_into(conn, engine, run_id, events, by_label)
 
 
-def _match(engine: Engine, run_id: int, events: pd.DataFrame) -> Matching:
+def _match(engine: Engine, run_id: int, events: pd.DataFrame, clusters: dict[int, ClusterRow]) -> Matching:
     previous = store.latest_tracked_run(engine=engine, before=run_id)
     if previous is None:
         return Matching({})
@@ -128,15 +134,19 @@ def _match(engine: Engine, run_id: int, events: pd.DataFrame) -> Matching:
     pattern_of_label = store.run_patterns(engine=engine, run_id=previous)
     by_fingerprint, by_message = key_votes(before, pattern_of_label)
     own = pd.Series(before["label"].map(pattern_of_label).to_numpy(), index=before["event_id"].to_numpy())
-    return match_by_events(events, votes_of(events, by_fingerprint, by_message, own))
+    return match_by_events(events, votes_of(events, by_fingerprint, by_message, own),
+                           agree=lambda label, keeper: agree(clusters[label].evidence, clusters[keeper].evidence))
 
 
 def _match_rest_by_centroid(engine: Engine, matching: Matching, clusters: dict, space: str) -> None:
-    """Clusters no pattern's events claimed: the nearest pattern centre of the same embedding space, among
-    patterns not continued already. A pattern an analyst merged away is a candidate as its events are: the
-    merge rule then sends the cluster's events where the analyst put them."""
+    """Clusters no pattern's events claimed, and parts: the nearest pattern centre of the same embedding
+    space, among patterns not continued already. A part within reach of such a pattern returns to it (an
+    earlier run had it apart; a coarser run between absorbed it). A pattern an analyst merged away is a
+    candidate as its events are: the merge rule then sends the cluster's events where the analyst put them."""
+    open_to_centres = {label for label in clusters
+                       if label not in matching.matches or matching.matches[label].matched_by == "part"}
     unmatched = {label: (np.frombuffer(c.centroid, dtype=np.float32), float(c.radius or 0.0))
-                 for label, c in clusters.items() if label not in matching.matches and c.centroid is not None}
+                 for label, c in clusters.items() if label in open_to_centres and c.centroid is not None}
     if not unmatched:
         return
     taken = {m.pattern_id for m in matching.matches.values()}

@@ -37,6 +37,7 @@ from lens_core.tracking.rules import split_values
 from lens_core.tracking.track import TrackReport, _match_rest_by_centroid, reapply, track_run
 
 HDBSCAN = {"algorithm": "hdbscan", "view": "error"}
+COARSE = 1.8  # a cut of the cause view that puts several of the sample's failures in one cluster
 
 
 # ---- helpers --------------------------------------------------------------------------------------------
@@ -383,8 +384,8 @@ def _expected_moves(a: pd.Series, b: pd.Series, pids: set[int], towards: str) ->
 def test_diff_reports_a_planted_split_and_a_planted_merge_with_counts(engine, settings: Settings) -> None:
     events, _ = _sample()
     ingest_records(events, engine=engine)
-    base = _run(engine, settings)
-    finer = _run(engine, settings, distance_threshold=1.0)  # splits clusters
+    base = _run(engine, settings, distance_threshold=COARSE)  # some of its patterns hold several failures
+    finer = _run(engine, settings)  # tells them apart: a cluster whose evidence names another failure splits
     a, b = _patterns(engine, base), _patterns(engine, finer)
     found = diff.diff_runs(engine=engine)
     assert (found.run_a, found.run_b) == (base, finer)
@@ -393,9 +394,15 @@ def test_diff_reports_a_planted_split_and_a_planted_merge_with_counts(engine, se
     assert {i["pattern_id"] for i in found.kept} == set(a.unique())
     assert {(i["pattern_id"], i["from"], i["moved"]) for i in found.split} == _expected_moves(a, b, new, "from")
     assert all(i["events_b"] == int((b == i["pattern_id"]).sum()) for i in found.split)
+    # Clusters of one failure that the finer cut divided stay parts of their pattern: listed as divided, and
+    # every event of such a pattern now was in it before.
+    assert found.divided and all(i["clusters_b"] > max(i["clusters_a"], 1) for i in found.divided)
+    for item in found.divided:
+        assert (a.loc[b.index[b == item["pattern_id"]]] == item["pattern_id"]).all()
+    assert "divided" in "\n".join(found.lines())
 
     # Back to the base cut: the parts merge into the patterns they split from.
-    rejoined = _run(engine, settings)
+    rejoined = _run(engine, settings, distance_threshold=COARSE)
     found = diff.diff_runs(engine=engine, run_a=finer, run_b=rejoined)
     c = _patterns(engine, rejoined)
     assert c.equals(a) and not found.new and not found.split
@@ -403,7 +410,7 @@ def test_diff_reports_a_planted_split_and_a_planted_merge_with_counts(engine, se
 
     # A coarser cut than the base: clusters merge, some with no pattern holding most of the merged cluster's
     # events (it continues one by its centre); every pattern that went is reported as merged, with its events.
-    coarser = _run(engine, settings, distance_threshold=1.5)
+    coarser = _run(engine, settings, distance_threshold=2.5)
     found = diff.diff_runs(engine=engine, run_a=rejoined, run_b=coarser)
     d = _patterns(engine, coarser)
     gone = set(c.unique()) - set(d.unique())
@@ -513,6 +520,18 @@ def test_events_the_previous_run_had_vote_for_their_own_pattern() -> None:
     assert votes_of(events, {"f": 7}, {"m": 9}).fillna(-1).tolist() == [7, 7, 7, 9, -1]
     tally = match_by_events(events, votes_of(events, {"f": 7}, {"m": 9}, own)).votes[0]
     assert tally == {5: 1, 7: 1, 9: 1}
+
+
+def test_a_cluster_of_the_same_failure_stays_a_part_and_one_of_another_splits_off() -> None:
+    """Three clusters whose events were all in pattern 7: the largest continues it, one whose evidence
+    agrees with it is a part (its events keep pattern 7), one whose evidence names another failure splits."""
+    events = pd.DataFrame({"event_id": range(10), "label": [0] * 5 + [1] * 3 + [2] * 2})
+    votes = pd.Series([7.0] * 10)
+    matching = match_by_events(events, votes, agree=lambda label, keeper: (label, keeper) == (1, 0))
+    assert {label: (m.pattern_id, m.matched_by) for label, m in matching.matches.items()} == {
+        0: (7, "events"), 1: (7, "part")}
+    assert matching.split_from == {2: (7, 2)}
+    assert set(match_by_events(events, votes).split_from) == {1, 2}  # without evidence, every other one splits
 
 
 def test_a_run_is_matched_on_the_patterns_its_events_were_in(engine, settings: Settings) -> None:

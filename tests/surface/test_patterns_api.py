@@ -63,9 +63,13 @@ def test_queue_detail_events_and_cluster_fields(client: TestClient, loaded: Engi
     again(loaded, settings)
     diff = client.get("/runs/1/diff/2").json()
     assert (diff["run_a"], diff["run_b"]) == (1, 2) and diff["kept"]
-    assert all(set(item) == {"pattern_id", "title", "events_a", "events_b", "from", "into", "moved", "returned"}
-               for item in diff["kept"] + diff["new"] + diff["split"])
+    fields = {"pattern_id", "title", "events_a", "events_b", "from", "into", "moved", "returned", "clusters_a",
+              "clusters_b"}
+    assert all(set(item) == fields for item in diff["kept"] + diff["new"] + diff["split"] + diff["divided"])
     assert all(item["from"] is not None for item in diff["split"])
+    # The finer cut divides some patterns into clusters of one failure: they are kept, in more clusters.
+    assert diff["divided"] and all(item["clusters_b"] > item["clusters_a"] for item in diff["divided"])
+    assert {item["pattern_id"] for item in diff["divided"]} <= {item["pattern_id"] for item in diff["kept"]}
 
 
 def test_rules_through_the_api_survive_a_new_run(client: TestClient, loaded: Engine, settings: Settings) -> None:

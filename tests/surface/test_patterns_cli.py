@@ -72,8 +72,11 @@ def test_queue_show_diff_and_exports(lens, engine: Engine, settings: Settings, t
     ok(lens("process", "--distance-threshold", "1.1"))
     assert ok(lens("diff")).startswith("run 1 -> run 2: ")
     changes = json.loads(ok(lens("diff", "1", "2", "--json")))
-    assert {"run_a", "run_b", "kept", "new", "gone", "split", "merged"} == set(changes)
+    assert {"run_a", "run_b", "kept", "new", "gone", "split", "merged", "divided"} == set(changes)
     assert changes["kept"] and all(i["events_a"] and i["events_b"] for i in changes["kept"])
+    divided = changes["divided"]  # the finer cut made several clusters of one failure: parts of one pattern
+    assert divided and all(i["clusters_b"] > i["clusters_a"] for i in divided)
+    assert f"divided #{divided[0]['pattern_id']} " in ok(lens("diff"))
 
     # The exports carry each event's pattern and each cluster's, with the titles the queue shows.
     out = tmp_path / "assignments.csv"

@@ -20,6 +20,7 @@ from lens_core.describe import (
     describe_status,
     pick_representatives,
 )
+from lens_core.describe.cohesion import agree
 from lens_core.describe.titles import distinct_titles
 from lens_core.schema import ClusterDigest, Count, FingerprintCount, Representative
 from lens_core.storage import queries
@@ -480,3 +481,20 @@ def test_a_neighbour_with_the_same_status_code_and_family_is_named_a_merge_candi
     assert ("Its dominant status, code and family are also those of cluster 4: a candidate to merge."
             in _summary(twin(3), neighbours=[twin(4), twin(5, code="other")]).root_cause)
     assert "candidate to merge" not in _summary(twin(3), neighbours=[twin(5, code="other")]).root_cause
+
+
+def test_two_clusters_agree_when_the_dominant_status_code_or_family_they_both_state_are_equal():
+    throttled = _digest(100, statuses=[("429", 90)], codes=[("TooManyRequests", 90)],
+                        families=[Count("throttled", 95)])
+    as_text = _digest(40, plugins=[("Mail", 40)], errors=("rate limit hit, retry later",),
+                      families=[Count("throttled", 40)])  # another form and plugin, no status stated
+    assert agree(throttled, as_text) and agree(as_text, throttled)
+    assert not agree(throttled, _digest(60, statuses=[("503", 60)], families=[Count("unavailable", 60)]))
+    assert not agree(throttled, _digest(60, statuses=[("429", 60)], codes=[("QuotaExceeded", 60)]))
+    assert not agree(as_text, _digest(60, families=[Count("timeout", 60)]))
+    # Nothing stated in common is no agreement: a cluster without a dominant status, code or family is
+    # not known to be the same failure as any other.
+    unstated = _digest(30, plugins=[("SharePoint", 30)], errors=("site not found",))
+    assert not agree(throttled, unstated) and not agree(unstated, unstated)
+    # A minority value is no dominant one: it does not make two clusters disagree.
+    assert agree(throttled, _digest(60, statuses=[("429", 50), ("500", 10)], families=[Count("server", 20)]))
