@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from lens_core.ingest.ingestor import ingest_records
+from lens_core.samples.generator import generate
 from lens_core.storage import queries
 from lens_core.storage.engine import open_engine
 from lens_core.tracking import curation, queue
@@ -417,4 +419,50 @@ def test_an_llm_key_entered_for_the_session_summarises_every_cluster(session: Se
     finally:
         fake.server.shutdown()
         fake.server.server_close()
+    assert session.dialogs == []
+
+
+# The map's WebGL figure: a point of its largest trace, in page coordinates (scrolled into view first), and
+# the first line of every point's hover text (what the hover box must start with).
+MAP_POINT = """() => {
+  const gd = [...document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')]
+    .find((g) => (g._fullData || []).some((t) => t.type === 'scattergl'));
+  gd.scrollIntoView({block: 'center'});
+  const traces = gd._fullData.filter((t) => t.type === 'scattergl' && t.x.length);
+  const trace = traces.reduce((a, b) => (b.x.length > a.x.length ? b : a));
+  const box = gd.getBoundingClientRect(), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+  const k = Math.floor(trace.x.length / 2);
+  const firstLine = (h) => h.split('<br>')[0].replace(/<[^>]+>/g, '').replace(/&amp;/g, '&');
+  const names = [...new Set(traces.flatMap((t) => (t.hovertext || []).map(firstLine)))];
+  return {x: box.left + xa._offset + xa.l2p(trace.x[k]), y: box.top + ya._offset + ya.l2p(trace.y[k]), names};
+}"""
+
+
+def test_events_after_the_run_are_announced_and_assigned_and_the_map_hover_names_the_pattern(
+        session: Session, database: Path, screenshots: Path) -> None:
+    """Events stored after the shown run: the Clusters page says how many arrived and Assign them puts them
+    in its clusters, after which the banner is gone. Hovering a point of the map names its pattern."""
+    page = session.page
+    late, _ = generate(40, seed=11)
+    engine = open_engine(f"sqlite:///{database}")
+    try:
+        ingest_records([{**e, "evaluation_id": f"late-{e['evaluation_id']}"} for e in late], engine=engine)
+    finally:
+        engine.dispose()
+    go(page, "Clusters")
+    page.get_by_text(re.compile(r"^40 events arrived after run \d+: they are in none of its clusters yet")).wait_for()
+    shot(page, "17-clusters-stale-banner")
+    page.get_by_role("button", name="Assign them").click()
+    page.get_by_text(re.compile(r"^Run \d+: \d+ of 40 new events joined its clusters")).wait_for()
+    settle(page)
+    expect(page.get_by_text(re.compile(r"events arrived after run"))).to_have_count(0)
+
+    point = page.evaluate(MAP_POINT)
+    page.mouse.move(5, 5)
+    page.mouse.move(point["x"], point["y"])
+    hover = page.locator(".hoverlayer .hovertext").first
+    hover.wait_for()
+    shown = hover.text_content() or ""
+    assert any(name and shown.startswith(name) for name in point["names"]), (shown, point["names"][:5])
+    shot(page, "17-clusters-map-hover")
     assert session.dialogs == []
