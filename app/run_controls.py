@@ -13,23 +13,43 @@ from lens_core.registry import REGISTRY, Backend, ClustererBackend, Param
 from lens_core.runs.options import stage_params
 
 COLUMNS = 2
+# The controls' last values, kept in the session: Streamlit drops a widget's state when a page without it
+# runs, so without this the controls would return to the defaults each time the analyst comes back.
+REMEMBERED = "clusters_choices"
 
 
 def _label(row: Backend) -> str:
     return f"{row.name}: {row.help}"
 
 
+def _remembered() -> dict[str, Any]:
+    return st.session_state.setdefault(REMEMBERED, {})
+
+
+def _start(key: str, default: Any, options: list[str] | None = None) -> Any:
+    """A control's value when it is drawn again: the analyst's last (still one of `options`), else the default."""
+    value = _remembered().get(key, default)
+    return default if options is not None and value not in options else value
+
+
+def _remember(key: str, value: Any) -> Any:
+    _remembered()[key] = value
+    return value
+
+
 def choose_backends() -> dict[str, str]:
     """The view, then the clusterer (starting at the view's own); their names by the registry's stage."""
     algo_col, view_col = st.columns(2)
     views = REGISTRY.names("view")
-    view = view_col.selectbox("Text to embed (view)", views, key="clusters_view",
-                              index=views.index(REGISTRY.default("view")),
-                              format_func=lambda name: _label(REGISTRY.get("view", name)))
+    view = _remember("clusters_view", view_col.selectbox(
+        "Text to embed (view)", views, key="clusters_view",
+        index=views.index(_start("clusters_view", REGISTRY.default("view"), views)),
+        format_func=lambda name: _label(REGISTRY.get("view", name))))
     clusterers = REGISTRY.names("clusterer")
-    algorithm = algo_col.radio("Algorithm", clusterers, horizontal=True, key="clusters_algorithm",
-                               index=clusterers.index(REGISTRY.default("clusterer", view=view)),
-                               help="\n\n".join(f"**{_label(REGISTRY.get('clusterer', n))}**" for n in clusterers))
+    algorithm = _remember("clusters_algorithm", algo_col.radio(
+        "Algorithm", clusterers, horizontal=True, key="clusters_algorithm",
+        index=clusterers.index(_start("clusters_algorithm", REGISTRY.default("clusterer", view=view), clusterers)),
+        help="\n\n".join(f"**{_label(REGISTRY.get('clusterer', n))}**" for n in clusterers)))
     return {"view": view, "algorithm": algorithm}
 
 
@@ -78,17 +98,21 @@ def _widget(row: Backend, param: Param, settings: Any, *, disabled: bool, shown:
     if shown is not None:
         help_text += f"\n\nThe shown run used {shown}."
     if param.kind is bool:
-        return st.checkbox(label, value=bool(default), key=key, help=help_text, disabled=disabled)
+        return _remember(key, st.checkbox(label, value=bool(_start(key, default)), key=key, help=help_text,
+                                          disabled=disabled))
     low, high = param.ui_range or (param.minimum or 0, param.maximum or 100)
     automatic = False
     if param.optional:
-        automatic = st.toggle(f"Choose {param.name} automatically", value=default is None,
-                              key=f"clusters_auto_{param.name}", help=help_text, disabled=disabled)
+        auto_key = f"clusters_auto_{param.name}"
+        automatic = _remember(auto_key, st.toggle(
+            f"Choose {param.name} automatically", value=_start(auto_key, default is None), key=auto_key,
+            help=help_text, disabled=disabled))
         help_text += f"\n\nUsed only with \"Choose {param.name} automatically\" off."
-    start = default if default is not None else low + (high - low) // 5
+    start = _start(key, default if default is not None else low + (high - low) // 5)
     if param.kind is int:
         value = st.slider(label, int(low), int(high), int(start), key=key, help=help_text, disabled=disabled)
     else:
         value = st.slider(label, float(low), float(high), float(start), step=param.step, key=key,
                           help=help_text, disabled=disabled)
+    _remember(key, value)
     return None if automatic else value

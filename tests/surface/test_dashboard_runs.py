@@ -70,6 +70,22 @@ def test_parameters_are_a_form_that_only_run_applies(app: AppTest, engine: objec
     assert latest.parameters["clusterer"]["params"]["distance_threshold"] == 0.9
 
 
+def test_the_controls_keep_the_analysts_choice_across_pages(app: AppTest, engine: object) -> None:
+    """Another page and back: the algorithm and the sliders are as the analyst left them, not the defaults."""
+    app.radio(key="clusters_algorithm").set_value("hdbscan").run()
+    app.slider(key="clusters_min_cluster_size").set_value(17)
+    app.slider(key="clusters_umap_neighbors").set_value(30)
+    app.button(key="clusters_run").click().run()
+    no_exception(app)
+    open_page(app, "overview")
+    open_page(app, "clusters")
+    no_exception(app)
+    assert app.radio(key="clusters_algorithm").value == "hdbscan"
+    assert app.slider(key="clusters_min_cluster_size").value == 17
+    assert app.slider(key="clusters_umap_neighbors").value == 30
+    assert app.slider(key="clusters_distance_threshold").value == 1.2  # untouched: still the default
+
+
 def test_help_says_what_a_parameter_does_and_the_value_the_shown_run_used(app: AppTest, engine: object) -> None:
     help_text = app.slider(key="clusters_umap_neighbors").proto.help
     assert "merges more" in help_text  # plain words: what it does to the groups
