@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from app.ui import run_parameters, when
 from lens_core.runs.options import stage_params
-from lens_core.schema import Count
+from lens_core.schema import ClusterDigest, Count
 from lens_core.storage import queries, stats
 from lens_core.storage import tracking as tracking_store
 from lens_core.storage.models import PipelineRun
@@ -64,6 +64,12 @@ def clusters_table(_engine: Engine, url: str, run_id: int, run_events: int = 0) 
             "unique_users": ev.unique_users, "keywords": ", ".join(ev.keywords[:6]),
         })
     return pd.DataFrame(rows, columns=CLUSTER_COLUMNS)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def cluster_digests(_engine: Engine, url: str, run_id: int, run_events: int = 0) -> dict[int, ClusterDigest]:
+    """label -> each cluster's evidence (noise left out); run_events as for clusters_table."""
+    return {c.label: c.evidence for c in queries.clusters_of_run(engine=_engine, run_id=run_id, include_noise=False)}
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -9,8 +9,9 @@ import streamlit as st
 from app import charts, context, loaders, nav, patterns, url_state
 from app.ui import lens_errors, md_literal, percent
 from lens_core.parse.releases import release_order
-from lens_core.tracking import curation
+from lens_core.tracking import curation, queue
 from lens_core.tracking.rules import SPLIT_FIELDS, split_values
+from lens_core.tracking.suggest import suggestions
 
 TOP_VALUES = 4
 
@@ -163,6 +164,27 @@ st.subheader("Actions")
 author = patterns.author_input("pattern_author")
 v = f"{pattern_id}_{patterns.version()}"  # fresh fields after each action and for each pattern
 others = [pid for pid in choices if pid != pattern_id and pid in by_id and by_id[pid].events]
+with lens_errors():
+    digests = loaders.cluster_digests(ctx.engine, ctx.url, latest.id, latest.n_events)
+open_others = {pid for pid in others if by_id[pid].state in queue.OPEN_STATES}
+for hint in suggestions(pattern_id, events, digests, open_patterns=open_others):
+    hint_col, button_col = st.columns([4, 1])
+    if hint.kind == "split":
+        hint_col.info(md_literal(f"Suggested by the evidence: split it by {hint.by}: {hint.reason}."))
+        if button_col.button(f"Split by {hint.by}", key=f"pattern_suggested_split_{v}", icon=":material/call_split:"):
+            patterns.apply(lambda: curation.split(engine=ctx.engine, pattern_id=pattern_id, by=hint.by, author=author),
+                           lambda done: f"Split by {hint.by}: new patterns "
+                                        f"{patterns.titles_now(ctx.engine, done.new_patterns)}.",
+                           open_pattern=pattern_id)
+    else:
+        names = ", ".join(titles.get(pid, f"#{pid}") for pid in hint.others)
+        hint_col.info(md_literal(f"Suggested by the evidence: merge {names} into this pattern: {hint.reason}."))
+        if button_col.button("Merge them here", key=f"pattern_suggested_merge_{v}", icon=":material/call_merge:"):
+            patterns.apply(lambda: curation.merge(engine=ctx.engine, into=pattern_id, others=list(hint.others),
+                                                  author=author),
+                           lambda done: f"Merged {patterns.titles_now(ctx.engine, done.rule.params['patterns'])} "
+                                        "into this pattern.",
+                           open_pattern=pattern_id)
 describe_col, state_col, group_col = st.columns(3)
 
 with describe_col.form(f"pattern_describe_{v}"):

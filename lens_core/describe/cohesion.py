@@ -45,10 +45,10 @@ def cohesion(digest: ClusterDigest) -> list[str]:
 def twins(digest: ClusterDigest, neighbours: Sequence[ClusterDigest]) -> list[str]:
     """Nearby clusters whose dominant status, code and family are this one's: candidates to merge (they
     differ only in wording, which the detail pages show side by side)."""
-    signature = _signature(digest)
-    if signature is None:
+    own = signature(digest)
+    if own is None:
         return []
-    labels = [n.label for n in neighbours if n.label >= 0 and _signature(n) == signature]
+    labels = [n.label for n in neighbours if n.label >= 0 and signature(n) == own]
     if not labels:
         return []
     names = ", ".join(f"cluster {label}" for label in sorted(labels))
@@ -69,7 +69,8 @@ def _dominants(digest: ClusterDigest) -> tuple[Count | None, Count | None, Count
                  for counts in (digest.status_codes, digest.error_codes, digest.families))
 
 
-def _signature(digest: ClusterDigest) -> tuple[str, str, str] | None:
+def signature(digest: ClusterDigest) -> tuple[str, str, str] | None:
+    """The dominant status, error code and family, when the cluster has all three: which failure it is."""
     status, code, family = _dominants(digest)
     if status is None or code is None or family is None:
         return None  # without a dominant status and code, coinciding evidence says little

@@ -1,0 +1,87 @@
+"""What a pattern's evidence suggests: split it where its events disagree on the failure family, merge the
+open patterns whose evidence names the same failure. Suggestions are shown beside the actions and applied
+by the analyst with one click (as rules, like any other); lens never applies one on its own.
+
+Both read the evidence of the clusters that hold the pattern's events (lens_core.describe): the failure
+families their meaning texts state, weighted by how many of the pattern's events each cluster holds, and
+the dominant status, error code and family of the cluster holding most of them (its signature).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from lens_core.describe.cohesion import FAMILY_WORDS, MIXED_FAMILY_BELOW, signature
+from lens_core.schema import ClusterDigest
+from lens_core.tracking.rules import SPLIT_FIELDS
+
+# The fields a mixed pattern is split by, in order of preference: the status says the family most directly.
+SPLIT_ORDER = ("status", "error_code", "error_type", "message_pattern")
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    kind: str  # split | merge
+    reason: str
+    by: str | None = None  # split: the field
+    others: tuple[int, ...] = ()  # merge: the patterns to merge into this one
+
+
+def suggestions(pattern_id: int, events: pd.DataFrame, digests: Mapping[int, ClusterDigest],
+                open_patterns: set[int]) -> list[Suggestion]:
+    """`events`: the run's events with `label`, `pattern_id` and the SPLIT_FIELDS columns; `digests`:
+    label -> the cluster's evidence; `open_patterns`: the patterns a merge may take in."""
+    mine = events[events["pattern_id"] == pattern_id]
+    if mine.empty:
+        return []
+    out = []
+    if (split := _split(mine, digests)) is not None:
+        out.append(split)
+    if (merge := _merge(pattern_id, events, digests, open_patterns)) is not None:
+        out.append(merge)
+    return out
+
+
+def _split(mine: pd.DataFrame, digests: Mapping[int, ClusterDigest]) -> Suggestion | None:
+    families: Counter[str] = Counter()
+    for label, n in mine["label"].value_counts().items():
+        digest = digests.get(int(label))
+        if digest is None or not digest.size:
+            continue
+        for count in digest.families:
+            families[count.value] += count.count * n / digest.size
+    stated = sum(families.values())
+    if not stated or families.most_common(1)[0][1] / stated >= MIXED_FAMILY_BELOW:
+        return None
+    by = next((f for f in SPLIT_ORDER if mine[SPLIT_FIELDS[f]].dropna().nunique() >= 2), None)
+    if by is None:
+        return None
+    shares = ", ".join(f"{FAMILY_WORDS.get(name, name)} {round(100 * count / stated)}%"
+                       for name, count in families.most_common(3))
+    return Suggestion("split", f"its events disagree on the failure family ({shares})", by=by)
+
+
+def _merge(pattern_id: int, events: pd.DataFrame, digests: Mapping[int, ClusterDigest],
+           open_patterns: set[int]) -> Suggestion | None:
+    mains = {int(pid): _main_cluster(group) for pid, group in events.groupby("pattern_id")}
+    signatures = {pid: signature(digests[label]) if label in digests else None for pid, label in mains.items()}
+    own = signatures.get(pattern_id)
+    if own is None:
+        return None
+    # A pattern whose events sit mostly in this one's cluster was split from it on purpose (a rule): no twin.
+    twins = tuple(sorted(pid for pid, sig in signatures.items() if sig == own and pid != pattern_id
+                         and pid in open_patterns and mains[pid] != mains[pattern_id]))
+    if not twins:
+        return None
+    status, code, family = own
+    return Suggestion("merge", f"their evidence names the same failure as this one's: status {status}, "
+                               f"code {code}, {FAMILY_WORDS.get(family, family)}", others=twins)
+
+
+def _main_cluster(group: pd.DataFrame) -> int:
+    """The cluster that holds most of a pattern's events (-1: noise, which has no signature)."""
+    return int(group["label"].value_counts().idxmax())
