@@ -4,21 +4,23 @@ Events first: every event of the previous tracked run had a pattern through its 
 An event the previous run had votes for the pattern it was in there (none if it was noise). For the events
 it never saw, a fingerprint stands for the pattern most of its events were in, and a message pattern
 likewise (for fingerprints the previous run did not see): such an event votes for the pattern its
-fingerprint (else its message pattern) stood for, and does not vote when neither was seen. A cluster continues the pattern
-with most votes when that pattern holds at least MIN_SHARE of the cluster's voting events and the voters
-are at least MIN_KNOWN of its events. When several clusters want one pattern, the one with most of its
-events continues it, and each other one is either a part of it or a split from it. A part is a cluster
-whose evidence names the same failure as the continuing cluster's (`agree`: the dominant status, error code
-and failure family both state are equal, and they state one at least): a finer cut or another seed divided one failure, and its events keep their
-pattern (the run diff lists the pattern as divided; an analyst who wants the parts as patterns splits it).
-A split is one whose evidence names another failure: the new run tells apart what the pattern held, so it
-opens a pattern of its own, recorded as lineage. Once every cluster has its pattern (by events,
-centroid or a new one), a pattern that no cluster continued but whose events went to clusters was merged
-into the one that holds most of them (`merges`).
+fingerprint (else its message pattern) stood for, and does not vote when neither was seen. A cluster
+continues the pattern with most votes when that pattern holds at least MIN_SHARE of the cluster's voting
+events and the voters are at least MIN_KNOWN of its events. When several clusters want one pattern, the
+one with most of its events continues it, and each other one is either a part of it or a split from it. A
+part is a cluster whose evidence names the same failure as the continuing cluster's (`agree`: the dominant
+status, error code and failure family both state are equal, and they state one at least): a finer cut or
+another seed divided one failure, and its events keep their pattern (the run diff lists the pattern as
+divided; an analyst who wants the parts as patterns splits it). A split is one whose evidence names
+another failure: the new run tells apart what the pattern held, so it opens a pattern of its own, recorded
+as lineage. Once every cluster has its pattern (by events, centroid or a new one), a pattern that no
+cluster continued but whose events went to clusters was merged into the one that holds most of them
+(`merges`).
 
-Centroids second: a cluster with no such match continues the closest unmatched pattern whose centre (in
-the same embedding space, model and view) lies within the larger of the two radii, as `lens assign` joins
-an event to a cluster. Otherwise it opens a new pattern.
+Centroids second: a cluster with no such match, or a part (an earlier run may have had it apart),
+continues the closest unmatched pattern whose centre (in the same embedding space, model and view) lies
+within the larger of the two radii, as `lens assign` joins an event to a cluster. Otherwise a cluster
+opens a new pattern, and a part stays a part.
 
 The thresholds are majority rules, not fitted: a cluster is the continuation of a pattern when most of what
 it holds was that pattern's, and there is enough known to say so.
