@@ -171,15 +171,18 @@ for hint in suggestions(pattern_id, events, digests, open_patterns=open_others):
     hint_col, button_col = st.columns([4, 1])
     if hint.kind == "split":
         hint_col.info(md_literal(f"Suggested by the evidence: split it by {hint.by}: {hint.reason}."))
-        if button_col.button(f"Split by {hint.by}", key=f"pattern_suggested_split_{v}", icon=":material/call_split:"):
-            patterns.apply(lambda: curation.split(engine=ctx.engine, pattern_id=pattern_id, by=hint.by, author=author),
+        if button_col.button(f"Split by {hint.by}", key=f"pattern_suggested_split_{v}",
+                             icon=":material/call_split:"):
+            patterns.apply(lambda: curation.split(engine=ctx.engine, pattern_id=pattern_id, by=hint.by,
+                                                  author=author),
                            lambda done: f"Split by {hint.by}: new patterns "
                                         f"{patterns.titles_now(ctx.engine, done.new_patterns)}.",
                            open_pattern=pattern_id)
     else:
         names = ", ".join(titles.get(pid, f"#{pid}") for pid in hint.others)
         hint_col.info(md_literal(f"Suggested by the evidence: merge {names} into this pattern: {hint.reason}."))
-        if button_col.button("Merge them here", key=f"pattern_suggested_merge_{v}", icon=":material/call_merge:"):
+        if button_col.button("Merge them here", key=f"pattern_suggested_merge_{v}",
+                             icon=":material/call_merge:"):
             patterns.apply(lambda: curation.merge(engine=ctx.engine, into=pattern_id, others=list(hint.others),
                                                   author=author),
                            lambda done: f"Merged {patterns.titles_now(ctx.engine, done.rule.params['patterns'])} "

@@ -131,4 +131,5 @@ for tab, (name, label) in zip(st.tabs([f"{label} ({len(getattr(changes, name))})
     })
 st.caption("Kept: the pattern had events in both runs; new and gone: in only the newer or the older one. "
            "Divided: kept, in more clusters than before, whose evidence names one failure (the status, error "
-           "code and family they state are equal): its events keep the pattern; split it on its page to make the parts patterns.")
+           "code and family they state are equal): its events keep the pattern; split it on its page to make "
+           "the parts patterns.")
