@@ -45,13 +45,18 @@ def _missing(value: object) -> bool:
 
 
 def bar_counts(frame: pd.DataFrame, *, title: str, label: str = "value", top: int = 15) -> go.Figure:
-    """Horizontal bars of (value, count) rows, largest on top; the title says when only the `top` are shown."""
-    data = frame.head(top).iloc[::-1]
-    if len(frame) > top:
-        title = f"{title} (the {top} largest of {len(frame):,})"
+    """Horizontal bars of (value, count) rows, largest on top; the title says when only the `top` are shown.
+    Rows marked `missing` (events that state no value: "no status") come last, in grey: they are worth
+    seeing but are not one of the values, however many they are."""
+    missing = frame["missing"].astype(bool) if "missing" in frame else pd.Series(False, index=frame.index)
+    values, unstated = frame[~missing], frame[missing]
+    data = pd.concat([values.head(top), unstated]).iloc[::-1]
+    if len(values) > top:
+        title = f"{title} (the {top} largest of {len(values):,})"
     fig = go.Figure(go.Bar(
         x=data["count"].tolist(), y=[plot_text(v, 60) for v in data[label]], orientation="h",
-        marker_color="#4c78a8", hovertemplate="%{y}: %{x:,} events<extra></extra>",
+        marker_color=[NOISE_COLOUR if m else "#4c78a8" for m in missing.reindex(data.index)],
+        hovertemplate="%{y}: %{x:,} events<extra></extra>",
     ))
     fig.update_layout(title=title, height=max(220, 28 * len(data) + 90), margin=dict(l=10, r=10, t=40, b=10),
                       xaxis_title="events", yaxis=dict(type="category", automargin=True))

@@ -100,12 +100,13 @@ MISSING_WORDS = {"status_code": "status", "error_type": "error type", "error_cod
 @st.cache_data(show_spinner=False, max_entries=8)
 def value_counts(_engine: Engine, url: str, n_events: int, column: str) -> pd.DataFrame:
     """The most frequent values of one parsed column; events without one are counted as "no <column>"
-    (no status, no error type), in words an analyst reads without knowing the schema."""
+    (no status, no error type), in words an analyst reads without knowing the schema, marked `missing`."""
     counts = stats.value_counts(engine=_engine, column=column)
     missing = f"no {MISSING_WORDS.get(column, column)}"
     return pd.DataFrame(
-        [{"value": missing if vc.value in (None, "") else str(vc.value), "count": vc.count} for vc in counts],
-        columns=["value", "count"],
+        [{"value": missing if vc.value in (None, "") else str(vc.value), "count": vc.count,
+          "missing": vc.value in (None, "")} for vc in counts],
+        columns=["value", "count", "missing"],
     )
 
 

@@ -87,7 +87,8 @@ if not mine.empty:
     else:
         order = release_order(releases.unique())
         counts = releases.value_counts().reindex(order[::-1]).rename_axis("value").reset_index(name="count")
-        by_release.plotly_chart(charts.bar_counts(counts, title="Its failures by release (newest on top)"),
+        named = f"{len(releases):,} of its {len(mine):,} name one" if len(releases) < len(mine) else "all name one"
+        by_release.plotly_chart(charts.bar_counts(counts, title=f"Its failures by release (newest on top; {named})"),
                                 key="pattern_releases")
 
     st.subheader("Evidence")

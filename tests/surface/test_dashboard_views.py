@@ -175,7 +175,14 @@ def test_overview_names_missing_values_in_words(engine: object) -> None:
     ingest_records([record], engine=engine)  # a plain-text error: no status code, no error type
     app = open_page(fresh(), "overview")
     no_exception(app)
-    bars = {c.key: json.loads(c.proto.spec)["data"][0]["y"] for c in app.get("plotly_chart")
-            if c.key in ("overview_status", "overview_error_type")}
+    traces = {c.key: json.loads(c.proto.spec)["data"][0] for c in app.get("plotly_chart")
+              if c.key in ("overview_status", "overview_error_type")}
+    bars = {key: trace["y"] for key, trace in traces.items()}
     assert "no status" in bars["overview_status"] and "no error type" in bars["overview_error_type"]
     assert not any("(none)" in y for ys in bars.values() for y in ys)
+    # However many they are, the events without a value are drawn last (at the bottom) and grey.
+    for key, missing in (("overview_status", "no status"), ("overview_error_type", "no error type")):
+        trace = traces[key]
+        assert trace["y"][0] == missing
+        colours = trace["marker"]["color"]
+        assert colours[0] != colours[-1] and len(set(colours[1:])) == 1
