@@ -105,6 +105,13 @@ class RuleOut(BaseModel):
         return cls.model_validate(rule)
 
 
+class SuggestionOut(BaseModel):
+    kind: str = Field(description="split or merge")
+    reason: str = Field(description="What in the evidence suggests it")
+    by: str | None = Field(description="split: the field (POST /patterns/{id}/split with it)")
+    others: list[int] = Field(description="merge: the patterns to merge into this one (POST /patterns/merge)")
+
+
 class PatternDetail(BaseModel):
     pattern: PatternOut
     origin: str = Field(description="run (opened by a run's cluster) or split (made by a split rule)")
@@ -116,6 +123,7 @@ class PatternDetail(BaseModel):
     message_patterns: list[MessagePatternOut]
     lineage: list[LineageOut]
     rules: list[RuleOut]
+    suggestions: list[SuggestionOut] = Field(description="What its evidence suggests, for the analyst to apply")
 
     @classmethod
     def of(cls, detail: dict[str, Any]) -> PatternDetail:

@@ -128,6 +128,15 @@ def detail_lines(detail: dict[str, Any]) -> list[str]:
     if detail["message_patterns"]:
         lines.append("  message patterns (hash for `lens patterns move`):")
         lines += [f"    {m['hash']}  {m['events']} events  {m['template']}" for m in detail["message_patterns"]]
+    for hint in detail.get("suggestions", []):
+        pid = s["pattern_id"]
+        if hint["kind"] == "split":
+            lines.append(f"  suggested: split by {hint['by']}, as {hint['reason']} "
+                         f"(`lens patterns split {pid} --by {hint['by']}`)")
+        else:
+            others = " ".join(str(o) for o in hint["others"])
+            lines.append(f"  suggested: merge {', '.join(f'#{o}' for o in hint['others'])} into it, as "
+                         f"{hint['reason']} (`lens patterns merge {pid} {others}`)")
     if detail["lineage"]:
         lines.append("  lineage:")
         lines += [f"    run {r['run_id']}: #{r['pattern_id']} {r['relation']} #{r['other_id']} ({r['events']} events)"

@@ -15,6 +15,7 @@ import csv
 import io
 import json
 import re
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +30,7 @@ from lens_core.storage.models import ClusterRow, PipelineRun
 from lens_core.tracking.curation import history
 from lens_core.tracking.queue import PatternSummary, summaries
 from lens_core.tracking.rules import PatternState, fold_states
+from lens_core.tracking.suggest import suggestions
 from lens_core.tracking.titles import titles_of
 
 SUMMARY_FORMATS = ("json", "csv", "md")
@@ -222,11 +224,13 @@ def pattern_summary(*, engine: Engine, pattern_id: int) -> PatternSummary:
 
 def pattern_detail(*, engine: Engine, pattern_id: int) -> dict[str, Any]:
     """One pattern's evidence: its summary, its clusters in the latest tracked run (each with the pattern's
-    events in it), its message patterns there, where it came from, its lineage and every rule naming it."""
+    events in it), its message patterns there, where it came from, its lineage, every rule naming it and
+    what its evidence suggests (lens_core.tracking.suggest)."""
     summary = pattern_summary(engine=engine, pattern_id=pattern_id)
     row = tracking_store.patterns(engine=engine, ids=[pattern_id])[pattern_id]
     clusters: list[dict[str, Any]] = []
     messages: list[dict[str, Any]] = []
+    hints: list[dict[str, Any]] = []
     run_id = tracking_store.latest_tracked_run(engine=engine)
     if run_id is not None:
         events = tracking_store.run_events_frame(engine=engine, run_id=run_id)
@@ -237,11 +241,15 @@ def pattern_detail(*, engine: Engine, pattern_id: int) -> dict[str, Any]:
         labels = natural | {int(label) for label in in_cluster.index}
         run = queries.get_run(engine=engine, run_id=run_id)
         patterns = cluster_patterns(engine=engine, run_id=run_id)
-        for cluster in queries.clusters_of_run(engine=engine, run_id=run_id):
+        rows = queries.clusters_of_run(engine=engine, run_id=run_id)
+        for cluster in rows:
             if cluster.label in labels:
                 clusters.append({**cluster_response(cluster, run, patterns),
                                  "pattern_events": int(in_cluster.get(cluster.label, 0))})
         messages = _message_patterns(engine, mine)
+        open_ids = {s.pattern_id for s in summaries(engine=engine) if s.events}
+        hints = [asdict(hint) for hint in suggestions(
+            pattern_id, events, {c.label: c.evidence for c in rows if c.label >= 0}, open_ids - {pattern_id})]
     return {
         "pattern": summary.as_dict(),
         "origin": row.origin, "parent_id": row.parent_id, "first_run_id": row.first_run_id,
@@ -252,6 +260,7 @@ def pattern_detail(*, engine: Engine, pattern_id: int) -> dict[str, Any]:
                      "other_id": r.other_id, "events": r.events, "note": r.note}
                     for r in tracking_store.lineage(engine=engine, pattern_id=pattern_id)],
         "rules": [rule_dict(r) for r in history(engine=engine, pattern_id=pattern_id)],
+        "suggestions": hints,
     }
 
 

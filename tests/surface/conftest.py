@@ -68,3 +68,20 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> Callable[[object], bytes]:
 
     monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", Recording)
     return lambda button: stores[-1].get_file(button.proto.url.rsplit("/", 1)[-1]).content
+
+
+def mixed_pattern(engine: Engine) -> int:
+    """Merges into the largest pattern another whose events state another status and are at least half as
+    many: a pattern of two failure families, whose evidence suggests a split. Returns its id."""
+    from lens_core.storage import tracking as store
+    from lens_core.tracking import curation, queue
+
+    summaries = queue.summaries(engine=engine)
+    run_id = store.latest_tracked_run(engine=engine)
+    statuses = store.run_events_frame(engine=engine, run_id=run_id).groupby("pattern_id")["status_code"].agg(
+        lambda s: s.mode().iloc[0] if s.notna().any() else None)
+    first, size = summaries[0].pattern_id, summaries[0].events
+    other = next(s.pattern_id for s in summaries[1:]
+                 if statuses.get(s.pattern_id) not in (None, statuses[first]) and s.events >= size / 2)
+    curation.merge(engine=engine, into=first, others=[other])
+    return first

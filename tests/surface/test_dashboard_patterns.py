@@ -24,6 +24,7 @@ from app.ui import md_literal
 from lens_core.storage import tracking as store
 from lens_core.tracking import curation, queue, titles
 from lens_core.tracking.rules import SPLIT_FIELDS, split_values
+from tests.surface.conftest import mixed_pattern
 from tests.surface.test_dashboard import (
     MAIN,
     TIMEOUT,
@@ -304,13 +305,7 @@ def test_the_map_is_coloured_by_pattern_and_a_selection_becomes_a_pattern(
 def test_a_pattern_of_two_families_offers_the_split_its_evidence_suggests(app: AppTest, engine: object) -> None:
     """Two patterns of different failure families merged: the page says their events disagree and one click
     splits the pattern by status, as a rule like any other."""
-    summaries = queue.summaries(engine=engine)
-    statuses = store.run_events_frame(engine=engine, run_id=1).groupby("pattern_id")["status_code"].agg(
-        lambda s: s.mode().iloc[0] if s.notna().any() else None)
-    first, size = summaries[0].pattern_id, summaries[0].events
-    other = next(s.pattern_id for s in summaries[1:]  # another status, and enough events to make a mixture
-                 if statuses.get(s.pattern_id) not in (None, statuses[first]) and s.events >= size / 2)
-    curation.merge(engine=engine, into=first, others=[other])
+    first = mixed_pattern(engine)
     open_pattern(app, first)
     hint = next(plain(i.value) for i in app.info if "Suggested by the evidence: split it by status" in plain(i.value))
     assert "disagree on the failure family" in hint

@@ -14,6 +14,7 @@ from lens_core.config import Settings
 from lens_core.runs.options import ProcessOptions
 from lens_core.runs.pipeline import process
 from lens_core.storage import tracking as store
+from tests.surface.conftest import mixed_pattern
 
 
 def again(engine: Engine, settings: Settings) -> None:
@@ -160,3 +161,15 @@ def test_bad_input_gets_a_clear_4xx(client: TestClient, loaded: Engine) -> None:
     refused(client.get("/runs/1/diff/99"), 404, "run 99 does not exist")
     assert client.get("/runs/1/diff/1").status_code == 200
     assert client.get("/patterns/history").json() == []  # nothing refused left a rule behind
+
+
+def test_a_pattern_of_two_families_carries_the_split_its_evidence_suggests(client: TestClient,
+                                                                         loaded: Engine) -> None:
+    first = mixed_pattern(loaded)
+    hints = client.get(f"/patterns/{first}").json()["suggestions"]
+    split = next(h for h in hints if h["kind"] == "split")
+    assert split["by"] == "status" and "disagree on the failure family" in split["reason"]
+    done = client.post(f"/patterns/{first}/split", json={"by": split["by"]})
+    assert done.status_code == 200, done.text
+    assert not [h for h in client.get(f"/patterns/{first}").json()["suggestions"] if h["kind"] == "split"]
+

@@ -17,6 +17,7 @@ from lens_core.runs.options import ProcessOptions
 from lens_core.runs.pipeline import process
 from lens_core.samples.generator import generate
 from lens_core.storage import tracking as store
+from tests.surface.conftest import mixed_pattern
 
 
 def ok(result: tuple[int, str, str]) -> str:
@@ -181,3 +182,14 @@ def test_bad_input_is_one_line_naming_what_was_wrong(lens, engine: Engine, setti
     assert code == 2 and err.startswith("Usage: lens patterns show") and "Traceback" not in err, err
     assert err.strip().splitlines()[-1].startswith("Error: Invalid value for 'pattern_id'"), err
     assert ok(lens("patterns", "history")) == "no rules yet\n"
+
+
+def test_show_prints_the_split_a_mixed_pattern_suggests(lens, engine: Engine, settings: Settings) -> None:
+    loaded(engine, settings)
+    first = mixed_pattern(engine)
+    shown = ok(lens("patterns", "show", str(first)))
+    assert "suggested: split by status, as its events disagree on the failure family" in shown
+    assert f"(`lens patterns split {first} --by status`)" in shown
+    detail = json.loads(ok(lens("patterns", "show", str(first), "--json")))
+    assert [h["by"] for h in detail["suggestions"] if h["kind"] == "split"] == ["status"]
+
