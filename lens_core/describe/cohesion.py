@@ -35,11 +35,19 @@ def cohesion(digest: ClusterDigest) -> list[str]:
     if len(forms) > 1 or len(digest.plugins) > 1:
         plugins = f" from {len(digest.plugins)} plugins" if len(digest.plugins) > 1 else ""
         out.append(f"It absorbs {len(forms)} forms ({', '.join(forms)}){plugins}.")
-    stated = sum(c.count for c in digest.families)
-    if family and stated and family.count / stated < MIXED_FAMILY_BELOW:
-        shares = ", ".join(f"{FAMILY_WORDS.get(c.value, c.value)} {pct(c.count, stated)}" for c in digest.families[:3])
+    if shares := mixed_families([(c.value, c.count) for c in digest.families]):
         out.append(f"Mixed: its events disagree on the failure family ({shares}); split it by status to separate them.")
     return out
+
+
+def mixed_families(counts: Sequence[tuple[str, float]]) -> str | None:
+    """When the events that state a failure family disagree (the top one under MIXED_FAMILY_BELOW of them),
+    the top three in words with their shares ("a missing permission 60%, ..."); else None.
+    `counts`: (family, events), most events first."""
+    stated = sum(n for _, n in counts)
+    if not stated or counts[0][1] / stated >= MIXED_FAMILY_BELOW:
+        return None
+    return ", ".join(f"{FAMILY_WORDS.get(name, name)} {pct(n, stated)}" for name, n in counts[:3])
 
 
 def twins(digest: ClusterDigest, neighbours: Sequence[ClusterDigest]) -> list[str]:

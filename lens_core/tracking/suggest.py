@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from lens_core.describe.cohesion import FAMILY_WORDS, MIXED_FAMILY_BELOW, signature
+from lens_core.describe.cohesion import FAMILY_WORDS, mixed_families, signature
 from lens_core.schema import ClusterDigest
 from lens_core.tracking.rules import SPLIT_FIELDS
 
@@ -54,14 +54,11 @@ def _split(mine: pd.DataFrame, digests: Mapping[int, ClusterDigest]) -> Suggesti
             continue
         for count in digest.families:
             families[count.value] += count.count * n / digest.size
-    stated = sum(families.values())
-    if not stated or families.most_common(1)[0][1] / stated >= MIXED_FAMILY_BELOW:
+    if (shares := mixed_families(families.most_common())) is None:
         return None
     by = next((f for f in SPLIT_ORDER if mine[SPLIT_FIELDS[f]].dropna().nunique() >= 2), None)
     if by is None:
         return None
-    shares = ", ".join(f"{FAMILY_WORDS.get(name, name)} {round(100 * count / stated)}%"
-                       for name, count in families.most_common(3))
     return Suggestion("split", f"its events disagree on the failure family ({shares})", by=by)
 
 
