@@ -28,7 +28,7 @@ from lens_core.storage import queries
 from lens_core.storage import tracking as tracking_store
 from lens_core.storage.models import ClusterRow, PipelineRun
 from lens_core.tracking.curation import history
-from lens_core.tracking.queue import PatternSummary, summaries
+from lens_core.tracking.queue import OPEN_STATES, PatternSummary, summaries
 from lens_core.tracking.rules import PatternState, fold_states
 from lens_core.tracking.suggest import suggestions
 from lens_core.tracking.titles import titles_of
@@ -207,11 +207,13 @@ def to_csv(frame: pd.DataFrame) -> str:
 # -- patterns -----------------------------------------------------------------------------------------
 
 
-def pattern_summary(*, engine: Engine, pattern_id: int) -> PatternSummary:
+def pattern_summary(*, engine: Engine, pattern_id: int, queue: list[PatternSummary] | None = None) -> PatternSummary:
     """The pattern as the queue shows it in the latest tracked run; with no events there (gone, merged
-    away), its title and state with zero counts."""
+    away), its title and state with zero counts. `queue`: that run's summaries, closed ones included, where
+    the caller has them already."""
     tracking_store.existing_patterns(engine=engine, ids=[pattern_id])
-    found = next((s for s in summaries(engine=engine, include_closed=True) if s.pattern_id == pattern_id), None)
+    queue = queue if queue is not None else summaries(engine=engine, include_closed=True)
+    found = next((s for s in queue if s.pattern_id == pattern_id), None)
     if found is not None:
         return found
     state = fold_states(tracking_store.active_rules(engine=engine)).get(pattern_id) or PatternState()
@@ -226,7 +228,8 @@ def pattern_detail(*, engine: Engine, pattern_id: int) -> dict[str, Any]:
     """One pattern's evidence: its summary, its clusters in the latest tracked run (each with the pattern's
     events in it), its message patterns there, where it came from, its lineage, every rule naming it and
     what its evidence suggests (lens_core.tracking.suggest)."""
-    summary = pattern_summary(engine=engine, pattern_id=pattern_id)
+    queue = summaries(engine=engine, include_closed=True)  # the slowest read here: once, for both uses
+    summary = pattern_summary(engine=engine, pattern_id=pattern_id, queue=queue)
     row = tracking_store.patterns(engine=engine, ids=[pattern_id])[pattern_id]
     clusters: list[dict[str, Any]] = []
     messages: list[dict[str, Any]] = []
@@ -247,7 +250,7 @@ def pattern_detail(*, engine: Engine, pattern_id: int) -> dict[str, Any]:
                 clusters.append({**cluster_response(cluster, run, patterns),
                                  "pattern_events": int(in_cluster.get(cluster.label, 0))})
         messages = _message_patterns(engine, mine)
-        open_ids = {s.pattern_id for s in summaries(engine=engine) if s.events}
+        open_ids = {s.pattern_id for s in queue if s.state in OPEN_STATES and s.events}
         hints = [asdict(hint) for hint in suggestions(
             pattern_id, events, {c.label: c.evidence for c in rows if c.label >= 0}, open_ids - {pattern_id})]
     return {
