@@ -13,7 +13,13 @@ from sqlmodel import Session
 from lens_core.errors import InputError, NotFoundError
 from lens_core.storage.bind import IN_CHUNK
 from lens_core.storage.models import ClusterAssignment, ClusterRow, FailureFingerprint, PipelineRun, TelemetryEventRow
-from lens_core.storage.tracking_tables import PatternLineageRow, PatternRow, PatternRuleRow, RunPatternRow
+from lens_core.storage.tracking_tables import (
+    PatternLineageRow,
+    PatternRow,
+    PatternRuleRow,
+    RunHeldKeyRow,
+    RunPatternRow,
+)
 
 # What rules split by and what the queue counts, per event of a run.
 RUN_EVENT_COLUMNS = ("event_id", "evaluation_id", "label", "pattern_id", "fingerprint", "message_pattern",
@@ -63,6 +69,14 @@ def run_patterns(*, engine: Engine, run_id: int) -> dict[int, int]:
     with engine.connect() as conn:
         rows = conn.execute(select(RunPatternRow.label, RunPatternRow.pattern_id).where(RunPatternRow.run_id == run_id))
         return {label: pattern for label, pattern in rows}
+
+
+def held_keys(*, engine: Engine, run_id: int) -> dict[str, int]:
+    """fingerprint -> pattern: what a run kept in curated patterns its clustering merged away."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(RunHeldKeyRow.fingerprint, RunHeldKeyRow.pattern_id)
+                            .where(RunHeldKeyRow.run_id == run_id))
+        return {fingerprint: pattern for fingerprint, pattern in rows}
 
 
 def patterns(*, engine: Engine, ids: Iterable[int] | None = None) -> dict[int, PatternRow]:
@@ -136,9 +150,11 @@ def store_tracking(
     matches: Mapping[int, tuple[int | str, str, float | None]],
     lineage_rows: Sequence[dict[str, Any]],
     touched: Mapping[int, dict[str, Any]],
+    held: Mapping[str, int],
 ) -> dict[int, int]:
     """A run's tracking in the caller's transaction: the patterns it opens (keyed in `matches` by a
-    placeholder string), each cluster's pattern, lineage and the patterns' new titles and centroids.
+    placeholder string), each cluster's pattern, lineage, the patterns' new titles and centroids, and the
+    fingerprints held in curated patterns (`held`: fingerprint -> pattern).
     The run_patterns primary key makes a second tracker of the same run fail here, not duplicate.
     Returns label -> pattern id."""
     ids: dict[str, int] = {}
@@ -157,6 +173,10 @@ def store_tracking(
         conn.execute(PatternLineageRow.__table__.insert().values(run_id=run_id, **resolved))
     for pattern_id, values in touched.items():
         conn.execute(update(table).where(table.c.id == pattern_id).values(**values))
+    if held:
+        conn.execute(RunHeldKeyRow.__table__.insert(), [
+            {"run_id": run_id, "fingerprint": fingerprint, "pattern_id": pattern}
+            for fingerprint, pattern in sorted(held.items())])
     return by_label
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, LargeBinary, Text
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlmodel import Field, SQLModel
 
 from lens_core.storage.models import utcnow
@@ -52,6 +52,20 @@ class RunPatternRow(SQLModel, table=True):
     pattern_id: int = Field(foreign_key="patterns.id", index=True)
     matched_by: str = Field(max_length=16)
     overlap: float | None = None  # share of the cluster's known events that were the pattern's
+
+
+class RunHeldKeyRow(SQLModel, table=True):
+    """Fingerprints a run kept in a curated pattern that its clustering merged into another: the events of
+    those fingerprints stay in the pattern the analyst curated (lens_core.tracking.track). Replays of the
+    run (a new rule, an undo, events assigned later) read them, so the hold lasts as long as the run
+    (revision 0009)."""
+
+    __tablename__ = "run_held_keys"
+
+    run_id: int = Field(sa_column=Column(Integer, ForeignKey("pipeline_runs.id", ondelete="CASCADE"),
+                                         primary_key=True))
+    fingerprint: str = Field(sa_column=Column(String(64), primary_key=True))
+    pattern_id: int = Field(foreign_key="patterns.id")
 
 
 class PatternRuleRow(SQLModel, table=True):

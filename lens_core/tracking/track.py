@@ -4,6 +4,12 @@
 analyst adds or undoes one; `track_assigned` gives events assigned later (`lens assign`) their patterns.
 A run is tracked once: its run_patterns rows are written in one transaction with its new patterns and
 lineage, and a second tracker of the same run fails on their primary key and changes nothing.
+
+Curation holds: a pattern the analyst acted on (any active rule names it, but for a merge that sent it
+away) is not merged into another by the clustering of a later run. Where a coarser cut or new data puts
+its events in a cluster that continues another pattern, the events of its fingerprints stay in it (the run
+records them: storage run_held_keys, read again by every replay of the run). Without this, renaming,
+resolving or ignoring a pattern would last only until the next run happened to absorb it.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from lens_core.tracking.matching import (
     merges,
     votes_of,
 )
-from lens_core.tracking.rules import Outcome, replay
+from lens_core.tracking.rules import Outcome, fold_states, replay
 
 log = logging.getLogger(__name__)
 
@@ -43,13 +49,15 @@ class TrackReport:
     opened: int = 0  # clusters that opened a new pattern
     split: int = 0
     merged: int = 0
+    held: int = 0  # curated patterns the clustering merged into another, kept apart by their fingerprints
     rules_applied: int = 0
     rules_not_applied: list[str] = field(default_factory=list)
 
     def summary_line(self) -> str:
         parts = f" ({self.parts} as parts of a pattern another cluster continues)" if self.parts else ""
+        held = f" ({self.held} curated, held apart)" if self.held else ""
         line = (f"patterns: {self.continued} continued{parts}, {self.opened} new, {self.split} split, "
-                f"{self.merged} merged; rules {self.rules_applied} applied")
+                f"{self.merged + self.held} merged{held}; rules {self.rules_applied} applied")
         return line + (f", {len(self.rules_not_applied)} not applied" if self.rules_not_applied else "")
 
 
@@ -61,7 +69,7 @@ def track_run(*, engine: Engine, run_id: int) -> TrackReport:
     report = TrackReport(run_id)
     events = store.run_events_frame(engine=engine, run_id=run_id)
     clusters = {c.label: c for c in store.clusters_with_centroids(engine=engine, run_id=run_id)}
-    matching = _match(engine, run_id, events, clusters)
+    matching, pattern_of_fingerprint = _match(engine, run_id, events, clusters)
     space = store.run_space(engine=engine, run_id=run_id)
     _match_rest_by_centroid(engine, matching, clusters, space)
 
@@ -80,7 +88,12 @@ def track_run(*, engine: Engine, run_id: int) -> TrackReport:
             chosen[label] = (match.pattern_id, match.matched_by, match.overlap)  # type: ignore[assignment]
             if match.matched_by != "part":  # the pattern's title and centre are its continuing cluster's
                 touched[match.pattern_id] = centre  # type: ignore[index]
-    matching.merged = merges(matching, {label: target for label, (target, _, _) in chosen.items()})
+    merged = merges(matching, {label: target for label, (target, _, _) in chosen.items()})
+    curated = _curated(engine)
+    matching.merged = [m for m in merged if m[0] not in curated]
+    held_patterns = {gone for gone, _, _ in merged if gone in curated}
+    held = {fp: p for fp, p in pattern_of_fingerprint.items() if p in held_patterns}
+    touched.update({p: {"last_run_id": run_id} for p in held_patterns})
     lineage = [{"pattern_id": chosen[label][0], "relation": "split_from", "other_id": parent, "events": n}
                for label, (parent, n) in matching.split_from.items() if label in chosen]
     lineage += [{"pattern_id": gone, "relation": "merged_into", "other_id": into, "events": n}
@@ -88,8 +101,8 @@ def track_run(*, engine: Engine, run_id: int) -> TrackReport:
     try:
         with engine.begin() as conn:
             by_label = store.store_tracking(conn, run_id=run_id, opened=opened, matches=chosen,
-                                           lineage_rows=lineage, touched=touched)
-            outcomes = _replay_into(conn, engine, run_id, events, by_label)
+                                           lineage_rows=lineage, touched=touched, held=held)
+            outcomes = _replay_into(conn, engine, run_id, events, by_label, held)
     except IntegrityError:
         log.info("run %d was tracked by another process meanwhile", run_id)
         return reapply(engine=engine, run_id=run_id)
@@ -97,6 +110,7 @@ def track_run(*, engine: Engine, run_id: int) -> TrackReport:
     report.parts = sum(1 for m in matching.matches.values() if m.matched_by == "part")
     report.opened = len(opened)
     report.split, report.merged = len(matching.split_from), len(matching.merged)
+    report.held = len(held_patterns)
     _record(engine, run_id, outcomes, report)
     log.info("run %d: %s", run_id, report.summary_line())
     return report
@@ -110,8 +124,9 @@ def reapply(*, engine: Engine, run_id: int | None = None) -> TrackReport:
     report = TrackReport(run_id)
     events = store.run_events_frame(engine=engine, run_id=run_id)
     by_label = store.run_patterns(engine=engine, run_id=run_id)
+    held = store.held_keys(engine=engine, run_id=run_id)
     with engine.begin() as conn:
-        outcomes = _replay_into(conn, engine, run_id, events, by_label)
+        outcomes = _replay_into(conn, engine, run_id, events, by_label, held)
     _record(engine, run_id, outcomes, report)
     return report
 
@@ -122,20 +137,32 @@ def track_assigned(*, engine: Engine, run_id: int, event_ids: Sequence[int]) -> 
     if not by_label or not len(event_ids):
         return
     events = store.run_events_frame(engine=engine, run_id=run_id, event_ids=event_ids)
+    held = store.held_keys(engine=engine, run_id=run_id)
     with engine.begin() as conn:
-        _replay_into(conn, engine, run_id, events, by_label)
+        _replay_into(conn, engine, run_id, events, by_label, held)
 
 
-def _match(engine: Engine, run_id: int, events: pd.DataFrame, clusters: dict[int, ClusterRow]) -> Matching:
+def _match(
+    engine: Engine, run_id: int, events: pd.DataFrame, clusters: dict[int, ClusterRow]
+) -> tuple[Matching, dict[str, int]]:
+    """The matching, and the pattern each fingerprint of the previous tracked run stood for."""
     previous = store.latest_tracked_run(engine=engine, before=run_id)
     if previous is None:
-        return Matching({})
+        return Matching({}), {}
     before = store.run_events_frame(engine=engine, run_id=previous)
     pattern_of_label = store.run_patterns(engine=engine, run_id=previous)
     by_fingerprint, by_message = key_votes(before, pattern_of_label)
     own = pd.Series(before["label"].map(pattern_of_label).to_numpy(), index=before["event_id"].to_numpy())
-    return match_by_events(events, votes_of(events, by_fingerprint, by_message, own),
-                           agree=lambda label, keeper: agree(clusters[label].evidence, clusters[keeper].evidence))
+    matching = match_by_events(events, votes_of(events, by_fingerprint, by_message, own),
+                               agree=lambda label, keeper: agree(clusters[label].evidence, clusters[keeper].evidence))
+    return matching, by_fingerprint
+
+
+def _curated(engine: Engine) -> set[int]:
+    """Patterns an active rule names, less those an analyst merged into another (they are meant to go)."""
+    rules = store.active_rules(engine=engine)
+    gone = {p for p, state in fold_states(rules).items() if state.state == "merged"}
+    return {r.pattern_id for r in rules if r.pattern_id is not None} - gone
 
 
 def _match_rest_by_centroid(engine: Engine, matching: Matching, clusters: dict, space: str) -> None:
@@ -161,9 +188,13 @@ def _match_rest_by_centroid(engine: Engine, matching: Matching, clusters: dict, 
 
 
 def _replay_into(
-    conn: Connection, engine: Engine, run_id: int, events: pd.DataFrame, by_label: dict[int, int]
+    conn: Connection, engine: Engine, run_id: int, events: pd.DataFrame, by_label: dict[int, int],
+    held: dict[str, int],
 ) -> list[Outcome]:
     natural = events["label"].map(by_label)
+    if held:  # clustered events of a held fingerprint stay in the curated pattern (noise stays noise)
+        keep = events["fingerprint"].map(held).where(events["label"] >= 0)
+        natural = keep.where(keep.notna(), natural)
     rules = store.active_rules(engine=engine)
     final, outcomes = replay(events, natural, rules)
     pattern_of_event = {int(e): (None if pd.isna(p) else int(p)) for e, p in zip(events["event_id"], final)}

@@ -167,10 +167,11 @@ def test_0006_takes_each_events_release_from_its_attributes(db_url: str) -> None
 def legacy_metadata() -> MetaData:
     """The tables as the lens before migrations made them with create_all: today's models less revisions
     0002 (run columns), 0003 (assignments without foreign keys), 0004 (message patterns), 0005 (the
-    tracking layer), 0006 (events' release), 0007 (what `lens watch` saw) and 0008 (saved column mappings)."""
+    tracking layer), 0006 (events' release), 0007 (what `lens watch` saw), 0008 (saved column mappings) and 0009 (fingerprints
+    a run held in curated patterns)."""
     legacy = MetaData()
     later = {"message_patterns", "patterns", "run_patterns", "pattern_rules", "pattern_lineage", "pattern_watch",
-             "column_mappings"}
+             "column_mappings", "run_held_keys"}
     for table in SQLModel.metadata.sorted_tables:
         if table.name not in later:
             table.to_metadata(legacy)
