@@ -1,7 +1,7 @@
 """What changes inside a pattern, seen through its error messages (message patterns): a new failure, or a
 growing one, can share a pattern with others that hold steady, and then only its messages show it.
 
-    new_messages     messages first seen in the target that recur there, per pattern
+    new_messages     messages first seen in the target, more often than a steady rate would give, per pattern
     rising_messages  messages whose count rose significantly, per pattern: the same exact conditional
                      binomial test as patterns get (lens_core.tracking.trends), corrected with
                      Benjamini-Hochberg over the messages tested, a family of its own
@@ -25,18 +25,29 @@ class Rising:
 
 
 def new_messages(frame: pd.DataFrame, in_target: pd.Series, earlier: pd.Series,
-                 min_events: int) -> dict[int, tuple[int, int]]:
-    """pattern id -> (target events, messages) of the error messages first seen in the target that recur
-    there (two events or more each), where those events number `min_events` or more. A message seen once
-    is left out: values a template did not mask make one-off messages in any busy pattern, and a new
-    failure repeats."""
+                 min_events: int, alpha: float) -> dict[int, tuple[int, int]]:
+    """pattern id -> (target events, messages) of the error messages first seen in the target that are new
+    beyond chance, where those events number `min_events` or more.
+
+    A message seen once is left out: values a template did not mask make one-off messages in any busy
+    pattern. A message with t events, all in the target, is tested against a steady rate: the chance that
+    all t fall in the target is share ** t, where share is the target's part of the target and earlier
+    events (the exact conditional binomial test with none earlier); p-values are corrected with
+    Benjamini-Hochberg over the messages tested, and a message is new below `alpha`. So a rare variant of
+    an old failure seen twice after two weeks of history is not new; a failure that repeats is."""
     old = set(frame.loc[earlier, "message_pattern"].dropna())
     fresh = frame[in_target & frame["pattern_id"].notna() & frame["message_pattern"].notna()
                   & ~frame["message_pattern"].isin(old)]
     per_message = fresh.groupby([fresh["pattern_id"].astype(int), "message_pattern"]).size()
     recurring = per_message[per_message >= 2]
+    target, before = int(in_target.sum()), int(earlier.sum())
+    if recurring.empty or not before:
+        return {}
+    share = target / (target + before)
+    p = false_discovery_control(np.power(share, recurring.to_numpy(dtype=float)), method="bh")
+    beyond = recurring[p < alpha]
     out = {}
-    for pid, counts in recurring.groupby(level=0):
+    for pid, counts in beyond.groupby(level=0):
         if counts.sum() >= min_events:
             out[int(pid)] = (int(counts.sum()), len(counts))
     return out

@@ -12,9 +12,10 @@ States of `compare`, first match wins:
                  later (without a release on the resolve rule: any target event after the rule was made)
     new          no events before the target (earlier in time, or from an older release), and MIN_EVENTS
                  or more in it; or, seen before, MIN_EVENTS or more of its target events carry error
-                 messages first seen in the target, each on two events or more (a new failure that reads
-                 like an old one joins its pattern), unless the pattern escalates and those events make
-                 less than half of its growth
+                 messages first seen in the target, each on two events or more and more than a steady rate
+                 would put there (lens_core.tracking.inside: a new failure that reads like an old one
+                 joins its pattern), unless the pattern escalates and those events make less than half of
+                 its growth
     escalating   rate up, significantly: the exact conditional binomial test (the pattern's target count
                  among its base + target events, against the target's share of all base + target events,
                  so both sides' counts are samples) has a Benjamini-Hochberg corrected p below ALPHA; or
@@ -248,7 +249,7 @@ def compare(events: pd.DataFrame, *, base: Window | None = None, target: Window 
     target_counts, target_users = _per_pattern(frame[in_target])
     earlier = _earlier(frame, target)
     seen_before = {int(p) for p in frame.loc[earlier, "pattern_id"].dropna().unique()}
-    new_inside = inside.new_messages(frame, in_target, earlier, MIN_EVENTS)
+    new_inside = inside.new_messages(frame, in_target, earlier, MIN_EVENTS, ALPHA)
     share = target_total / (base_total + target_total) if base_total and target_total else 0.0
 
     rows = []

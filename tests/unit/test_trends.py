@@ -197,18 +197,26 @@ def test_series_rates_are_shares_of_the_bucket_and_of_the_release() -> None:
 
 def test_a_new_error_inside_a_pattern_seen_before_makes_it_new() -> None:
     """A new failure that reads like an old one joins its pattern: only its messages, first seen in the
-    target, show it; fewer than MIN_EVENTS such events are not enough."""
+    target, show it. Messages first seen no more often than a steady rate gives (base and target are
+    equal here: all of a message's t events fall in the target with chance 0.5 ** t) are not enough."""
     events = _two_windows({1: 300, 2: 300}, {1: 300, 2: 300})
     events["message_pattern"] = "old"
-    fresh = _frame([(1, 6, None, *B), (2, trends.MIN_EVENTS - 1, None, *B), (2, 8, None, *B)])
-    # pattern 1: two new messages, three events each; pattern 2: a recurring one on too few events, and
-    # eight messages seen once each (one-off values a template did not mask)
-    fresh["message_pattern"] = ["new-a", "new-b"] * 3 + ["new-c"] * (trends.MIN_EVENTS - 1) + \
-        [f"one-off-{i}" for i in range(8)]
+    fresh = _frame([(1, 16, None, *B), (2, 6, None, *B), (2, 8, None, *B)])
+    # pattern 1: two new messages, eight events each (0.5 ** 8 = 0.004); pattern 2: two rare variants,
+    # three events each (0.125: chance), and eight messages seen once each (values a template did not mask)
+    fresh["message_pattern"] = ["new-a", "new-b"] * 8 + ["rare-a", "rare-b"] * 3 + [f"one-off-{i}" for i in range(8)]
     result = trends.compare(pd.concat([events, fresh], ignore_index=True), base=A, target=B).by_pattern()
     assert result[1].state == "new"
-    assert result[1].reason == "seen before, but 6 of its 306 target events carry 2 error messages first seen in the target"
+    assert result[1].reason == "seen before, but 16 of its 316 target events carry 2 error messages first seen in the target"
     assert result[2].state == "ongoing"
+    # The same three events of a message after a history eight times as long are new beyond chance
+    # (share 1/9: 0.0014 each), once they are MIN_EVENTS or more.
+    history = _two_windows({2: 2400}, {2: 300})
+    history["message_pattern"] = "old"
+    rare = _frame([(2, 6, None, *B)])
+    rare["message_pattern"] = ["rare-a", "rare-b"] * 3
+    result = trends.compare(pd.concat([history, rare], ignore_index=True), base=A, target=B).by_pattern()
+    assert result[2].state == "new"
 
 
 def test_facet_counts_per_value_in_version_order() -> None:
