@@ -80,7 +80,8 @@ class MessagePatternOut(BaseModel):
 class LineageOut(BaseModel):
     run_id: int
     pattern_id: int
-    relation: str = Field(description="split_from or merged_into")
+    relation: str = Field(description="split_from, merged_into, or held_apart (a curated pattern the run's "
+                                      "clustering put with the other one, kept apart)")
     other_id: int
     events: int
     note: str

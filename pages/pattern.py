@@ -136,7 +136,8 @@ st.caption(md_literal(f"{made}{seen}."))
 if lineage.empty:
     st.caption("No split or merge recorded between runs for this pattern.")
 else:
-    words = {"split_from": "split from", "merged_into": "merged into"}
+    words = {"split_from": "split from", "merged_into": "merged into",
+             "held_apart": "held apart (curated) from"}
     st.dataframe(pd.DataFrame({
         "run": lineage["run"],
         "pattern": lineage["pattern"].map(lambda pid: titles.get(int(pid), f"#{pid}")),

@@ -90,7 +90,8 @@ class PatternRuleRow(SQLModel, table=True):
 
 class PatternLineageRow(SQLModel, table=True):
     """What became of patterns between a run and the one before it: `pattern_id` split from, or absorbed,
-    `other_id` (relation split_from | merged_into), with the events concerned."""
+    `other_id` (relation split_from | merged_into), or held apart from it because an analyst curated it
+    (held_apart: the run's clustering put its events with `other_id`), with the events concerned."""
 
     __tablename__ = "pattern_lineage"
     __table_args__ = (Index("ix_pattern_lineage_run", "run_id"),)

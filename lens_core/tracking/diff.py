@@ -90,7 +90,7 @@ def diff_runs(*, engine: Engine, run_a: int | None = None, run_b: int | None = N
         for row in store.lineage(engine=engine, run_id=run):
             if row.relation == "split_from":
                 result.split.append(item(row.pattern_id, **{"from": row.other_id, "moved": row.events}))
-            else:
+            elif row.relation == "merged_into":
                 result.merged.append(item(row.pattern_id, into=row.other_id, moved=row.events))
     return result
 

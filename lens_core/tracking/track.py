@@ -8,7 +8,8 @@ lineage, and a second tracker of the same run fails on their primary key and cha
 Curation holds: a pattern the analyst acted on (any active rule names it, but for a merge that sent it
 away) is not merged into another by the clustering of a later run. Where a coarser cut or new data puts
 its events in a cluster that continues another pattern, the events of its fingerprints stay in it (the run
-records them: storage run_held_keys, read again by every replay of the run). Without this, renaming,
+records them: storage run_held_keys, read again by every replay of the run; lineage says "held_apart"
+from the pattern that would have taken it, with its events). Without this, renaming,
 resolving or ignoring a pattern would last only until the next run happened to absorb it.
 """
 
@@ -55,9 +56,9 @@ class TrackReport:
 
     def summary_line(self) -> str:
         parts = f" ({self.parts} as parts of a pattern another cluster continues)" if self.parts else ""
-        held = f" ({self.held} curated, held apart)" if self.held else ""
+        held = f", {self.held} curated held apart from a merge" if self.held else ""
         line = (f"patterns: {self.continued} continued{parts}, {self.opened} new, {self.split} split, "
-                f"{self.merged + self.held} merged{held}; rules {self.rules_applied} applied")
+                f"{self.merged} merged{held}; rules {self.rules_applied} applied")
         return line + (f", {len(self.rules_not_applied)} not applied" if self.rules_not_applied else "")
 
 
@@ -98,6 +99,8 @@ def track_run(*, engine: Engine, run_id: int) -> TrackReport:
                for label, (parent, n) in matching.split_from.items() if label in chosen]
     lineage += [{"pattern_id": gone, "relation": "merged_into", "other_id": into, "events": n}
                 for gone, into, n in matching.merged]
+    lineage += [{"pattern_id": gone, "relation": "held_apart", "other_id": into, "events": n}
+                for gone, into, n in merged if gone in held_patterns]
     try:
         with engine.begin() as conn:
             by_label = store.store_tracking(conn, run_id=run_id, opened=opened, matches=chosen,

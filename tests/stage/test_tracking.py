@@ -27,6 +27,7 @@ from lens_core.runs import pipeline
 from lens_core.runs.options import ProcessOptions
 from lens_core.runs.pipeline import process
 from lens_core.samples.generator import generate
+from lens_core.storage import queries
 from lens_core.storage import tracking as store
 from lens_core.storage.engine import open_engine
 from lens_core.storage.models import ClusterAssignment, utcnow
@@ -288,10 +289,14 @@ def test_a_curated_pattern_a_coarser_run_absorbs_is_held_apart(engine, settings)
     assert all(titles[p] == f"watched {p}" for p in curated)
     lineage = store.lineage(engine=engine, run_id=coarse)
     assert not {row.pattern_id for row in lineage if row.relation == "merged_into"} & set(curated)
+    apart = {row.pattern_id: row for row in lineage if row.relation == "held_apart"}
     with engine.connect() as conn:  # the hold is the run's: recorded once, read by each replay
         held_rows = conn.execute(select(RunHeldKeyRow.pattern_id).where(RunHeldKeyRow.run_id == coarse)).all()
     absorbed = {p for (p,) in held_rows}
-    assert absorbed and absorbed <= set(curated)
+    assert absorbed and absorbed <= set(curated) and set(apart) == absorbed  # lineage says from what
+    assert all(apart[p].events == (a == p).sum() and apart[p].other_id in set(b.unique()) for p in absorbed)
+    notes = queries.resolve_run(engine=engine, run_id=coarse).notes  # the run's tracking line is among them
+    assert any(f"{len(absorbed)} curated held apart from a merge" in note for note in notes), notes
     # A rule added after the run replays with the hold in place; so do events assigned later (below).
     curation.set_owner(engine=engine, pattern_id=curated[1], name="identity team")
     assert _patterns(engine, coarse).equals(b)
