@@ -1,6 +1,7 @@
 """Which pattern each cluster of a new run continues: by the events they share first, by centroids second.
 
-Events first: every event of the previous tracked run had a pattern through its cluster (or none: noise).
+Events first: every event of the previous tracked run had a pattern through its cluster (or none: noise),
+or through a curated pattern that held its fingerprint (lens_core.tracking.track).
 An event the previous run had votes for the pattern it was in there (none if it was noise). For the events
 it never saw, a fingerprint stands for the pattern most of its events were in, and a message pattern
 likewise (for fingerprints the previous run did not see): such an event votes for the pattern its
@@ -57,9 +58,10 @@ class Matching:
     votes: dict[int, Counter] = field(default_factory=dict)  # label -> pattern -> its voting events
 
 
-def key_votes(previous: pd.DataFrame, pattern_of_label: Mapping[int, int]) -> tuple[dict[str, int], dict[str, int]]:
-    """fingerprint -> pattern and message pattern -> pattern: the pattern most of their events were in."""
-    known = previous.assign(pattern=previous["label"].map(pattern_of_label)).dropna(subset=["pattern"])
+def key_votes(previous: pd.DataFrame, pattern: pd.Series) -> tuple[dict[str, int], dict[str, int]]:
+    """fingerprint -> pattern and message pattern -> pattern: the pattern most of their events were in
+    (`pattern`: each event's pattern in the previous run, before rules; NaN for none)."""
+    known = previous.assign(pattern=pattern.to_numpy()).dropna(subset=["pattern"])
     return _majority(known, "fingerprint"), _majority(known.dropna(subset=["message_pattern"]), "message_pattern")
 
 

@@ -70,7 +70,7 @@ def track_run(*, engine: Engine, run_id: int) -> TrackReport:
     report = TrackReport(run_id)
     events = store.run_events_frame(engine=engine, run_id=run_id)
     clusters = {c.label: c for c in store.clusters_with_centroids(engine=engine, run_id=run_id)}
-    matching, pattern_of_fingerprint = _match(engine, run_id, events, clusters)
+    matching, pattern_of_key = _match(engine, run_id, events, clusters)
     space = store.run_space(engine=engine, run_id=run_id)
     _match_rest_by_centroid(engine, matching, clusters, space)
 
@@ -93,7 +93,7 @@ def track_run(*, engine: Engine, run_id: int) -> TrackReport:
     curated = _curated(engine)
     matching.merged = [m for m in merged if m[0] not in curated]
     held_patterns = {gone for gone, _, _ in merged if gone in curated}
-    held = {fp: p for fp, p in pattern_of_fingerprint.items() if p in held_patterns}
+    held = _held_fingerprints(events, *pattern_of_key, held_patterns)
     touched.update({p: {"last_run_id": run_id} for p in held_patterns})
     lineage = [{"pattern_id": chosen[label][0], "relation": "split_from", "other_id": parent, "events": n}
                for label, (parent, n) in matching.split_from.items() if label in chosen]
@@ -147,18 +147,32 @@ def track_assigned(*, engine: Engine, run_id: int, event_ids: Sequence[int]) -> 
 
 def _match(
     engine: Engine, run_id: int, events: pd.DataFrame, clusters: dict[int, ClusterRow]
-) -> tuple[Matching, dict[str, int]]:
-    """The matching, and the pattern each fingerprint of the previous tracked run stood for."""
+) -> tuple[Matching, tuple[dict[str, int], dict[str, int]]]:
+    """The matching, and the pattern each fingerprint and each message pattern of the previous tracked run
+    stood for."""
     previous = store.latest_tracked_run(engine=engine, before=run_id)
     if previous is None:
-        return Matching({}), {}
+        return Matching({}), ({}, {})
     before = store.run_events_frame(engine=engine, run_id=previous)
-    pattern_of_label = store.run_patterns(engine=engine, run_id=previous)
-    by_fingerprint, by_message = key_votes(before, pattern_of_label)
-    own = pd.Series(before["label"].map(pattern_of_label).to_numpy(), index=before["event_id"].to_numpy())
+    natural = _natural(before, store.run_patterns(engine=engine, run_id=previous),
+                       store.held_keys(engine=engine, run_id=previous))
+    by_fingerprint, by_message = key_votes(before, natural)
+    own = pd.Series(natural.to_numpy(), index=before["event_id"].to_numpy())
     matching = match_by_events(events, votes_of(events, by_fingerprint, by_message, own),
                                agree=lambda label, keeper: agree(clusters[label].evidence, clusters[keeper].evidence))
-    return matching, by_fingerprint
+    return matching, (by_fingerprint, by_message)
+
+
+def _held_fingerprints(events: pd.DataFrame, by_fingerprint: dict[str, int], by_message: dict[str, int],
+                       held_patterns: set[int]) -> dict[str, int]:
+    """fingerprint -> held pattern: the fingerprints the previous run had in a held pattern, and this run's
+    fingerprints it never saw whose message pattern stood for one (the key its events voted with)."""
+    held = {fp: p for fp, p in by_fingerprint.items() if p in held_patterns}
+    unseen = events.loc[~events["fingerprint"].isin(by_fingerprint.keys()), ["fingerprint", "message_pattern"]]
+    for fingerprint, message in unseen.drop_duplicates("fingerprint").itertuples(index=False):
+        if by_message.get(message) in held_patterns:
+            held[fingerprint] = by_message[message]
+    return held
 
 
 def _curated(engine: Engine) -> set[int]:
@@ -194,15 +208,22 @@ def _replay_into(
     conn: Connection, engine: Engine, run_id: int, events: pd.DataFrame, by_label: dict[int, int],
     held: dict[str, int],
 ) -> list[Outcome]:
-    natural = events["label"].map(by_label)
-    if held:  # clustered events of a held fingerprint stay in the curated pattern (noise stays noise)
-        keep = events["fingerprint"].map(held).where(events["label"] >= 0)
-        natural = keep.where(keep.notna(), natural)
+    natural = _natural(events, by_label, held)
     rules = store.active_rules(engine=engine)
     final, outcomes = replay(events, natural, rules)
     pattern_of_event = {int(e): (None if pd.isna(p) else int(p)) for e, p in zip(events["event_id"], final)}
     store.set_event_patterns(conn, run_id=run_id, pattern_of_event=pattern_of_event)
     return outcomes
+
+
+def _natural(events: pd.DataFrame, by_label: dict[int, int], held: dict[str, int]) -> pd.Series:
+    """Each event's pattern before rules: its cluster's, or the curated pattern its fingerprint is held in
+    (noise stays noise). What the next run is matched against, so a hold lasts while the curation does."""
+    natural = events["label"].map(by_label)
+    if not held:
+        return natural
+    keep = events["fingerprint"].map(held).where(events["label"] >= 0)
+    return keep.where(keep.notna(), natural)
 
 
 def _record(engine: Engine, run_id: int, outcomes: list[Outcome], report: TrackReport) -> None:

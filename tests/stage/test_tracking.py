@@ -301,6 +301,26 @@ def test_a_curated_pattern_a_coarser_run_absorbs_is_held_apart(engine, settings)
     curation.set_owner(engine=engine, pattern_id=curated[1], name="identity team")
     assert _patterns(engine, coarse).equals(b)
 
+    # The same coarse cut again, with new events of the held patterns from a plugin no run has seen (where
+    # the error does not name its plugin, a fingerprint no run has seen): the hold lasts and takes them in,
+    # by fingerprint, or where the fingerprint is new by the pattern its message pattern stood for.
+    copy_of = {f"{e['evaluation_id']}-preview": a[e["evaluation_id"]] for e in events
+               if a[e["evaluation_id"]] in absorbed}
+    ingest_records([dict(e, evaluation_id=f"{e['evaluation_id']}-preview",
+                         skill_input='{"plugin": "Preview Lab", "action": "try"}')
+                    for e in events if f"{e['evaluation_id']}-preview" in copy_of], engine=engine)
+    again = _run(engine, settings, distance_threshold=1.6)
+    c, frame, before = _patterns(engine, again), _frame(engine, again), _frame(engine, coarse)
+    copies = frame.loc[list(copy_of)]
+    seen = copies["fingerprint"].isin(set(before["fingerprint"]))
+    assert (c.loc[copies.index[seen]] == pd.Series(copy_of)[seen]).all()
+    stood_for = before.groupby("message_pattern")["pattern_id"].agg(lambda s: s.mode().min())
+    expected = copies.loc[~seen, "message_pattern"].map(stood_for)
+    expected = expected[expected.isin(absorbed)]
+    assert len(expected) and (c.loc[expected.index] == expected).all()
+    for p in curated:
+        assert set(b.index[b == p]) <= set(c.index[c == p]) and _rule(engine, rules[p]).last_applied is True
+
     back = _run(engine, settings)  # the first run's cut again: everything is where it was
     assert _kept(a, _patterns(engine, back)) >= 0.99
 
