@@ -166,12 +166,11 @@ def _match(
 def _held_fingerprints(events: pd.DataFrame, by_fingerprint: dict[str, int], by_message: dict[str, int],
                        held_patterns: set[int]) -> dict[str, int]:
     """fingerprint -> held pattern: the fingerprints the previous run had in a held pattern, and this run's
-    fingerprints it never saw whose message pattern stood for one (the key its events voted with)."""
+    fingerprints whose key vote (the fingerprint's pattern, else its message pattern's) is one."""
     held = {fp: p for fp, p in by_fingerprint.items() if p in held_patterns}
-    unseen = events.loc[~events["fingerprint"].isin(by_fingerprint.keys()), ["fingerprint", "message_pattern"]]
-    for fingerprint, message in unseen.drop_duplicates("fingerprint").itertuples(index=False):
-        if by_message.get(message) in held_patterns:
-            held[fingerprint] = by_message[message]
+    keys = events.drop_duplicates("fingerprint")
+    held.update({fp: int(vote) for fp, vote in zip(keys["fingerprint"], votes_of(keys, by_fingerprint, by_message))
+                 if vote in held_patterns})
     return held
 
 
