@@ -79,7 +79,8 @@ def apply(action: Callable[[], Any], message: Callable[[Any], str], *, open_patt
     with lens_errors():
         result = action()
     loaders.forget_patterns()
-    st.session_state[MESSAGE_KEY] = message(result)
+    warning = getattr(result, "warning", "")  # what the analyst should know about the rule's effect
+    st.session_state[MESSAGE_KEY] = message(result) + (f" Note: {warning}." if warning else "")
     st.session_state[VERSION_KEY] = st.session_state.get(VERSION_KEY, 0) + 1
     if open_pattern is not None:
         st.session_state[OPEN_KEY] = open_pattern

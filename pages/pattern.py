@@ -87,9 +87,9 @@ if not mine.empty:
     else:
         order = release_order(releases.unique())
         counts = releases.value_counts().reindex(order[::-1]).rename_axis("value").reset_index(name="count")
-        named = f"{len(releases):,} of its {len(mine):,} name one" if len(releases) < len(mine) else "all name one"
-        by_release.plotly_chart(charts.bar_counts(counts, title=f"Its failures by release (newest on top; {named})"),
-                                key="pattern_releases")
+        named = f"{len(releases):,} of its {len(mine):,} events name one" if len(releases) < len(mine) else "all its events name one"
+        by_release.plotly_chart(charts.bar_counts(counts, title="Its failures by release"), key="pattern_releases")
+        by_release.caption(f"Newest release on top; {named}.")  # a chart title this long is cut off
 
     st.subheader("Evidence")
     st.caption(f"The clusters of run {latest.id} that hold its events, largest share first; a cluster may hold "
@@ -231,7 +231,7 @@ elif resolve:
     patterns.apply(lambda: curation.resolve(engine=engine, pattern_id=pattern_id, release=release.strip() or None,
                                             author=author),
                    lambda done: "Resolved" + (f" in {release.strip()}" if release.strip() else "") +
-                   ": it leaves the queue." + (f" Note: {done.warning}." if done.warning else ""),
+                   ": it leaves the queue.",
                    open_pattern=pattern_id)
 elif ignore:
     patterns.apply(lambda: curation.ignore(engine=engine, pattern_id=pattern_id, author=author),

@@ -19,7 +19,7 @@ from lens_core.storage import tracking as store
 from lens_core.storage.models import utcnow
 from lens_core.storage.tracking_tables import PatternRow, PatternRuleRow
 from lens_core.tracking.rules import fold_states, split_values
-from lens_core.tracking.track import reapply
+from lens_core.tracking.track import absorbed_note, reapply
 from lens_core.tracking.trends import at_or_after
 
 MAX_TITLE = 200
@@ -156,8 +156,9 @@ def _add(engine: Engine, kind: str, pattern_id: int, params: dict, author: str, 
     store.existing_patterns(engine=engine, ids=[pattern_id])
     rule = store.add_rule(engine=engine, rule=PatternRuleRow(kind=kind, pattern_id=pattern_id, params=params,
                                                              author=author.strip()))
-    reapply(engine=engine)
-    return RuleDone(rule, new)
+    report = reapply(engine=engine)
+    missed = any(line.startswith(f"rule {rule.id}: ") for line in report.rules_not_applied)
+    return RuleDone(rule, new, warning=absorbed_note(engine=engine, pattern_id=pattern_id) if missed else "")
 
 
 def _latest_events(engine: Engine, pattern_id: int) -> tuple[PatternRow, Any]:

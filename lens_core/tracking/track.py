@@ -10,7 +10,8 @@ away) is not merged into another by the clustering of a later run. Where a coars
 its events in a cluster that continues another pattern, the events of its fingerprints stay in it (the run
 records them: storage run_held_keys, read again by every replay of the run; lineage says "held_apart"
 from the pattern that would have taken it, with its events). Without this, renaming,
-resolving or ignoring a pattern would last only until the next run happened to absorb it.
+resolving or ignoring a pattern would last only until the next run happened to absorb it. A pattern
+curated after a run absorbed it comes back at the next run, held by what it held before that merge.
 """
 
 from __future__ import annotations
@@ -92,15 +93,15 @@ def track_run(*, engine: Engine, run_id: int) -> TrackReport:
     merged = merges(matching, {label: target for label, (target, _, _) in chosen.items()})
     curated = _curated(engine)
     matching.merged = [m for m in merged if m[0] not in curated]
-    held_patterns = {gone for gone, _, _ in merged if gone in curated}
-    held = _held_fingerprints(events, *pattern_of_key, held_patterns)
+    held, apart = _holds(engine, events, merged, curated, chosen, pattern_of_key)
+    held_patterns = {gone for gone, _, _ in apart}
     touched.update({p: {"last_run_id": run_id} for p in held_patterns})
     lineage = [{"pattern_id": chosen[label][0], "relation": "split_from", "other_id": parent, "events": n}
                for label, (parent, n) in matching.split_from.items() if label in chosen]
     lineage += [{"pattern_id": gone, "relation": "merged_into", "other_id": into, "events": n}
                 for gone, into, n in matching.merged]
     lineage += [{"pattern_id": gone, "relation": "held_apart", "other_id": into, "events": n}
-                for gone, into, n in merged if gone in held_patterns]
+                for gone, into, n in apart]
     try:
         with engine.begin() as conn:
             by_label = store.store_tracking(conn, run_id=run_id, opened=opened, matches=chosen,
@@ -172,6 +173,82 @@ def _held_fingerprints(events: pd.DataFrame, by_fingerprint: dict[str, int], by_
     held.update({fp: int(vote) for fp, vote in zip(keys["fingerprint"], votes_of(keys, by_fingerprint, by_message))
                  if vote in held_patterns})
     return held
+
+
+def _holds(
+    engine: Engine, events: pd.DataFrame, merged: list[tuple[int, int | str, int]], curated: set[int],
+    chosen: dict[int, tuple[int | str, str, float | None]], pattern_of_key: tuple[dict[str, int], dict[str, int]],
+) -> tuple[dict[str, int], list[tuple[int, int | str, int]]]:
+    """The fingerprints held in curated patterns (fingerprint -> pattern) and what each held pattern was
+    kept from: (pattern, the pattern the clustering put its events in, events), its held_apart lineage.
+    Held: the curated patterns this run's clustering merges into another, and curated patterns an earlier
+    run absorbed (`_returning`)."""
+    apart = [(gone, into, n) for gone, into, n in merged if gone in curated]
+    held = _held_fingerprints(events, *pattern_of_key, {gone for gone, _, _ in apart})
+    continuing = {target for target, _, _ in chosen.values() if not isinstance(target, str)}
+    absent = curated - continuing - set(pattern_of_key[0].values()) - {gone for gone, _, _ in apart}
+    returning = _returning(engine, events, absent)
+    for fingerprint, pattern in returning.items():
+        held.setdefault(fingerprint, pattern)  # a pattern held since the previous run keeps its fingerprints
+    return held, apart + _returned(events, held, set(returning.values()), chosen)
+
+
+def _returning(engine: Engine, events: pd.DataFrame, absent: set[int]) -> dict[str, int]:
+    """fingerprint -> pattern for curated patterns that no run since has had: an earlier run's clustering
+    merged them into another before the analyst acted (else the hold would have kept them). They are held
+    from this run on by what they held in the run before that merge: its fingerprints, and this run's new
+    fingerprints whose message pattern stood for them there. So curating a pattern that a run absorbed
+    brings it back at the next run as it was, instead of waiting for a run that happens to cut it apart."""
+    out: dict[str, int] = {}
+    absorbed = _absorbed(engine, absent)
+    for run in sorted(set(absorbed.values()), reverse=True):  # the latest absorption first
+        before = store.latest_tracked_run(engine=engine, before=run)
+        if before is None:
+            continue
+        frame = store.run_events_frame(engine=engine, run_id=before)
+        natural = _natural(frame, store.run_patterns(engine=engine, run_id=before),
+                           store.held_keys(engine=engine, run_id=before))
+        wanted = {pattern for pattern, at in absorbed.items() if at == run}
+        for fingerprint, pattern in _held_fingerprints(events, *key_votes(frame, natural), wanted).items():
+            out.setdefault(fingerprint, pattern)
+    return out
+
+
+def _returned(events: pd.DataFrame, held: dict[str, int], patterns: set[int],
+              chosen: dict[int, tuple[int | str, str, float | None]]) -> list[tuple[int, int | str, int]]:
+    """(pattern, the pattern the clustering put its events in, events) for each of `patterns` whose held
+    fingerprints have events in this run's clusters: its held_apart lineage."""
+    clustered = events[events["label"] >= 0]
+    mine = clustered["fingerprint"].map(held)
+    out = []
+    for pattern in sorted(patterns):
+        labels = clustered.loc[mine == pattern, "label"]
+        if labels.empty:
+            continue
+        into = labels.map(lambda label: chosen[int(label)][0]).value_counts()
+        top = min(into.items(), key=lambda item: (-item[1], str(item[0])))
+        out.append((pattern, top[0], int(len(labels))))
+    return out
+
+
+def absorbed_note(*, engine: Engine, pattern_id: int) -> str:
+    """Why a curated pattern has no events in the latest run where a run's clustering merged it into
+    another, and that the next run holds it apart again; '' for any other pattern."""
+    run = _absorbed(engine, {pattern_id} & _curated(engine)).get(pattern_id)
+    if run is None:
+        return ""
+    into = next(row.other_id for row in store.lineage(engine=engine, pattern_id=pattern_id, run_id=run)
+                if row.relation == "merged_into" and row.pattern_id == pattern_id)
+    return (f"pattern {pattern_id} has no events now: run {run}'s clustering merged it into pattern {into}; "
+            "the next run (lens process) holds it apart again, with the events of its fingerprints")
+
+
+def _absorbed(engine: Engine, pattern_ids: set[int]) -> dict[int, int]:
+    """pattern -> the run whose clustering merged it into another, for those of `pattern_ids` that no run
+    has had since (a pattern that came back, then lost its events some other way, is not absorbed)."""
+    runs = store.last_absorbed(engine=engine, pattern_ids=pattern_ids)
+    rows = store.patterns(engine=engine, ids=list(runs))
+    return {p: run for p, run in runs.items() if p in rows and (rows[p].last_run_id or 0) < run}
 
 
 def _curated(engine: Engine) -> set[int]:

@@ -325,6 +325,39 @@ def test_a_curated_pattern_a_coarser_run_absorbs_is_held_apart(engine, settings)
     assert _kept(a, _patterns(engine, back)) >= 0.99
 
 
+def test_a_pattern_curated_after_a_run_absorbed_it_comes_back_at_the_next_run(engine, settings) -> None:
+    events, _ = _sample()
+    ingest_records(events, engine=engine)
+    first = _run(engine, settings)
+    a = _patterns(engine, first)
+    coarse = _run(engine, settings, distance_threshold=1.6)  # nobody curated anything: small patterns go
+    absorbed = [i["pattern_id"] for i in diff.diff_runs(engine=engine, run_a=first, run_b=coarse).merged]
+    assert absorbed, "the coarse cut was meant to absorb patterns"
+    watched, left = absorbed[0], absorbed[1:]
+    done = curation.rename(engine=engine, pattern_id=watched, title="watched again")
+    renamed = done.rule.id
+    assert _rule(engine, renamed).last_applied is False  # no events in the run that absorbed it: reported
+    into = next(row.other_id for row in store.lineage(engine=engine, run_id=coarse)
+                if row.pattern_id == watched and row.relation == "merged_into")
+    assert f"run {coarse}'s clustering merged it into pattern {into}; the next run" in done.warning
+    present = int(_patterns(engine, coarse).value_counts().index[0])
+    assert curation.note(engine=engine, pattern_id=present, text="seen").warning == ""  # it has events
+
+    again = _run(engine, settings, distance_threshold=1.6)  # the same coarse cut: the curated one returns
+    c = _patterns(engine, again)
+    assert set(c.index[c == watched]) == set(a.index[a == watched])  # exactly the events it had before
+    assert _rule(engine, renamed).last_applied is True and _rule(engine, renamed).last_run_id == again
+    assert {s.pattern_id: s.title for s in queue.summaries(engine=engine)}[watched] == "watched again"
+    assert not set(left) & set(c.unique())  # the patterns nobody curated stay where the clustering put them
+    apart = [row for row in store.lineage(engine=engine, run_id=again) if row.relation == "held_apart"]
+    assert [(row.pattern_id, row.events) for row in apart] == [(watched, int((a == watched).sum()))]
+    assert apart[0].other_id in set(_patterns(engine, coarse).unique())
+    assert store.held_keys(engine=engine, run_id=again)  # recorded for the run's replays
+    notes = queries.resolve_run(engine=engine, run_id=again).notes
+    assert any("1 curated held apart from a merge" in note for note in notes), notes
+    assert _patterns(engine, _run(engine, settings, distance_threshold=1.6)).equals(c)  # and it stays
+
+
 def test_a_rule_whose_pattern_vanished_is_reported_kept_and_applies_when_it_returns(engine, settings) -> None:
     events, _ = _sample(400)
     ingest_records(events, engine=engine)
