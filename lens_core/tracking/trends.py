@@ -230,7 +230,9 @@ def _select(frame: pd.DataFrame, window: Window) -> pd.Series:
 def _describe(window: Window) -> str:
     if isinstance(window, str):
         return f"release {window}"
-    start, end = (_utc(w).isoformat() for w in window)
+    # ISO 8601 to the second: machine-readable in JSON, and without the microsecond that the default
+    # windows add to include the latest event
+    start, end = (_utc(w).isoformat(timespec="seconds") for w in window)
     return f"{start} .. {end}"
 
 
