@@ -12,6 +12,7 @@ from lens_core.parse.releases import release_order
 from lens_core.tracking import curation, queue
 from lens_core.tracking.rules import SPLIT_FIELDS, split_values
 from lens_core.tracking.suggest import suggestions
+from lens_core.tracking.track import absorbed_into
 
 TOP_VALUES = 4
 
@@ -68,6 +69,14 @@ if summary is not None and summary.events:
     if summary.trend_window:
         st.markdown(f"**Trend ({md_literal(summary.trend_window)}): {patterns.badge(summary.trend)}**"
                     + (f" — {md_literal(summary.trend_reason)}" if summary.trend_reason else ""))
+elif state == "open" and (absorbed := absorbed_into(engine=ctx.engine, pattern_id=pattern_id)) is not None:
+    run, into = absorbed
+    st.info(f"This pattern has no events in run {latest.id}, the newest run with patterns: the clustering of run "
+            f"{run} merged it into {md_literal(titles.get(into, f'pattern {into}'))}. "
+            + ("The next run holds it apart again, with the events of its fingerprints, because of the rules on it."
+               if any(r.undone_at is None for r in curation.history(engine=ctx.engine, pattern_id=pattern_id)) else
+               "Act on it below (a title, a note, an owner) and the next run holds it apart again, with the events "
+               "of its fingerprints."))
 else:
     st.info(f"This pattern has no events in run {latest.id}, the newest run with patterns"
             + (f": it is {md_literal(state)}." if state != "open" else "."))
@@ -87,7 +96,8 @@ if not mine.empty:
     else:
         order = release_order(releases.unique())
         counts = releases.value_counts().reindex(order[::-1]).rename_axis("value").reset_index(name="count")
-        named = f"{len(releases):,} of its {len(mine):,} events name one" if len(releases) < len(mine) else "all its events name one"
+        named = (f"{len(releases):,} of its {len(mine):,} events name one" if len(releases) < len(mine)
+                 else "all its events name one")
         by_release.plotly_chart(charts.bar_counts(counts, title="Its failures by release"), key="pattern_releases")
         by_release.caption(f"Newest release on top; {named}.")  # a chart title this long is cut off
 

@@ -231,14 +231,24 @@ def _returned(events: pd.DataFrame, held: dict[str, int], patterns: set[int],
     return out
 
 
-def absorbed_note(*, engine: Engine, pattern_id: int) -> str:
-    """Why a curated pattern has no events in the latest run where a run's clustering merged it into
-    another, and that the next run holds it apart again; '' for any other pattern."""
-    run = _absorbed(engine, {pattern_id} & _curated(engine)).get(pattern_id)
+def absorbed_into(*, engine: Engine, pattern_id: int) -> tuple[int, int] | None:
+    """(run, pattern) where a run's clustering merged this pattern into that pattern and no run has had it
+    since; None for any other pattern. Curating it brings it back at the next run (`_returning`)."""
+    run = _absorbed(engine, {pattern_id}).get(pattern_id)
     if run is None:
-        return ""
+        return None
     into = next(row.other_id for row in store.lineage(engine=engine, pattern_id=pattern_id, run_id=run)
                 if row.relation == "merged_into" and row.pattern_id == pattern_id)
+    return run, into
+
+
+def absorbed_note(*, engine: Engine, pattern_id: int) -> str:
+    """Why a curated pattern has no events in the latest run where a run's clustering absorbed it, and that
+    the next run holds it apart again; '' for any other pattern."""
+    found = absorbed_into(engine=engine, pattern_id=pattern_id) if pattern_id in _curated(engine) else None
+    if found is None:
+        return ""
+    run, into = found
     return (f"pattern {pattern_id} has no events now: run {run}'s clustering merged it into pattern {into}; "
             "the next run (lens process) holds it apart again, with the events of its fingerprints")
 

@@ -21,6 +21,9 @@ from streamlit.testing.v1 import AppTest
 from app import charts
 from app import patterns as app_patterns
 from app.ui import md_literal
+from lens_core.config import Settings
+from lens_core.runs.options import ProcessOptions
+from lens_core.runs.pipeline import process
 from lens_core.storage import tracking as store
 from lens_core.tracking import curation, queue, titles
 from lens_core.tracking.rules import SPLIT_FIELDS, split_values
@@ -152,6 +155,30 @@ def test_rename_in_the_form_survives_a_run_with_another_cut(app: AppTest, engine
     table = queue_table(app)
     assert table.loc[table["#"] == top, "title"].tolist() == ["Calendar tokens expire"]
     assert "Calendar tokens expire" in [s.title for s in queue.summaries(engine=engine)]
+
+
+def test_a_pattern_a_run_absorbed_says_so_and_comes_back_once_renamed(app: AppTest, engine: object,
+                                                                       db_url: str) -> None:
+    settings = Settings(_env_file=None, database_url=db_url, embedding_backend="hashing")
+    coarse = ProcessOptions.of(settings, distance_threshold=1.6)  # a much coarser cut absorbs small patterns
+    process(engine=engine, settings=settings, options=coarse)
+    run = store.latest_tracked_run(engine=engine)
+    row = next(r for r in store.lineage(engine=engine, run_id=run) if r.relation == "merged_into")
+    gone, into = row.pattern_id, row.other_id
+    app.session_state[app_patterns.OPEN_KEY] = gone  # as a lineage link or the queue's "Open pattern" does
+    open_page(app, "pattern")
+    assert app.subheader[0].value == md_literal(titles.titles_of(engine=engine, ids={gone})[gone])
+    said = plain(app.info[0].value)
+    assert f"the clustering of run {run} merged it into {titles.titles_of(engine=engine, ids={into})[into]}" in said
+    assert "Act on it below (a title, a note, an owner) and the next run holds it apart again" in said
+
+    field(app.text_input, "pattern_title_").set_value("Back on its own")
+    submit(app, "pattern_rename_")
+    assert f"Note: pattern {gone} has no events now: run {run}'s clustering merged it into pattern {into}" \
+        in message(app)
+    assert "The next run holds it apart again" in plain(app.info[0].value)
+    process(engine=engine, settings=settings, options=coarse)
+    assert "Back on its own" in [s.title for s in queue.summaries(engine=engine)]
 
 
 def test_merge_and_split_from_the_page(app: AppTest, engine: object) -> None:
