@@ -27,6 +27,9 @@ Per corpus and configuration:
   to sqrt(distinct texts) / 4 and split nothing on two corpora) and a planted merge (a higher cut 1.5;
   min_cluster_size 30), each from the base run; the patterns and events `lens diff` reports as split and
   merged against those expected from the per-event patterns of the two runs;
+- curated after absorbed: from the base, the planted merge's coarser run absorbs patterns nobody had curated;
+  each is then renamed, and the same coarse cut is run again: the patterns back in the queue with their
+  title, and the share of their base events they hold again;
 - undo: each rule kind made and undone on the base; exact when the per-event patterns and the whole
   queue are the same as before the rule.
 Targets (issue 18): >= 95% of events keep their pattern in each case, 100% of rules hold, undo exact.
@@ -310,6 +313,23 @@ def planted(db: Db, base_run: int, params: dict[str, Any], kind: str) -> dict[st
     }
 
 
+def curated_after_absorbed(db: Db, base_run: int, params: dict[str, Any]) -> dict[str, Any]:
+    """A coarser run absorbs patterns nobody had curated; the analyst then renames each of them; the next run
+    at the same cut: how many come back with their title, and how many of their base events they hold."""
+    coarse = db.run(params)
+    absorbed = sorted({i["pattern_id"] for i in diff.diff_runs(engine=db.engine, run_a=base_run, run_b=coarse).merged})
+    for p in absorbed:
+        curation.rename(engine=db.engine, pattern_id=p, title=f"curated after run {coarse}: {p}")
+    again = db.run(params)
+    had = frame(db, base_run)["natural"]
+    had = had[had.isin(absorbed)]
+    now = frame(db, again)["pattern_id"].reindex(had.index)
+    titles = {s.pattern_id: s.title for s in queue.summaries(engine=db.engine)}
+    back = sum(titles.get(p) == f"curated after run {coarse}: {p}" for p in absorbed)
+    return {"curated after absorbed: back": f"{back} / {len(absorbed)}",
+            "their base events back": round(float((ids(now) == ids(had)).mean()), 4) if len(had) else None}
+
+
 # ---- undo --------------------------------------------------------------------------------------------------
 
 def undo_exact(db: Db, run_id: int) -> dict[str, bool]:
@@ -389,6 +409,9 @@ def bench_config(name: str, config: dict[str, Any], ingested: Db, later: list[di
         copy = plain.copy(folder / f"{tag}.{kind}.db")
         checks.update(planted(copy, base_run, config[kind], kind))
         copy.close()
+    copy = plain.copy(folder / f"{tag}.absorbed.db")
+    checks.update(curated_after_absorbed(copy, base_run, config["merge"]))
+    copy.close()
     exact = undo_exact(db, base_run)
     checks["undo exact"] = all(exact.values())
     checks["undo not exact"] = ", ".join(k for k, v in exact.items() if not v) or "-"
@@ -434,7 +457,8 @@ def main() -> None:
                 print(f"  {config_name}: {check['seconds']} s")
             ingested.close()
     show("Events keeping their pattern, new events joining, rules (targets: kept >= 0.95, rules hold 10/10)", cases)
-    show("Run diff on a planted split and merge (reported vs expected from the per-event patterns); undo", checks)
+    show("Run diff on a planted split and merge (reported vs expected from the per-event patterns); patterns "
+         "curated after a run absorbed them; undo", checks)
     total = round(time.perf_counter() - started, 1)
     print(f"\nwhole benchmark: {total} s")
     write_json(ROOT / "bench" / "results" / "patterns.json",
