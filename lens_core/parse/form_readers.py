@@ -25,6 +25,7 @@ from lens_core.parse.messages import (
     scan_text,
 )
 from lens_core.parse.stacktraces import read_stacktrace
+from lens_core.parse.wrappers import api_exception_fields, logfmt_fields
 from lens_core.parse.xml_bodies import parse_xml, xml_as_dict, xml_error_fields
 
 
@@ -37,6 +38,9 @@ def read_text(text: str) -> dict[str, Any]:
     tag = prefix.group(1) if prefix else None
     if tag and tag.lower() not in NOT_PLUGINS:
         fields["plugin"] = normalize_plugin(tag)
+    if (logfmt := logfmt_fields(body)) is not None:  # level=error status=429 msg="...": the message is msg's
+        body = logfmt["message"]
+        fields["status_code"] = logfmt["status_code"] or find_status(body)
     leading = leading_name(body)
     if leading:
         found, body = leading
@@ -44,9 +48,11 @@ def read_text(text: str) -> dict[str, Any]:
     if caused := caused_by(body):
         fields["error_type"] = caused
     fields["message"] = body
-    embedded = embedded_object_fields(text)
-    if embedded:  # "Graph call failed: {"error": {...}}": the object is the more specific statement
-        fields.update({k: v for k, v in embedded.items() if v is not None})
+    # "(403)\nReason: Forbidden\nHTTP response body: {...}" (a generated client's exception, logged), or
+    # "Graph call failed: {"error": {...}}": the body or the object is the more specific statement
+    found = api_exception_fields(body) or embedded_object_fields(body if logfmt else text)
+    if found:
+        fields.update({k: v for k, v in found.items() if v is not None})
     return fields
 
 
@@ -77,9 +83,11 @@ def read_traceback(text: str) -> dict[str, Any]:
     error_type, message = (match.group(1), match.group(2)) if match else (None, final)
     fields = scan_text(message or "")
     fields.update(plugin=plugin or fields["plugin"], error_type=caused_by(message) or error_type, message=message)
-    embedded = embedded_object_fields(message) if message else None
-    if embedded:  # "openai.RateLimitError: Error code: 429 - {'error': {...}}": the body says more
-        fields.update({k: v for k, v in embedded.items() if v is not None and k != "error_type"})
+    # "ApiException: (400)\nReason: ...\nHTTP response body: {...}" (a generated client): the body says more;
+    # else "openai.RateLimitError: Error code: 429 - {'error': {...}}": so does the object that ends it
+    found = (api_exception_fields(message) or embedded_object_fields(message)) if message else None
+    if found:
+        fields.update({k: v for k, v in found.items() if v is not None and k != "error_type"})
     return fields
 
 

@@ -53,7 +53,8 @@ _PLUGIN_KV = re.compile(r"\bplugin(?:[_ ]?name)?\s*[=:]\s*[\"']?([A-Za-z][\w-]*)
 _PLUGIN_CAMEL = re.compile(r"\b([A-Z][A-Za-z]+)Plugin\b")  # CalendarPlugin
 _PLUGIN_BRACKET = re.compile(r"\[(" + "|".join(map(re.escape, KNOWN_PLUGINS)) + r")\]", re.I)
 LOG_PREFIX = re.compile(
-    r"^(?:\[?\d{4}-\d\d-\d\d[T ][\d:.,]+(?:Z|[+-]\d\d:?\d\d)?\]?\s*)?"  # timestamp
+    r"^(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ [\w./-]+(?:\[\d+\])?:\s+)?"  # BSD syslog: date host prog[pid]:
+    r"(?:\[?\d{4}-\d\d-\d\d[T ][\d:.,]+(?:Z|[+-]\d\d:?\d\d)?\]?\s*)?"  # timestamp
     r"(?:\[?(?:ERROR|ERR|WARN|WARNING|CRITICAL|FATAL|INFO|DEBUG)\]?:?\s+)?"  # level
     r"(?:\[([A-Za-z][A-Za-z _-]{0,30})\]:?\s*)?"  # [Plugin] tag (no digits: "[req-42]" is no plugin)
 )

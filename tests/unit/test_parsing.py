@@ -281,6 +281,49 @@ def test_text_log_line_with_bracket_plugin_and_code(parse):
     assert got.message == "The service is temporarily unavailable"
 
 
+def test_text_bsd_syslog_header_is_no_message(parse):
+    got = parse("Jun  3 14:55:01 toolrunner-fc30a copilot[18675]: ERROR [Planner] ServiceUnavailable (503): "
+                "The service is temporarily unavailable")
+    assert (got.plugin, got.error_code, got.status_code) == ("Planner", "ServiceUnavailable", 503)
+    assert got.message == "The service is temporarily unavailable"
+
+
+def test_text_logfmt_line_is_read_by_its_keys(parse):
+    got = parse('2024-06-03T02:37:42.672Z level=warn logger=toolrunner.fedex tool=fedex.get_rate_quote '
+                'req_id=e1d8e075-302a-4693-a940-85489ec10ce5 status=429 msg="throttled: too many calls in the last '
+                '10s, retry after \\"53s\\""')
+    assert (got.status_code, got.message, got.form) == (429, 'throttled: too many calls in the last 10s, retry after '
+                                                        '"53s"', "text")
+    without_status = parse('level=error err="connect ECONNREFUSED 10.0.0.7:443" tool=ups.track')
+    assert (without_status.status_code, without_status.message) == (None, "connect ECONNREFUSED 10.0.0.7:443")
+    # pairs inside a sentence, or pairs without a message key, are not a logfmt line
+    assert parse("chat.postMessage failed: error=not_in_channel channel=C1").message == \
+        "chat.postMessage failed: error=not_in_channel channel=C1"
+    assert parse("level=error tool=ups.track").message == "level=error tool=ups.track"
+
+
+API_EXCEPTION = (
+    "(403)\nReason: Forbidden\nHTTP response headers: HTTPHeaderDict({'Date': 'Mon, 03 Jun 2024 05:26:17 GMT', "
+    "'Xero-Correlation-Id': '3d1425fa-93c6-49a0-860b-1617f0725ffd'})\nHTTP response body: "
+)
+
+
+@pytest.mark.parametrize("body, expected", [
+    ('{"error": {"code": "insufficient_scope", "message": "The token lacks accounting.transactions"}}',
+     ("insufficient_scope", "The token lacks accounting.transactions")),
+    ("b'{\"errorCode\":\"USER_LACKS_PERMISSIONS\",\"message\":\"This user lacks sufficient permissions\"}'",
+     ("USER_LACKS_PERMISSIONS", "This user lacks sufficient permissions")),
+    ("", (None, "Forbidden")),  # no body: the reason phrase
+])
+def test_generated_client_api_exception_is_read_by_its_parts(parse, body, expected):
+    traceback = ('Traceback (most recent call last):\n  File "/app/plugins/xero/tools.py", line 12, in run\n'
+                 '    raise ApiException(http_resp=r)\nxero_python.exceptions.ApiException: ' + API_EXCEPTION + body)
+    for text in (traceback, "ERROR [Xero] " + API_EXCEPTION + body):  # raised, or logged as str(e)
+        got = parse(text)
+        assert got.status_code == 403 and (got.error_code, got.message) == expected, text
+        assert "HTTPHeaderDict" not in (got.message or "") and "Correlation" not in (got.message or "")
+
+
 def test_text_with_embedded_json(parse):
     got = parse('Graph call failed (401): {"error": {"code": "InvalidAuthenticationToken", "message": "Expired"}}')
     assert (got.status_code, got.error_code, got.message, got.form) == (401, "InvalidAuthenticationToken",
