@@ -16,8 +16,9 @@ from typing import Any
 
 from lens_core.parse.json_bodies import fields_from_json, load_json
 
-_LOGFMT_PAIR = re.compile(r'(?:^|\s)([A-Za-z_][\w.-]*)=("(?:[^"\\\n]|\\.)*"|[^\s"]*)')
-_LOGFMT_LINE = re.compile(r'^(?:[A-Za-z_][\w.-]*=(?:"(?:[^"\\\n]|\\.)*"|[^\s"]*)\s*)+$')
+# One key=value pair at a position; a line is read pair after pair (in Python, so a line that is not
+# logfmt fails in linear time: one regex for the whole line backtracks exponentially on "k=a=a=a...").
+_LOGFMT_PAIR = re.compile(r'\s*([A-Za-z_][\w.-]*)=("(?:[^"\\\n]|\\.)*"|[^\s"]*)(?=\s|$)')
 LOGFMT_MESSAGE_KEYS = ("msg", "message", "error", "err")  # first found is the message
 LOGFMT_STATUS_KEYS = ("status", "status_code", "http_status", "statuscode")
 _STATUS = re.compile(r"^[1-5]\d\d$")
@@ -26,9 +27,16 @@ _STATUS = re.compile(r"^[1-5]\d\d$")
 def logfmt_fields(text: str) -> dict[str, Any] | None:
     """message and status_code of a logfmt line that has a message key; None for any other text."""
     line = text.strip()
-    if "=" not in line or "\n" in line or not _LOGFMT_LINE.match(line):
+    if "=" not in line or "\n" in line:
         return None
-    pairs = {key.lower(): _unquote(value) for key, value in _LOGFMT_PAIR.findall(line)}
+    pairs: dict[str, str] = {}
+    position = 0
+    while position < len(line):
+        pair = _LOGFMT_PAIR.match(line, position)
+        if pair is None:
+            return None  # something that is no key=value pair: not a logfmt line
+        pairs.setdefault(pair.group(1).lower(), _unquote(pair.group(2)))
+        position = pair.end()
     message = next((pairs[k] for k in LOGFMT_MESSAGE_KEYS if pairs.get(k)), None)
     if message is None:
         return None
@@ -42,9 +50,10 @@ def _unquote(value: str) -> str:
     return value
 
 
+# Line by line, with no two adjacent runs that could match the same spaces (linear on any input).
 _API_EXCEPTION = re.compile(
-    r"^\s*\(([1-5]\d\d)\)\s*\n\s*Reason: ?([^\n]*)\n(?:\s*HTTP response headers: ?[^\n]*\n)?"
-    r"\s*HTTP response body: ?(.*?)\s*$", re.S)
+    r"^\s*\(([1-5]\d\d)\)[ \t]*\r?\n[ \t]*Reason: ?([^\n]*)\n(?:[ \t]*HTTP response headers: ?[^\n]*\n)?"
+    r"[ \t]*HTTP response body: ?(.*)$", re.S)
 _EMPTY_BODIES = frozenset({"", '""', "''", "b''", 'b""', "None", "null"})
 
 

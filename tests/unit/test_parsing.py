@@ -894,6 +894,17 @@ def test_hostile_object_literals_finish_fast(parse) -> None:
         assert time.perf_counter() - started < 1.0
 
 
+def test_hostile_log_wrappers_finish_fast(parse) -> None:
+    # a whole-line logfmt regex backtracked exponentially on the first two (8 s at 25 pairs)
+    hostile = ("k=" + "a=" * 5000 + '"', "a" + "=a" * 5000 + ' "', 'msg="' + "x\\" * 5000,
+               "(400)\nReason: " + " " * 10_000 + "\nHTTP response body:" + " \n" * 5000 + "x",
+               "Jun  3 14:55:01 " + "h" * 10_000 + " " + "p" * 5000 + "[1" * 1000)
+    for text in hostile:
+        started = time.perf_counter()
+        assert parse(text).form == "text"
+        assert time.perf_counter() - started < 1.0
+
+
 def test_aws_json_type_names_its_exception(parse) -> None:
     parsed = parse('{"__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException", '
                    '"message": "The level of configured provisioned throughput for the table was exceeded."}')
