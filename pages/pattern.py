@@ -12,7 +12,7 @@ from lens_core.parse.releases import release_order
 from lens_core.tracking import curation, queue
 from lens_core.tracking.rules import SPLIT_FIELDS, split_values
 from lens_core.tracking.suggest import suggestions
-from lens_core.tracking.track import absorbed_into
+from lens_core.tracking.track import absorbed_into, curated_patterns
 
 TOP_VALUES = 4
 
@@ -74,7 +74,7 @@ elif state == "open" and (absorbed := absorbed_into(engine=ctx.engine, pattern_i
     st.info(f"This pattern has no events in run {latest.id}, the newest run with patterns: the clustering of run "
             f"{run} merged it into {md_literal(titles.get(into, f'pattern {into}'))}. "
             + ("The next run holds it apart again, with the events of its fingerprints, because of the rules on it."
-               if any(r.undone_at is None for r in curation.history(engine=ctx.engine, pattern_id=pattern_id)) else
+               if pattern_id in curated_patterns(engine=ctx.engine) else
                "Act on it below (a title, a note, an owner) and the next run holds it apart again, with the events "
                "of its fingerprints."))
 else:

@@ -142,18 +142,18 @@ def lineage(*, engine: Engine, pattern_id: int | None = None, run_id: int | None
         return list(session.exec(stmt).scalars())  # type: ignore[call-overload]
 
 
-def last_absorbed(*, engine: Engine, pattern_ids: Iterable[int]) -> dict[int, int]:
-    """pattern -> the latest run whose clustering merged it into another (lineage merged_into), for those
-    of `pattern_ids` that any run absorbed."""
+def last_absorbed(*, engine: Engine, pattern_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """pattern -> (the latest run whose clustering merged it into another, that pattern) from lineage
+    merged_into, for those of `pattern_ids` that any run absorbed."""
     wanted = list(pattern_ids)
     if not wanted:
         return {}
     lineage = PatternLineageRow.__table__
-    stmt = (select(lineage.c.pattern_id, func.max(lineage.c.run_id))
+    stmt = (select(lineage.c.pattern_id, lineage.c.run_id, lineage.c.other_id)
             .where(lineage.c.relation == "merged_into", lineage.c.pattern_id.in_(wanted))
-            .group_by(lineage.c.pattern_id))
+            .order_by(lineage.c.run_id, lineage.c.id))
     with engine.connect() as conn:
-        return {int(pattern): int(run) for pattern, run in conn.execute(stmt)}
+        return {int(pattern): (int(run), int(into)) for pattern, run, into in conn.execute(stmt)}  # latest last
 
 
 def store_tracking(

@@ -157,7 +157,7 @@ def _add(engine: Engine, kind: str, pattern_id: int, params: dict, author: str, 
     rule = store.add_rule(engine=engine, rule=PatternRuleRow(kind=kind, pattern_id=pattern_id, params=params,
                                                              author=author.strip()))
     report = reapply(engine=engine)
-    missed = any(line.startswith(f"rule {rule.id}: ") for line in report.rules_not_applied)
+    missed = any(outcome.rule_id == rule.id for outcome in report.rules_not_applied)
     return RuleDone(rule, new, warning=absorbed_note(engine=engine, pattern_id=pattern_id) if missed else "")
 
 

@@ -136,11 +136,13 @@ def merges(matching: Matching, target_of_label: Mapping[int, int | str]) -> list
         for pattern, n in counter.items():
             if pattern not in continued:
                 gone[pattern][target] += n
-    out = []
-    for pattern in sorted(gone):
-        target, n = min(gone[pattern].items(), key=lambda item: (-item[1], str(item[0])))
-        out.append((pattern, target, n))
-    return out
+    return [(pattern, *holding_most(gone[pattern])) for pattern in sorted(gone)]
+
+
+def holding_most(events_in: Mapping[int | str, int]) -> tuple[int | str, int]:
+    """(pattern, events) of the pattern holding most of the events counted per pattern; a tie goes to the
+    first by its text, so ids and the placeholders of patterns a run opens compare alike."""
+    return min(events_in.items(), key=lambda item: (-item[1], str(item[0])))
 
 
 def match_by_centroids(

@@ -32,6 +32,7 @@ from lens_core.storage.tracking_tables import PatternRow
 from lens_core.tracking.matching import (
     Match,
     Matching,
+    holding_most,
     key_votes,
     match_by_centroids,
     match_by_events,
@@ -53,7 +54,7 @@ class TrackReport:
     merged: int = 0
     held: int = 0  # curated patterns the clustering merged into another, kept apart by their fingerprints
     rules_applied: int = 0
-    rules_not_applied: list[str] = field(default_factory=list)
+    rules_not_applied: list[Outcome] = field(default_factory=list)
 
     def summary_line(self) -> str:
         parts = f" ({self.parts} as parts of a pattern another cluster continues)" if self.parts else ""
@@ -91,7 +92,7 @@ def track_run(*, engine: Engine, run_id: int) -> TrackReport:
             if match.matched_by != "part":  # the pattern's title and centre are its continuing cluster's
                 touched[match.pattern_id] = centre  # type: ignore[index]
     merged = merges(matching, {label: target for label, (target, _, _) in chosen.items()})
-    curated = _curated(engine)
+    curated = curated_patterns(engine=engine)
     matching.merged = [m for m in merged if m[0] not in curated]
     held, apart = _holds(engine, events, merged, curated, chosen, pattern_of_key)
     held_patterns = {gone for gone, _, _ in apart}
@@ -184,9 +185,10 @@ def _holds(
     Held: the curated patterns this run's clustering merges into another, and curated patterns an earlier
     run absorbed (`_returning`)."""
     apart = [(gone, into, n) for gone, into, n in merged if gone in curated]
-    held = _held_fingerprints(events, *pattern_of_key, {gone for gone, _, _ in apart})
+    kept_apart = {gone for gone, _, _ in apart}
+    held = _held_fingerprints(events, *pattern_of_key, kept_apart)
     continuing = {target for target, _, _ in chosen.values() if not isinstance(target, str)}
-    absent = curated - continuing - set(pattern_of_key[0].values()) - {gone for gone, _, _ in apart}
+    absent = curated - continuing - set(pattern_of_key[0].values()) - kept_apart
     returning = _returning(engine, events, absent)
     for fingerprint, pattern in returning.items():
         held.setdefault(fingerprint, pattern)  # a pattern held since the previous run keeps its fingerprints
@@ -200,7 +202,7 @@ def _returning(engine: Engine, events: pd.DataFrame, absent: set[int]) -> dict[s
     fingerprints whose message pattern stood for them there. So curating a pattern that a run absorbed
     brings it back at the next run as it was, instead of waiting for a run that happens to cut it apart."""
     out: dict[str, int] = {}
-    absorbed = _absorbed(engine, absent)
+    absorbed = {pattern: run for pattern, (run, _) in _absorbed(engine, absent).items()}
     for run in sorted(set(absorbed.values()), reverse=True):  # the latest absorption first
         before = store.latest_tracked_run(engine=engine, before=run)
         if before is None:
@@ -225,43 +227,38 @@ def _returned(events: pd.DataFrame, held: dict[str, int], patterns: set[int],
         labels = clustered.loc[mine == pattern, "label"]
         if labels.empty:
             continue
-        into = labels.map(lambda label: chosen[int(label)][0]).value_counts()
-        top = min(into.items(), key=lambda item: (-item[1], str(item[0])))
-        out.append((pattern, top[0], int(len(labels))))
+        into, _ = holding_most(labels.map(lambda label: chosen[int(label)][0]).value_counts().to_dict())
+        out.append((pattern, into, int(len(labels))))
     return out
 
 
 def absorbed_into(*, engine: Engine, pattern_id: int) -> tuple[int, int] | None:
     """(run, pattern) where a run's clustering merged this pattern into that pattern and no run has had it
     since; None for any other pattern. Curating it brings it back at the next run (`_returning`)."""
-    run = _absorbed(engine, {pattern_id}).get(pattern_id)
-    if run is None:
-        return None
-    into = next(row.other_id for row in store.lineage(engine=engine, pattern_id=pattern_id, run_id=run)
-                if row.relation == "merged_into" and row.pattern_id == pattern_id)
-    return run, into
+    return _absorbed(engine, {pattern_id}).get(pattern_id)
 
 
 def absorbed_note(*, engine: Engine, pattern_id: int) -> str:
     """Why a curated pattern has no events in the latest run where a run's clustering absorbed it, and that
     the next run holds it apart again; '' for any other pattern."""
-    found = absorbed_into(engine=engine, pattern_id=pattern_id) if pattern_id in _curated(engine) else None
-    if found is None:
+    found = absorbed_into(engine=engine, pattern_id=pattern_id)
+    if found is None or pattern_id not in curated_patterns(engine=engine):
         return ""
     run, into = found
     return (f"pattern {pattern_id} has no events now: run {run}'s clustering merged it into pattern {into}; "
             "the next run (lens process) holds it apart again, with the events of its fingerprints")
 
 
-def _absorbed(engine: Engine, pattern_ids: set[int]) -> dict[int, int]:
-    """pattern -> the run whose clustering merged it into another, for those of `pattern_ids` that no run
-    has had since (a pattern that came back, then lost its events some other way, is not absorbed)."""
-    runs = store.last_absorbed(engine=engine, pattern_ids=pattern_ids)
-    rows = store.patterns(engine=engine, ids=list(runs))
-    return {p: run for p, run in runs.items() if p in rows and (rows[p].last_run_id or 0) < run}
+def _absorbed(engine: Engine, pattern_ids: set[int]) -> dict[int, tuple[int, int]]:
+    """pattern -> (the run whose clustering merged it into another, that pattern), for those of
+    `pattern_ids` that no run has had since (one that came back, then lost its events some other way, is
+    not absorbed)."""
+    found = store.last_absorbed(engine=engine, pattern_ids=pattern_ids)
+    rows = store.patterns(engine=engine, ids=list(found))
+    return {p: (run, into) for p, (run, into) in found.items() if p in rows and (rows[p].last_run_id or 0) < run}
 
 
-def _curated(engine: Engine) -> set[int]:
+def curated_patterns(*, engine: Engine) -> set[int]:
     """Patterns an active rule names, less those an analyst merged into another (they are meant to go)."""
     rules = store.active_rules(engine=engine)
     gone = {p for p, state in fold_states(rules).items() if state.state == "merged"}
@@ -319,4 +316,4 @@ def _record(engine: Engine, run_id: int, outcomes: list[Outcome], report: TrackR
         if outcome.applied:
             report.rules_applied += 1
         else:
-            report.rules_not_applied.append(f"rule {outcome.rule_id}: {outcome.message}")
+            report.rules_not_applied.append(outcome)
