@@ -1,6 +1,15 @@
 """The JSON reader: a depth- and size-bounded walk over a decoded object (or an XML tree shaped like one)
 that keeps, per field, the best statement of it: {"error": {"code": ...}} beats a wrapper's {"code": ...}.
 Key tables say which keys state which field; a few keys are read by their value ({"code": 404} is a status).
+
+Beyond error bodies, three places state a failure that a 2xx or an empty body does not:
+- an error object inside a data list ({"output": {"results": [{"error": {"code": ...}}]}}, UPS's
+  {"shipment": [{"warnings": [...]}]}): data lists are not read field by field, but their error objects are;
+- a model's finish or stop reason ({"choices": [{"finish_reason": "content_filter"}]}, Anthropic's
+  "stop_reason": "refusal", Gemini's "finishReason": "SAFETY"): the reason is the code, the normal ones
+  (stop, end_turn, tool calls) are not;
+- response headers: RFC 6750's WWW-Authenticate (error="invalid_token", error_description="...") and the
+  rate-limit headers that say which limit is spent (X-RateLimit-Remaining: 0, X-DayLimit-Remaining: 0).
 """
 
 from __future__ import annotations
@@ -24,7 +33,8 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 # lowest rank, then the first seen: {"error": {"code": ...}} beats a wrapper's {"code": ...}.
 _KEYS_BY_RANK = {
     "status_code": ("statuscode httpstatus httpstatuscode", "status httpcode responsecode"),
-    "error_code": ("errorcode", "code", "error", "tag"),  # tag: a tagged union's case (Dropbox's ".tag")
+    # tag: a tagged union's case (Dropbox's ".tag"); finish/stop/block reasons: a model's (see _NORMAL_ENDS)
+    "error_code": ("errorcode", "code", "error", "tag", "finishreason stopreason blockreason"),
     "error_type": ("errortype exception exceptiontype exceptionclass", "type"),
     "message": ("message msg errormessage", "detail details errordescription errorsummary errors", "description",
                 "title reason"),
@@ -36,14 +46,24 @@ _FIELD_KEYS = {key: (field, rank) for field, ranks in _KEYS_BY_RANK.items()
                for rank, keys in enumerate(ranks) for key in keys.split()}
 # Lists worth opening: error lists, and the bodies wrappers carry ({"response": [{"errorCode": ...}]});
 # not Graph's "value" pages or other data lists.
-_LIST_KEYS = frozenset({"error", "errors", "detail", "details", "response", "body"})
+_LIST_KEYS = frozenset({"error", "errors", "warnings", "fault", "detail", "details", "response", "body"})
+# Keys whose object or list is an error wherever it sits, even inside a data list that is otherwise not read.
+_ERROR_KEYS = frozenset({"error", "errors", "warnings", "fault"})
+# A model's reasons for ending that are not failures (normalised: lower case, no "_-. ").
+_REASON_KEYS = frozenset({"finishreason", "stopreason", "blockreason"})
+_NORMAL_ENDS = frozenset({"stop", "endturn", "stopsequence", "toolcalls", "tooluse", "functioncall",
+                          "finishreasonunspecified", "blockreasonunspecified", "pausedturn"})
+_HEADER_KEYS = frozenset({"headers", "responseheaders"})
+# RFC 6750 section 3: WWW-Authenticate: Bearer realm="x", error="invalid_token", error_description="..."
+_AUTH_PARAM = re.compile(r'(?<![\w-])(error|error_description)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))', re.I)
 # Lists of plain messages: Jira's {"errorMessages": [...]}, {"errors": ["..."]}, {"messages": [...]}.
 _MESSAGE_LIST_KEYS = frozenset({"errors", "errormessages", "messages"})
 _KEY_CHARS = re.compile(r"[\s_.\-]")
 _STATUS_STR = re.compile(r"^\s*([1-5]\d\d)(?:\s|$)")
 _CODE_LIKE = re.compile(r"^[A-Za-z][\w.:-]{0,79}$")
 _IDENT = re.compile(r"^[A-Za-z_][\w.$-]{0,119}$")
-_GENERIC_TYPES = frozenset({"error", "exception", "failure", "failed", "fault"})  # {"type": "error"} names no class
+# {"type": "error"} names no class, nor does a model's response object ({"type": "message"})
+_GENERIC_TYPES = frozenset({"error", "exception", "failure", "failed", "fault", "message"})
 
 
 def load_json(text: str) -> Any:
@@ -74,6 +94,8 @@ def _interpret(field: str, key: str, value: Any) -> list[tuple[str, Any, int]]:
     if key == "code" and _as_status(value) is not None:  # {"code": 404}: a status, not a provider code
         return [("status_code", _as_status(value), 2)]
     if field == "error_code":
+        if key in _REASON_KEYS and (not isinstance(value, str) or _normal_key(value) in _NORMAL_ENDS):
+            return []
         if key == "error" and isinstance(value, str) and not _CODE_LIKE.match(value):
             return [("message", value, 5)]  # {"error": "Not Found"} is a phrase, not a code
         return [(field, str(value)[:200], 0)] if isinstance(value, (str, int, float)) else []
@@ -124,6 +146,9 @@ class JsonWalk:
         for raw_key, value in islice(node.items(), 200):
             key = _normal_key(raw_key)
             if isinstance(value, dict):
+                if key in _HEADER_KEYS:
+                    self._offer_headers(value, depth + 1)
+                    continue
                 if key in ("message", "msg") and isinstance(value.get("value"), str):
                     self.offer("message", key, value["value"], depth + 1)  # OData: {"lang", "value"}
                 if key == "errors":  # {"errors": {"field": "message"}}: field errors, each a message
@@ -134,6 +159,8 @@ class JsonWalk:
                     self._offer_first_text(value[:5], depth)
                 if key in _LIST_KEYS:
                     self.visit(value, depth)
+                else:
+                    self._search_errors(value, depth + 1)
             elif isinstance(value, str) and _may_be_json(value):
                 inner = load_json(value)  # a body that is itself a JSON string
                 if isinstance(inner, (dict, list)):
@@ -142,6 +169,44 @@ class JsonWalk:
                     self.offer(None, key, value, depth)
             elif key in _FIELD_KEYS:  # the rest name nothing lens reads: no call for them
                 self.offer(None, key, value, depth)
+
+    def _search_errors(self, node: Any, depth: int) -> None:
+        """A data list is not read field by field (Graph's "value" pages hold codes and statuses of data),
+        but an error object inside it is, and so is a model's finish reason."""
+        if depth > MAX_DEPTH or self.budget <= 0:
+            return
+        self.budget -= 1
+        if isinstance(node, list):
+            for item in node[:5]:
+                self._search_errors(item, depth + 1)
+            return
+        if not isinstance(node, dict):
+            return
+        for raw_key, value in islice(node.items(), 200):
+            key = _normal_key(raw_key)
+            if key in _ERROR_KEYS and isinstance(value, (dict, list, str)):
+                self.visit({raw_key: value}, depth)  # read as an error body's own "error" would be
+            elif key in _REASON_KEYS:
+                self.offer(None, key, value, depth)
+            elif isinstance(value, (dict, list)):
+                self._search_errors(value, depth + 1)
+
+    def _offer_headers(self, headers: dict[Any, Any], depth: int) -> None:
+        """What response headers say about the failure, stated one level below the headers' owner: an
+        error object in the body outranks them, a wrapper's own top-level "message" ("Unauthorized") does not."""
+        named = {_normal_key(k): (k, v) for k, v in islice(headers.items(), 200) if isinstance(v, (str, int))}
+        challenge = named.get("wwwauthenticate", (None, None))[1]
+        if isinstance(challenge, str):
+            params = {m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3)
+                      for m in _AUTH_PARAM.finditer(challenge[:2000])}
+            if params.get("error"):
+                self.offer("error_code", "code", params["error"], depth)
+            if params.get("error_description"):
+                self.offer("message", "description", params["error_description"], depth)
+        spent = [f"{name}: 0" for key, (name, value) in named.items()
+                 if "limit" in key and str(value).strip() == "0"]
+        if spent:  # which of several limits ran out (per minute, per day, per app) is the cause's detail
+            self.offer("message", "reason", "rate limit spent: " + ", ".join(sorted(spent)[:3]), depth)
 
     def _offer_first_text(self, values: Any, depth: int) -> None:
         """The first non-empty string among a container's values, as a message ranked below a "message"

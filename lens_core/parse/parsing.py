@@ -39,7 +39,7 @@ from lens_core.schema import ParsedError
 log = logging.getLogger(__name__)
 
 # Bump when the parser reads different fields from the same skill_output (lens_core.parse.versions says why).
-PARSER_VERSION = "p2"
+PARSER_VERSION = "p3"
 
 
 # --- the parser ---------------------------------------------------------------------------------

@@ -163,6 +163,52 @@ def test_bounded_depth_walk(parse):
     assert got.message == "shallow"  # beyond MAX_DEPTH nothing is read, and nothing recursed without limit
 
 
+def test_an_error_object_inside_a_data_list_is_read_but_the_list_data_is_not(parse):
+    fedex = {"transactionId": "a45ab8b1", "output": {"completeTrackResults": [{"trackingNumber": "224696769921",
+             "trackResults": [{"error": {"code": "TRACKING.TRACKINGNUMBER.NOTFOUND",
+                                         "message": "Tracking number cannot be found."}}]}]}}
+    got = parse({"status": 200, "body": fedex})
+    assert (got.status_code, got.error_code, got.message) == (
+        200, "TRACKING.TRACKINGNUMBER.NOTFOUND", "Tracking number cannot be found.")
+    ups = {"trackResponse": {"shipment": [{"inquiryNumber": "1Z12", "package": [],
+                                           "warnings": [{"code": "TW0001", "message": "Tracking Information Not Found"}]}]}}
+    assert (parse(ups).error_code, parse(ups).message) == ("TW0001", "Tracking Information Not Found")
+    # a page of data ({"value": [...]}) holds codes and statuses of the data, not of a failure
+    assert parse({"value": [{"id": "1", "code": "ABC", "status": "200", "message": "hello"}]}) == ParsedError(form="json")
+
+
+@pytest.mark.parametrize("body, code", [
+    ({"object": "chat.completion", "choices": [{"index": 0, "finish_reason": "content_filter",
+      "message": {"role": "assistant", "content": None}}]}, "content_filter"),  # OpenAI, Azure OpenAI
+    ({"object": "chat.completion", "choices": [{"finish_reason": "length"}]}, "length"),
+    ({"type": "message", "role": "assistant", "stop_reason": "refusal", "content": []}, "refusal"),  # Anthropic
+    ({"candidates": [{"finishReason": "SAFETY", "safetyRatings": []}]}, "SAFETY"),  # Gemini
+    ({"promptFeedback": {"blockReason": "PROHIBITED_CONTENT"}}, "PROHIBITED_CONTENT"),
+    ({"object": "chat.completion", "choices": [{"finish_reason": "stop", "message": {"content": "Hi"}}]}, None),
+    ({"type": "message", "stop_reason": "end_turn", "content": []}, None),
+    ({"candidates": [{"finishReason": "STOP"}]}, None),
+])
+def test_a_models_finish_reason_is_the_code_unless_it_is_a_normal_end(parse, body, code):
+    got = parse(json.dumps(body))
+    assert got.error_code == code
+    assert got.error_type is None  # {"type": "message"} is the response object's kind, not an exception class
+
+
+def test_response_headers_state_the_bearer_error_and_the_spent_limit(parse):
+    challenge = 'Bearer realm="Service", error="invalid_token", error_description="The access token expired"'
+    got = parse({"status": 401, "headers": {"Date": "Mon, 02 Sep 2024 09:13:44 GMT", "WWW-Authenticate": challenge},
+                 "body": ""})
+    assert (got.status_code, got.error_code, got.message) == (401, "invalid_token", "The access token expired")
+    limits = {"X-AppMinLimit-Remaining": "3685", "X-MinLimit-Remaining": "9", "X-DayLimit-Remaining": "0"}
+    got = parse({"status": 429, "headers": limits})
+    assert (got.status_code, got.message) == (429, "rate limit spent: X-DayLimit-Remaining: 0")
+    # the body's own statement outranks the headers'
+    got = parse({"status": 401, "headers": {"WWW-Authenticate": challenge},
+                 "body": {"error": {"code": "token_revoked", "message": "The token was revoked by the user."}}})
+    assert (got.error_code, got.message) == ("token_revoked", "The token was revoked by the user.")
+    assert parse({"headers": {"WWW-Authenticate": 'Basic realm="x"'}}) == ParsedError(form="json")
+
+
 # --- tracebacks --------------------------------------------------------------------------------------
 
 TEAMS_TB = """Traceback (most recent call last):
@@ -207,6 +253,16 @@ def test_traceback_without_plugin_folder_leaves_plugin_none(parse):
            "    x()\nrequests.exceptions.ConnectTimeout: timed out\n"
     got = parse(text)
     assert (got.plugin, got.error_type, got.status_code) == (None, "requests.exceptions.ConnectTimeout", None)
+
+
+def test_an_exception_whose_whole_message_is_a_json_body_is_read_by_it(parse):
+    text = ('Traceback (most recent call last):\n  File "/srv/app/tickets.py", line 9, in get\n    x()\n'
+            'zenpy.lib.exception.APIException: {"error":"Couldn\'t authenticate you"}\n')
+    got = parse(text)
+    assert (got.error_type, got.message) == ("zenpy.lib.exception.APIException", "Couldn't authenticate you")
+    got = parse(text.replace('{"error":"Couldn\'t authenticate you"}',
+                             '{"error": {"code": "RecordNotFound", "message": "Not found"}}'))
+    assert (got.error_code, got.message) == ("RecordNotFound", "Not found")
 
 
 # --- HTML --------------------------------------------------------------------------------------------
@@ -918,3 +974,16 @@ def test_urllib3_names_the_root_cause_inside_its_carrier(parse) -> None:
     assert parse(text).error_type == "NameResolutionError"
     traceback = 'Traceback (most recent call last):\n  File "/opt/a.py", line 3, in f\n    get(u)\n' + text
     assert parse(traceback).error_type == "NameResolutionError"
+
+
+@pytest.mark.parametrize("value", [
+    json.dumps({"data": [[{"rows": [{"x": i} for i in range(300)]}] * 300]}),  # wide data lists
+    json.dumps({"results": [{"results": [{"results": []}] * 100}] * 100}),
+    json.dumps({"headers": {"WWW-Authenticate": 'error="' + "\\\\" * 100_000}}),  # unclosed challenge
+    json.dumps({"headers": {f"X-Limit-{i}": "0" for i in range(10_000)}}),
+])
+def test_hostile_data_lists_and_headers_finish_fast(parse, value):
+    start = time.perf_counter()
+    got = parse(value)
+    assert got.form == "json"
+    assert time.perf_counter() - start < 1.0
