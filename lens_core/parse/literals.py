@@ -15,8 +15,9 @@ from lens_core.parse.messages import SCAN
 
 
 def embedded_object_fields(text: str) -> dict[str, Any] | None:
-    """The fields of an object that ends a text: JSON, or the repr of a Python dict, which Python SDKs
-    print into their messages ("Error code: 429 - {'error': {...}}", "The server responded with: {...}")."""
+    """The fields of an object that ends a text, or is all of it: JSON, or the repr of a Python dict, which
+    Python SDKs print into their messages ("Error code: 429 - {'error': {...}}", "The server responded with:
+    {...}", zenpy's "APIException: {"error": "..."}")."""
     start = text.find("{", 0, SCAN)
     if start < 0 or not text.rstrip().endswith("}") or len(text) > 200_000:
         return None
