@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Callable, Iterator
 from itertools import islice
 from typing import Any
 
@@ -133,18 +134,22 @@ class JsonWalk:
         self.best: dict[str, tuple[tuple[int, int], Any, str]] = {}
         self.budget = MAX_NODES
 
-    def visit(self, node: Any, depth: int) -> None:
+    def _entries(self, node: Any, depth: int, walk: Callable[[Any, int], None]) -> Iterator[tuple[Any, str, Any]]:
+        """The bounds of every walk in one place: nothing deeper than MAX_DEPTH, no more than MAX_NODES
+        nodes, 5 items of a list (each handed to `walk` one level down) and 200 keys of an object, whose
+        (raw key, normalised key, value) are yielded."""
         if depth > MAX_DEPTH or self.budget <= 0:
             return
         self.budget -= 1
         if isinstance(node, list):
             for item in node[:5]:
-                self.visit(item, depth + 1)
-            return
-        if not isinstance(node, dict):
-            return
-        for raw_key, value in islice(node.items(), 200):
-            key = _normal_key(raw_key)
+                walk(item, depth + 1)
+        elif isinstance(node, dict):
+            for raw_key, value in islice(node.items(), 200):
+                yield raw_key, _normal_key(raw_key), value
+
+    def visit(self, node: Any, depth: int) -> None:
+        for raw_key, key, value in self._entries(node, depth, self.visit):
             if isinstance(value, dict):
                 if key in _HEADER_KEYS:
                     self._offer_headers(value, depth + 1)
@@ -173,17 +178,7 @@ class JsonWalk:
     def _search_errors(self, node: Any, depth: int) -> None:
         """A data list is not read field by field (Graph's "value" pages hold codes and statuses of data),
         but an error object inside it is, and so is a model's finish reason."""
-        if depth > MAX_DEPTH or self.budget <= 0:
-            return
-        self.budget -= 1
-        if isinstance(node, list):
-            for item in node[:5]:
-                self._search_errors(item, depth + 1)
-            return
-        if not isinstance(node, dict):
-            return
-        for raw_key, value in islice(node.items(), 200):
-            key = _normal_key(raw_key)
+        for raw_key, key, value in self._entries(node, depth, self._search_errors):
             if key in _ERROR_KEYS and isinstance(value, (dict, list, str)):
                 self.visit({raw_key: value}, depth)  # read as an error body's own "error" would be
             elif key in _REASON_KEYS:
