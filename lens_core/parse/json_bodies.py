@@ -30,12 +30,14 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
 # --- JSON objects -------------------------------------------------------------------------------
+# A model's reasons for ending, read as its error code unless they are normal ends (_NORMAL_ENDS).
+_REASON_KEYS = frozenset({"finishreason", "stopreason", "blockreason"})
 # field -> its keys (normalised: lower case, no "_-. "), by rank. The deepest statement wins, then the
 # lowest rank, then the first seen: {"error": {"code": ...}} beats a wrapper's {"code": ...}.
 _KEYS_BY_RANK = {
     "status_code": ("statuscode httpstatus httpstatuscode", "status httpcode responsecode"),
-    # tag: a tagged union's case (Dropbox's ".tag"); finish/stop/block reasons: a model's (see _NORMAL_ENDS)
-    "error_code": ("errorcode", "code", "error", "tag", "finishreason stopreason blockreason"),
+    # tag: a tagged union's case (Dropbox's ".tag")
+    "error_code": ("errorcode", "code", "error", "tag", " ".join(sorted(_REASON_KEYS))),
     "error_type": ("errortype exception exceptiontype exceptionclass", "type"),
     "message": ("message msg errormessage", "detail details errordescription errorsummary errors", "description",
                 "title reason"),
@@ -45,13 +47,12 @@ _KEYS_BY_RANK = {
 }
 _FIELD_KEYS = {key: (field, rank) for field, ranks in _KEYS_BY_RANK.items()
                for rank, keys in enumerate(ranks) for key in keys.split()}
-# Lists worth opening: error lists, and the bodies wrappers carry ({"response": [{"errorCode": ...}]});
-# not Graph's "value" pages or other data lists.
-_LIST_KEYS = frozenset({"error", "errors", "warnings", "fault", "detail", "details", "response", "body"})
 # Keys whose object or list is an error wherever it sits, even inside a data list that is otherwise not read.
 _ERROR_KEYS = frozenset({"error", "errors", "warnings", "fault"})
+# Lists worth opening: error lists, and the bodies wrappers carry ({"response": [{"errorCode": ...}]});
+# not Graph's "value" pages or other data lists.
+_LIST_KEYS = _ERROR_KEYS | {"detail", "details", "response", "body"}
 # A model's reasons for ending that are not failures (normalised: lower case, no "_-. ").
-_REASON_KEYS = frozenset({"finishreason", "stopreason", "blockreason"})
 _NORMAL_ENDS = frozenset({"stop", "endturn", "stopsequence", "toolcalls", "tooluse", "functioncall",
                           "finishreasonunspecified", "blockreasonunspecified", "pausedturn"})
 _HEADER_KEYS = frozenset({"headers", "responseheaders"})
