@@ -18,7 +18,7 @@ from lens_core.context import AppContext
 from lens_core.storage import queries
 from lens_core.storage.models import PipelineRun
 from lens_core.tracking import titles
-from lens_core.tracking.queue import OPEN_STATES, PatternSummary
+from lens_core.tracking.queue import PatternSummary, queued
 from lens_core.tracking.trends import ALERT_STATES, STATE_RANK, Comparison
 
 AUTHOR_KEY = "patterns_author"  # remembered across pages (a widget's own key is dropped when its page is left)
@@ -229,7 +229,7 @@ def queue_frame(items: list[PatternSummary], titles: dict[int, str], *, include_
     the trend as a badge with its reason, and the events over time (`sparks`, per pattern)."""
     rows = []
     for s in items:
-        if not include_closed and s.state not in OPEN_STATES:
+        if not include_closed and not queued(s):
             continue
         rows.append({
             "rank": len(rows) + 1, "#": s.pattern_id, "title": s.title, "state": state_words(s, titles),

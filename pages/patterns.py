@@ -57,14 +57,16 @@ with lens_errors():
     trend = loaders.trend_series(ctx.engine, ctx.url, latest.id, latest.n_events, version)
 patterns.show_message()
 
-open_items = [s for s in items if s.state in queue.OPEN_STATES]
+queued_items = [s for s in items if queue.queued(s)]
 open_m, events_m, alert_m, closed_m, new_m = st.columns(5)
-open_m.metric("Open patterns", len(open_items))
-events_m.metric("Events in open patterns", f"{sum(s.events for s in open_items):,}",
-                help=f"{percent(sum(s.share for s in open_items))} of run {latest.id}'s events")
-alert_m.metric("Regressed, new or escalating", sum(s.trend in ALERT_STATES for s in open_items),
-               help="Open patterns whose trend is worth a look (the Compare page explains each)")
-closed_m.metric("Ignored, resolved or merged", len(items) - len(open_items))
+open_m.metric("Patterns in the queue", len(queued_items),
+              help="Open patterns, and resolved ones that regressed since")
+events_m.metric("Events in the queue", f"{sum(s.events for s in queued_items):,}",
+                help=f"{percent(sum(s.share for s in queued_items))} of run {latest.id}'s events")
+alert_m.metric("Regressed, new or escalating", sum(s.trend in ALERT_STATES for s in queued_items),
+               help="Patterns in the queue whose trend is worth a look (the Compare page explains each)")
+closed_m.metric("Ignored, resolved or merged", len(items) - len(queued_items),
+                help="Out of the queue (a resolved pattern that regressed is back in it)")
 new_m.metric("New since the previous run", len(changes.new) if changes else "n/a")
 st.caption(
     f"The patterns of run {latest.id}, the newest run with patterns, with every analyst rule applied"

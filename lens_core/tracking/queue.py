@@ -8,7 +8,8 @@ than raw events, because one noisy client can fail thousands of times. The sever
 summary's (share of traffic and failure family: outages, auth and code bugs block users outright). The
 trend is the pattern's state when the run's latest release is compared with the one before (else the last
 day with the week before; trends.compare): what regressed, is new or grows comes first, what shrinks or
-went away drops. Ignored, resolved and merged patterns leave the queue.
+went away drops. Ignored, resolved and merged patterns leave the queue, but for a resolved pattern that
+regressed: a fix that did not hold is the first thing to look at (`queued`).
 """
 
 from __future__ import annotations
@@ -102,7 +103,12 @@ def summaries(*, engine: Engine, run_id: int | None = None, include_closed: bool
             trend_window=window, **counts,
         ))
     out.sort(key=lambda s: (-s.score, -s.events, s.pattern_id))
-    return out if include_closed else [s for s in out if s.state in OPEN_STATES]
+    return out if include_closed else [s for s in out if queued(s)]
+
+
+def queued(summary: PatternSummary) -> bool:
+    """Whether the pattern belongs in the triage queue: open, or resolved and regressed since."""
+    return summary.state in OPEN_STATES or (summary.state == "resolved" and summary.trend == "regressed")
 
 
 def default_trends(events: Any, rules: list[Any]) -> tuple[dict[int, PatternChange], str]:

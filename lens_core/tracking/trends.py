@@ -9,7 +9,8 @@ two windows, a base and a target (issue 19).
 
 States of `compare`, first match wins:
     regressed    the rules resolved the pattern (in release X) and the target holds its events from X or
-                 later (without a release on the resolve rule: any target event after the rule was made)
+                 later (without a release on the resolve rule: any target event after the rule was made);
+                 the reason says which of its error messages from before the fix go on and which stopped
     new          no events before the target (earlier in time, or from an older release), and MIN_EVENTS
                  or more in it; or, seen before, MIN_EVENTS or more of its target events carry error
                  messages first seen in the target, each on two events or more and more than a steady rate
@@ -368,17 +369,41 @@ def _regressions(b: pd.DataFrame, rules: Sequence[Any], frame: pd.DataFrame) -> 
         mine = tagged[tagged["pattern_id"] == pid]
         if mine.empty:
             continue
+        everything = frame[frame["pattern_id"] == pid]
         if state.resolved_in:
             fix = state.resolved_in
-            n = sum(is_at_least(r, fix, order) for r in mine["release"])
+            after = everything["release"].map(lambda r, fix=fix: r is not None and is_at_least(r, fix, order))
+            before = everything["release"].notna() & ~after
+            n = int(after[mine.index].sum())
             if n:
-                out[pid] = f"resolved in {state.resolved_in}, yet {n} events in the target from {state.resolved_in} or later"
+                out[pid] = (f"resolved in {fix}, yet {n} events in the target from {fix} or later"
+                            + _messages_since_fix(everything, before, after))
         elif resolved_at.get(pid) is not None:
             when = _utc(resolved_at[pid])
-            n = int((mine["timestamp"] > when).sum())
+            after = everything["timestamp"] > when
+            n = int(after[mine.index].sum())
             if n:
-                out[pid] = f"resolved on {when.isoformat()}, yet {n} events in the target after it"
+                out[pid] = (f"resolved on {when.isoformat()}, yet {n} events in the target after it"
+                            + _messages_since_fix(everything, everything["timestamp"] <= when, after))
     return out
+
+
+def _messages_since_fix(events: pd.DataFrame, before: pd.Series, after: pd.Series) -> str:
+    """Which of a resolved pattern's error messages from before its fix go on after it, and which stopped:
+    where some stopped, the fix held for them, and those that go on may be another failure the pattern
+    holds too. '' where the events carry no messages from before the fix."""
+    earlier = events.loc[before, "message_pattern"].dropna().value_counts()
+    if earlier.empty:
+        return ""
+    since = set(events.loc[after, "message_pattern"].dropna())
+    going_on = [m for m in earlier.index if m in since]
+    stopped = earlier[[m not in since for m in earlier.index]]
+    text = (f"; of its {_plural(len(earlier), 'error message')} before the fix, {len(going_on)} "
+            f"{'goes' if len(going_on) == 1 else 'go'} on and {len(stopped)} stopped")
+    if len(stopped) and going_on:
+        text += (f" ({stopped.sum()} of its {earlier.sum()} events before the fix): the fix held for those; "
+                 "if the others are another failure, split the pattern by message_pattern")
+    return text
 
 
 def compare_latest(*, engine: Engine, base: Window | None = None, target: Window | None = None,

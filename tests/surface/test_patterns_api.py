@@ -91,8 +91,8 @@ def test_rules_through_the_api_survive_a_new_run(client: TestClient, loaded: Eng
     parts = split["new_patterns"]
     assert parts and split["rules"][0]["params"]["by"] == "plugin"
     assert client.patch(f"/patterns/{d}", json={"state": "ignored"}).json()["pattern"]["state"] == "ignored"
-    resolved = client.patch(f"/patterns/{f}", json={"state": "resolved", "release": "1.2"}).json()["pattern"]
-    assert (resolved["state"], resolved["resolved_in"]) == ("resolved", "1.2")
+    resolved = client.patch(f"/patterns/{f}", json={"state": "resolved", "release": "2025.1"}).json()["pattern"]
+    assert (resolved["state"], resolved["resolved_in"]) == ("resolved", "2025.1")
 
     def check() -> None:
         rows = queue(client, all=True)

@@ -118,7 +118,7 @@ def test_rules_survive_a_run_with_another_parameter(lens, engine: Engine, settin
     made = ok(lens("patterns", "split", str(e), "--by", "plugin"))
     parts = [int(x) for x in made.split("new patterns ")[1].split(", ")]
     ok(lens("patterns", "ignore", str(d)))
-    ok(lens("patterns", "resolve", str(f), "--release", "1.2"))
+    ok(lens("patterns", "resolve", str(f), "--release", "2025.1"))
     ok(lens("patterns", "note", str(a), "token refresh broke in 4.1"))
     ok(lens("patterns", "owner", str(a), "identity-team"))
 
@@ -127,7 +127,7 @@ def test_rules_survive_a_run_with_another_parameter(lens, engine: Engine, settin
         assert rows[a]["title"] == "Calendar tokens expire" and rows[a]["owner"] == "identity-team"
         assert rows[a]["notes"] == ["token refresh broke in 4.1"]
         assert c not in rows and rows[b]["state"] == "open"  # c's events are b's
-        assert rows[d]["state"] == "ignored" and rows[f]["state"] == "resolved" and rows[f]["resolved_in"] == "1.2"
+        assert rows[d]["state"] == "ignored" and rows[f]["state"] == "resolved" and rows[f]["resolved_in"] == "2025.1"
         assert any(p in rows for p in parts)
         open_ids = {r["pattern_id"] for r in queue(lens)}
         assert a in open_ids and d not in open_ids and f not in open_ids

@@ -176,3 +176,20 @@ def test_watch_sends_redacted_titles(lens, engine: Engine, settings: Settings, w
     mine = next(b["text"] for b in webhook.bodies if b["text"].startswith(f"lens: pattern #{pattern_id} "))
     assert "dana.whitfield@contoso.com" not in mine and "seen by <EMAIL>" in mine
     assert "dana.whitfield@contoso.com" in json.dumps(sent["alerts"])  # what it prints here stays whole
+
+
+def test_a_resolved_pattern_that_regressed_is_back_in_the_queue(lens, engine: Engine, settings: Settings) -> None:
+    """Resolved patterns leave the queue, but for those that regressed: a fix that did not hold comes first."""
+    released(engine, settings)
+    ongoing = [c.pattern_id for c in trends.compare_latest(engine=engine).changes if c.target_events]
+    regressing, fixed = ongoing[:2]
+    curation.resolve(engine=engine, pattern_id=regressing, release="2024.05.2", author="tester")
+    curation.resolve(engine=engine, pattern_id=fixed, release="2024.06.1", author="tester")  # no events that late
+
+    queue = {p["pattern_id"]: p for p in json.loads(ok(lens("patterns", "--json", "--limit", "1000")))["patterns"]}
+    assert (queue[regressing]["state"], queue[regressing]["trend"]) == ("resolved", "regressed")
+    assert queue[regressing]["trend_reason"].startswith("resolved in 2024.05.2, yet ")
+    assert queue[regressing]["terms"]["trend_weight"] == 1.5
+    assert fixed not in queue
+    everything = json.loads(ok(lens("patterns", "--json", "--all", "--limit", "1000")))["patterns"]
+    assert {p["pattern_id"]: p["state"] for p in everything}[fixed] == "resolved"

@@ -252,3 +252,20 @@ def test_at_or_after_orders_releases_as_compare_does() -> None:
     assert trends.at_or_after(events, "red").tolist() == [True, True, True, True, False]
     versions = _frame([(1, 1, "1.10", *B), (1, 1, "1.9", *A)])
     assert trends.at_or_after(versions, "1.10").tolist() == [True, False]
+
+
+def test_a_regression_says_which_error_messages_went_on_after_the_fix_and_which_stopped() -> None:
+    events = _released()
+    events["message_pattern"] = "steady"
+    stopped = (events["pattern_id"] == 3) & (events["release"] == "2024.05.1") & (events.index % 2 == 0)
+    events.loc[stopped, "message_pattern"] = "fixed"  # 25 of pattern 3's 50 events before the fix
+    rules = [_rule("resolve", 3, {"release": "2024.05.2"})]
+    row = trends.compare(events, base="2024.05.1", target="2024.05.2", rules=rules).by_pattern()[3]
+    assert row.state == "regressed"
+    assert row.reason == ("resolved in 2024.05.2, yet 50 events in the target from 2024.05.2 or later; of its 2 "
+                          "error messages before the fix, 1 goes on and 1 stopped (25 of its 50 events before the "
+                          "fix): the fix held for those; if the others are another failure, split the pattern by "
+                          "message_pattern")
+    events["message_pattern"] = "steady"
+    row = trends.compare(events, base="2024.05.1", target="2024.05.2", rules=rules).by_pattern()[3]
+    assert row.reason.endswith("; of its 1 error message before the fix, 1 goes on and 0 stopped")
