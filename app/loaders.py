@@ -22,6 +22,7 @@ from lens_core.schema import ClusterDigest, Count
 from lens_core.storage import queries, stats
 from lens_core.storage import tracking as tracking_store
 from lens_core.storage.models import PipelineRun
+from lens_core.storage.tracking_tables import PatternRuleRow
 from lens_core.tracking import curation, diff, queue, titles, trends
 from lens_core.tracking.diff import RunDiff
 from lens_core.tracking.queue import PatternSummary
@@ -197,6 +198,12 @@ def run_diff(_engine: Engine, url: str, run_id: int, version: str) -> RunDiff | 
     """What changed from the tracked run before `run_id` to it; None when it is the first tracked run."""
     earlier = [r for r in tracking_store.tracked_runs(engine=_engine) if r < run_id]
     return diff.diff_runs(engine=_engine, run_a=earlier[-1], run_b=run_id) if earlier else None
+
+
+def active_rules(engine: Engine) -> list[PatternRuleRow]:
+    """The analyst's rules in force, oldest first: what a pattern's suggestions read (what was resolved,
+    when). Not cached: database rows, few, read once per page."""
+    return tracking_store.active_rules(engine=engine)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

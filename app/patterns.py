@@ -135,9 +135,11 @@ def rule_words(kind: str, params: dict[str, Any], titles: dict[int, str]) -> str
     if kind == "merge":
         return f"merged in: {_names(p.get('patterns', []), titles)}"
     if kind == "split":
-        parts = (p.get("parts") or {}).items()
-        return f"split by {p.get('by')}: " + "; ".join(f"{value or '(none)'} to {_names([part], titles)}"
-                                                        for value, part in parts)
+        into: dict[Any, list[str]] = {}  # several values may go to one part
+        for value, part in (p.get("parts") or {}).items():
+            into.setdefault(part, []).append(value or "(none)")
+        return f"split by {p.get('by')}: " + "; ".join(f"{', '.join(values)} to {_names([part], titles)}"
+                                                        for part, values in into.items())
     if kind == "split_events":
         return f"{len(p.get('evaluation_ids', []))} chosen events to {_names([p.get('into')], titles)}"
     if kind == "move":

@@ -110,6 +110,9 @@ class SuggestionOut(BaseModel):
     kind: str = Field(description="split or merge")
     reason: str = Field(description="What in the evidence suggests it")
     by: str | None = Field(description="split: the field (POST /patterns/{id}/split with it)")
+    values: list[str] = Field(description="split: the values that go to one new pattern (POST them with `by`); "
+                                          "empty: a new pattern per value")
+    part: str = Field(description="split with values: what the new pattern holds, for its title")
     others: list[int] = Field(description="merge: the patterns to merge into this one (POST /patterns/merge)")
 
 
@@ -214,23 +217,29 @@ class MergeIn(BaseModel):
 
 
 class SplitIn(BaseModel):
-    """Either `by` (a new pattern per value of that field, but the largest) or `evaluation_ids` (one new
-    pattern of those events, titled `title`)."""
+    """Either `by` (a new pattern per value of that field, but the largest; with `values`, one new pattern of
+    the events with those values, titled `title`) or `evaluation_ids` (one new pattern of those events,
+    titled `title`)."""
 
     model_config = ConfigDict(extra="forbid")
 
     by: Literal[tuple(SPLIT_FIELDS)] | None = Field(None, description="The field to split by")  # type: ignore[valid-type]
+    values: list[Annotated[Text, Field(max_length=500)]] | None = Field(
+        None, min_length=1, max_length=10_000, description="With `by`: the values of the one new pattern")
     evaluation_ids: list[Annotated[Text, Field(min_length=1, max_length=500)]] | None = Field(
         None, min_length=1, max_length=100_000, description="The events of the new pattern")
-    title: Text | None = Field(None, max_length=MAX_TITLE, description="With evaluation_ids: the new pattern's title")
+    title: Text | None = Field(None, max_length=MAX_TITLE,
+                               description="With evaluation_ids or values: the new pattern's title")
     author: Text | None = AuthorField
 
     @model_validator(mode="after")
     def _one_way(self) -> SplitIn:
+        if self.values is not None and self.by is None:
+            raise ValueError("`values` goes with `by`")
         if (self.by is None) == (self.evaluation_ids is None):
             raise ValueError("give either `by` or `evaluation_ids`")
-        if self.title is not None and self.by is not None:
-            raise ValueError("`title` goes with `evaluation_ids`")
+        if self.title is not None and self.by is not None and self.values is None:
+            raise ValueError("`title` goes with `evaluation_ids` or `values`")
         return self
 
 

@@ -130,7 +130,11 @@ def detail_lines(detail: dict[str, Any]) -> list[str]:
         lines += [f"    {m['hash']}  {m['events']} events  {m['template']}" for m in detail["message_patterns"]]
     for hint in detail.get("suggestions", []):
         pid = s["pattern_id"]
-        if hint["kind"] == "split":
+        if hint["kind"] == "split" and hint["values"]:
+            lines.append(f"  suggested: split off {len(hint['values'])} {hint['by']} values, as {hint['reason']} "
+                         f"(`lens patterns split {pid} --by {hint['by']} --values {','.join(hint['values'])} "
+                         f"--title \"{s['title']} · {hint['part']}\"`)")
+        elif hint["kind"] == "split":
             lines.append(f"  suggested: split by {hint['by']}, as {hint['reason']} "
                          f"(`lens patterns split {pid} --by {hint['by']}`)")
         else:
@@ -185,12 +189,20 @@ def merge(ids: Annotated[list[int], typer.Argument(help="The pattern merged into
 def split(pattern_id: PatternId,
           by: Annotated[str, typer.Option("--by", help="plugin, status, error_code, error_type, endpoint or "
                                                       "message_pattern")],
+          values: Annotated[str, typer.Option("--values", help="Comma-separated values of --by: one new pattern "
+                                                               "of the events with those values")] = "",
+          title: Annotated[str, typer.Option("--title", help="With --values: the new pattern's title")] = "",
           author: Author = "") -> None:
-    """A new pattern for each value of a field among the pattern's events, but the largest."""
+    """A new pattern for each value of a field among the pattern's events, but the largest; with --values,
+    one new pattern of the events with those values."""
     from lens_core.tracking import curation
 
+    if title and not values:
+        raise InputError("--title goes with --values")
     engine = _engine()
-    _done(curation.split(engine=engine, pattern_id=pattern_id, by=by, author=author or _default_author()))
+    chosen = [v.strip() for v in values.split(",") if v.strip()]
+    _done(curation.split(engine=engine, pattern_id=pattern_id, by=by, values=chosen, title=title,
+                         author=author or _default_author()))
 
 
 @patterns_app.command("split-events")

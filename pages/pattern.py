@@ -178,10 +178,20 @@ v = f"{pattern_id}_{patterns.version()}"  # fresh fields after each action and f
 others = [pid for pid in choices if pid != pattern_id and pid in by_id and by_id[pid].events]
 with lens_errors():
     digests = loaders.cluster_digests(ctx.engine, ctx.url, latest.id, latest.n_events)
+    rules = loaders.active_rules(ctx.engine)
 open_others = {pid for pid in others if by_id[pid].state in queue.OPEN_STATES}
-for hint in suggestions(pattern_id, events, digests, open_patterns=open_others):
+for hint in suggestions(pattern_id, events, digests, open_patterns=open_others, rules=rules):
     hint_col, button_col = st.columns([4, 1])
-    if hint.kind == "split":
+    if hint.kind == "split" and hint.values:
+        hint_col.info(md_literal(f"Suggested by the evidence: split off the {len(hint.values)} error messages "
+                                 f"that go on: {hint.reason}."))
+        if button_col.button("Split them off", key=f"pattern_suggested_split_{v}", icon=":material/call_split:"):
+            patterns.apply(lambda: curation.split(engine=ctx.engine, pattern_id=pattern_id, by=hint.by,
+                                                  values=hint.values, title=f"{title} · {hint.part}",
+                                                  author=author),
+                           lambda done: f"Split off: new pattern {patterns.titles_now(ctx.engine, done.new_patterns)}.",
+                           open_pattern=pattern_id)
+    elif hint.kind == "split":
         hint_col.info(md_literal(f"Suggested by the evidence: split it by {hint.by}: {hint.reason}."))
         if button_col.button(f"Split by {hint.by}", key=f"pattern_suggested_split_{v}",
                              icon=":material/call_split:"):

@@ -136,11 +136,13 @@ def merge(body: MergeIn, engine: Engine = Depends(get_engine)) -> ChangeOut:
 
 @writes.post("/{pattern_id}/split", response_model=ChangeOut)
 def split(body: SplitIn, pattern_id: int = PatternId, engine: Engine = Depends(get_engine)) -> ChangeOut:
-    """`by`: a new pattern for each value of the field among its events, but the largest (which stays);
-    `evaluation_ids`: one new pattern of those events."""
+    """`by`: a new pattern for each value of the field among its events, but the largest (which stays), or
+    with `values` one new pattern of the events with those values; `evaluation_ids`: one new pattern of
+    those events."""
     author = body.author or AUTHOR
     if body.by is not None:
-        done = curation.split(engine=engine, pattern_id=pattern_id, by=body.by, author=author)
+        done = curation.split(engine=engine, pattern_id=pattern_id, by=body.by, values=body.values or (),
+                              title=body.title or "", author=author)
     else:
         done = curation.split_events(engine=engine, pattern_id=pattern_id, evaluation_ids=body.evaluation_ids or [],
                                      title=body.title or "", author=author)

@@ -1,4 +1,4 @@
-"""Small readings of a cluster's counts that the offline summary's sentences share."""
+"""Small readings of counts that sentences share: the offline summary's, and the reasons trends give."""
 
 from __future__ import annotations
 
@@ -21,3 +21,8 @@ def dominant(counts: list[Count], size: int) -> Count | None:
 
 def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def plural(n: int, noun: str) -> str:
+    """'1 event', '3 events'."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -252,7 +252,8 @@ def pattern_detail(*, engine: Engine, pattern_id: int) -> dict[str, Any]:
         messages = _message_patterns(engine, mine)
         open_ids = {s.pattern_id for s in queue if s.state in OPEN_STATES and s.events}
         hints = [asdict(hint) for hint in suggestions(
-            pattern_id, events, {c.label: c.evidence for c in rows if c.label >= 0}, open_ids - {pattern_id})]
+            pattern_id, events, {c.label: c.evidence for c in rows if c.label >= 0}, open_ids - {pattern_id},
+            tracking_store.active_rules(engine=engine))]
     return {
         "pattern": summary.as_dict(),
         "origin": row.origin, "parent_id": row.parent_id, "first_run_id": row.first_run_id,

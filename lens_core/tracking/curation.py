@@ -18,9 +18,9 @@ from lens_core.errors import InputError
 from lens_core.storage import tracking as store
 from lens_core.storage.models import utcnow
 from lens_core.storage.tracking_tables import PatternRow, PatternRuleRow
+from lens_core.tracking.fixes import at_or_after
 from lens_core.tracking.rules import fold_states, split_values
 from lens_core.tracking.track import absorbed_note, reapply
-from lens_core.tracking.trends import at_or_after
 
 MAX_TITLE = 200
 
@@ -94,22 +94,46 @@ def move(*, engine: Engine, message_pattern: str, into: int, author: str = "") -
     return _add(engine, "move", into, {"message_pattern": message_pattern}, author)
 
 
-def split(*, engine: Engine, pattern_id: int, by: str, author: str = "") -> RuleDone:
-    """A new pattern for each value of `by` among the pattern's events in the latest run, but the
-    largest, which stays in the pattern; later events with those values follow the same parts."""
+def split(*, engine: Engine, pattern_id: int, by: str, values: Sequence[str] = (), title: str = "",
+          author: str = "") -> RuleDone:
+    """Without `values`: a new pattern for each value of `by` among the pattern's events in the latest run,
+    but the largest, which stays in the pattern. With `values`: one new pattern (titled `title`) of the
+    events with those values, the rest staying. Later events with those values follow the same parts."""
     parent, events = _latest_events(engine, pattern_id)
-    values = split_values(events, by)
-    if len(values) < 2:
-        raise InputError(f"pattern {pattern_id} has one {by} in the latest run ({values[0][0] if values else 'none'}): "
+    found = split_values(events, by)
+    state = fold_states(store.active_rules(engine=engine)).get(pattern_id)
+    base = (state.title if state and state.title else None) or parent.title
+    if values:
+        return _split_off(engine, pattern_id, by, list(dict.fromkeys(str(v) for v in values)), found,
+                          " ".join(title.split()), base, author)
+    if len(found) < 2:
+        raise InputError(f"pattern {pattern_id} has one {by} in the latest run ({found[0][0] if found else 'none'}): "
                          "nothing to split")
-    title = fold_states(store.active_rules(engine=engine)).get(pattern_id)
-    base = (title.title if title and title.title else None) or parent.title
     parts = store.new_patterns(engine=engine, rows=[
         PatternRow(title=f"{base} · {by} {value or '(none)'}", origin="split", parent_id=pattern_id)
-        for value, _ in values[1:]
+        for value, _ in found[1:]
     ])
-    params = {"by": by, "parts": {value: p.id for (value, _), p in zip(values[1:], parts)}, "keeps": values[0][0]}
+    params = {"by": by, "parts": {value: p.id for (value, _), p in zip(found[1:], parts)}, "keeps": found[0][0]}
     return _add(engine, "split", pattern_id, params, author, new=tuple(p.id for p in parts))
+
+
+def _split_off(engine: Engine, pattern_id: int, by: str, values: list[str], found: list[tuple[str, int]],
+               title: str, base: str, author: str) -> RuleDone:
+    present = {value for value, _ in found}
+    missing = [v for v in values if v not in present]
+    if missing:
+        raise InputError(f"pattern {pattern_id} has no events with {by} {', '.join(missing[:5])}"
+                         f"{' ...' if len(missing) > 5 else ''} in the latest run")
+    if present <= set(values):
+        raise InputError(f"those are all of pattern {pattern_id}'s {by} values in the latest run: nothing would stay")
+    if len(title) > MAX_TITLE:
+        raise InputError(f"a title needs 1 to {MAX_TITLE} characters")
+    if not title:
+        more = f" and {len(values) - 1} more" if len(values) > 1 else ""
+        title = f"{base} · {by} {values[0] or '(none)'}{more}"
+    [part] = store.new_patterns(engine=engine, rows=[PatternRow(title=title, origin="split", parent_id=pattern_id)])
+    return _add(engine, "split", pattern_id, {"by": by, "parts": {v: part.id for v in values}}, author,
+                new=(part.id,))
 
 
 def split_events(*, engine: Engine, pattern_id: int, evaluation_ids: Sequence[str], title: str = "",

@@ -1,6 +1,7 @@
-"""What a pattern's evidence suggests: split it where its events disagree on the failure family, merge the
-open patterns whose evidence names the same failure. Suggestions are shown beside the actions and applied
-by the analyst with one click (as rules, like any other); lens never applies one on its own.
+"""What a pattern's evidence suggests: split it where its events disagree on the failure family, split off
+the error messages that go on after its fix where the fix held for its others, merge the open patterns
+whose evidence names the same failure. Suggestions are shown beside the actions and applied by the analyst
+with one click (as rules, like any other); lens never applies one on its own.
 
 Both read the evidence of the clusters that hold the pattern's events (lens_core.describe): the failure
 families their meaning texts state, weighted by how many of the pattern's events each cluster holds, and
@@ -10,14 +11,17 @@ the dominant status, error code and family of the cluster holding most of them (
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
 from lens_core.describe.cohesion import FAMILY_WORDS, mixed_families, signature
 from lens_core.schema import ClusterDigest
+from lens_core.tracking.fixes import after_fix
 from lens_core.tracking.rules import SPLIT_FIELDS
+from lens_core.tracking.trends import ALPHA
 
 # The fields a mixed pattern is split by, in order of preference: the status says the family most directly.
 SPLIT_ORDER = ("status", "error_code", "error_type", "message_pattern")
@@ -28,18 +32,23 @@ class Suggestion:
     kind: str  # split | merge
     reason: str
     by: str | None = None  # split: the field
+    values: tuple[str, ...] = ()  # split: the values that go to one new pattern (none: a pattern per value)
+    part: str = ""  # split with values: what the new pattern holds, for its title
     others: tuple[int, ...] = ()  # merge: the patterns to merge into this one
 
 
 def suggestions(pattern_id: int, events: pd.DataFrame, digests: Mapping[int, ClusterDigest],
-                open_patterns: set[int]) -> list[Suggestion]:
-    """`events`: the run's events with `label`, `pattern_id` and the SPLIT_FIELDS columns; `digests`:
-    label -> the cluster's evidence; `open_patterns`: the patterns a merge may take in."""
+                open_patterns: set[int], rules: Sequence[Any] = ()) -> list[Suggestion]:
+    """`events`: the run's events with `label`, `pattern_id`, `timestamp`, `release` and the SPLIT_FIELDS
+    columns; `digests`: label -> the cluster's evidence; `open_patterns`: the patterns a merge may take in;
+    `rules`: the active rules (what was resolved, and when)."""
     mine = events[events["pattern_id"] == pattern_id]
     if mine.empty:
         return []
     out = []
     if (split := _split(mine, digests)) is not None:
+        out.append(split)
+    elif (split := _split_after_fix(pattern_id, events, rules)) is not None:
         out.append(split)
     if (merge := _merge(pattern_id, events, digests, open_patterns)) is not None:
         out.append(merge)
@@ -60,6 +69,18 @@ def _split(mine: pd.DataFrame, digests: Mapping[int, ClusterDigest]) -> Suggesti
     if by is None:
         return None
     return Suggestion("split", f"its events disagree on the failure family ({shares})", by=by)
+
+
+def _split_after_fix(pattern_id: int, events: pd.DataFrame, rules: Sequence[Any]) -> Suggestion | None:
+    held = after_fix(events, pattern_id, rules, ALPHA) if rules else None
+    if held is None or not held.partly_held:
+        return None
+    return Suggestion(
+        "split", f"after its fix, {len(held.stopped)} of its error messages stopped ({held.stopped_events} events "
+                 f"before it) and {len(held.going_on)} {'goes' if len(held.going_on) == 1 else 'go'} on "
+                 f"({held.going_on_events} events before it): the fix held "
+                 "for the first; the others look like another failure, which would get a pattern of its own, open",
+        by="message_pattern", values=held.going_on, part="still failing after the fix")
 
 
 def _merge(pattern_id: int, events: pd.DataFrame, digests: Mapping[int, ClusterDigest],

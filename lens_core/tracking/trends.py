@@ -11,6 +11,7 @@ States of `compare`, first match wins:
     regressed    the rules resolved the pattern (in release X) and the target holds its events from X or
                  later (without a release on the resolve rule: any target event after the rule was made);
                  the reason says which of its error messages from before the fix go on and which stopped
+                 (lens_core.tracking.fixes)
     new          no events before the target (earlier in time, or from an older release), and MIN_EVENTS
                  or more in it; or, seen before, MIN_EVENTS or more of its target events carry error
                  messages first seen in the target, each on two events or more and more than a steady rate
@@ -36,7 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -44,14 +45,15 @@ import pandas as pd
 from scipy.stats import binomtest, false_discovery_control
 from sqlalchemy.engine import Engine
 
+from lens_core.describe.phrasing import plural
 from lens_core.errors import InputError
-from lens_core.parse.releases import is_at_least, release_order
-from lens_core.tracking import inside
-from lens_core.tracking.rules import fold_states
+from lens_core.parse.releases import release_order
+from lens_core.tracking import fixes, inside
+from lens_core.tracking.frame import prepare, releases_in_order, utc
 from lens_core.tracking.titles import titles_of
 
 __all__ = ["ALERT_STATES", "ALPHA", "MIN_EVENTS", "STATE_RANK", "Comparison", "PatternChange", "Series",
-           "at_or_after", "benjamini_hochberg", "compare", "compare_latest", "default_windows", "facet", "series"]
+           "benjamini_hochberg", "compare", "compare_latest", "default_windows", "facet", "series"]
 
 MIN_EVENTS = 5  # fewer events (base and target together) are not tested, nor enough to call a pattern new
 ALPHA = 0.01  # corrected p-value below which a rate change is escalating or shrinking
@@ -59,39 +61,6 @@ HOUR_SPAN = timedelta(days=3)  # series buckets by hour under this span, by day 
 RECENT, BEFORE = timedelta(hours=24), timedelta(days=7)  # default time windows, ending at the last event
 
 Window = tuple[datetime, datetime] | str
-
-
-# ---- preparing a frame ----------------------------------------------------------------------------------
-
-def _prepare(events: pd.DataFrame) -> pd.DataFrame:
-    """The columns trends need, normalised: UTC timestamps, release None when missing."""
-    missing = {"pattern_id", "timestamp"} - set(events.columns)
-    if missing:
-        raise InputError(f"events lack the columns {', '.join(sorted(missing))}")
-    frame = pd.DataFrame({
-        "pattern_id": events["pattern_id"],
-        "timestamp": pd.to_datetime(events["timestamp"], utc=True, errors="coerce"),
-        "user_id": events.get("user_id"),
-        "release": events.get("release"),
-        "message_pattern": events.get("message_pattern"),
-    }, index=events.index)
-    frame["release"] = frame["release"].map(lambda r: r if isinstance(r, str) and r.strip() else None)
-    frame["user_id"] = frame["user_id"].map(lambda u: u if isinstance(u, str) and u else None)
-    return frame
-
-
-def _utc(when: datetime | pd.Timestamp) -> pd.Timestamp:
-    stamp = pd.Timestamp(when)
-    return stamp.tz_localize(UTC) if stamp.tzinfo is None else stamp.tz_convert(UTC)
-
-
-def _first_seen(frame: pd.DataFrame) -> dict[str, datetime]:
-    known = frame.dropna(subset=["release", "timestamp"])
-    return {str(k): v.to_pydatetime() for k, v in known.groupby("release")["timestamp"].min().items()}
-
-
-def _order(frame: pd.DataFrame, extra: Sequence[str] = ()) -> list[str]:
-    return release_order([*frame["release"].dropna(), *extra], _first_seen(frame))
 
 
 # ---- series ---------------------------------------------------------------------------------------------
@@ -134,11 +103,11 @@ def series(events: pd.DataFrame, by: str | None = None) -> Series:
     """Per pattern: events, unique users and share of all events per time bucket and per release."""
     if by not in (None, "hour", "day"):
         raise InputError(f"series buckets by hour or day, not {by!r}")
-    frame = _prepare(events)
+    frame = prepare(events)
     by = by or choose_bucket(frame["timestamp"])
     frame["bucket"] = frame["timestamp"].dt.floor("h" if by == "hour" else "D")
     time = _counts(frame, "bucket").sort_values(["pattern_id", "bucket"], ignore_index=True)
-    order = _order(frame)
+    order = releases_in_order(frame)
     per_release = _counts(frame, "release")
     rank = {name: i for i, name in enumerate(order)}
     per_release = (per_release.assign(_rank=per_release["release"].map(rank))
@@ -150,7 +119,7 @@ def facet(events: pd.DataFrame, values: pd.Series) -> pd.DataFrame:
     """Per pattern and value of a facet (`values`, aligned with `events`: an attribute such as the client
     or model version; missing values left out): events, users and share of all events with that value.
     Values in version order where they parse as versions, else by first appearance."""
-    frame = _prepare(events)
+    frame = prepare(events)
     frame["value"] = values.map(lambda v: str(v).strip() if v is not None and not pd.isna(v) and str(v).strip()
                                 else None)
     counts = _counts(frame, "value")
@@ -210,8 +179,8 @@ def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
 def default_windows(events: pd.DataFrame) -> tuple[Window, Window]:
     """The latest release against the one before it, where the events name two releases or more; else the
     last RECENT before the latest event against the BEFORE preceding it."""
-    frame = _prepare(events)
-    order = _order(frame)
+    frame = prepare(events)
+    order = releases_in_order(frame)
     if len(order) >= 2:
         return order[-2], order[-1]
     latest = frame["timestamp"].max()
@@ -225,7 +194,7 @@ def _select(frame: pd.DataFrame, window: Window) -> pd.Series:
     if isinstance(window, str):
         return frame["release"] == window
     start, end = window
-    return (frame["timestamp"] >= _utc(start)) & (frame["timestamp"] < _utc(end))
+    return (frame["timestamp"] >= utc(start)) & (frame["timestamp"] < utc(end))
 
 
 def _describe(window: Window) -> str:
@@ -233,7 +202,7 @@ def _describe(window: Window) -> str:
         return f"release {window}"
     # ISO 8601 to the second: machine-readable in JSON, and without the microsecond that the default
     # windows add to include the latest event
-    start, end = (_utc(w).isoformat(timespec="seconds") for w in window)
+    start, end = (utc(w).isoformat(timespec="seconds") for w in window)
     return f"{start} .. {end}"
 
 
@@ -245,7 +214,7 @@ def compare(events: pd.DataFrame, *, base: Window | None = None, target: Window 
         raise InputError("give both windows, or neither for the defaults")
     if base is None or target is None:
         base, target = default_windows(events)
-    frame = _prepare(events)
+    frame = prepare(events)
     in_base, in_target = _select(frame, base), _select(frame, target)
     base_total, target_total = int(in_base.sum()), int(in_target.sum())
     base_counts, base_users = _per_pattern(frame[in_base])
@@ -269,7 +238,7 @@ def compare(events: pd.DataFrame, *, base: Window | None = None, target: Window 
         row.p_adjusted = adjusted
     rising = inside.rising_messages(frame, in_base, in_target, share, MIN_EVENTS, ALPHA) if share else {}
 
-    regressions = _regressions(frame[in_target], rules, frame)
+    regressions = fixes.regressions(frame[in_target], rules, frame, ALPHA)
     for row in rows:
         row.state, row.reason = _state(row, regressions.get(row.pattern_id), row.pattern_id in seen_before,
                                        new_inside.get(row.pattern_id), rising.get(row.pattern_id), share)
@@ -288,8 +257,8 @@ def _earlier(frame: pd.DataFrame, target: Window) -> pd.Series:
     """Events before the target: at an earlier time; for a release, from an older release, or without a
     release and from before the target release's first event."""
     if not isinstance(target, str):
-        return frame["timestamp"] < _utc(target[0])
-    order = _order(frame, [target])
+        return frame["timestamp"] < utc(target[0])
+    order = releases_in_order(frame, [target])
     rank = {name: i for i, name in enumerate(order)}
     older = frame["release"].map(lambda r: r is not None and rank.get(r, len(order)) < rank[target])
     start = frame.loc[frame["release"] == target, "timestamp"].min()
@@ -311,12 +280,12 @@ def _state(row: PatternChange, regression: str | None, seen_before: bool,
         return "regressed", regression
     if not seen_before:
         if row.target_events >= MIN_EVENTS:
-            return "new", f"first seen in the target: {_plural(row.target_events, 'event')}"
-        return "ongoing", (f"first seen in the target, but {_plural(row.target_events, 'event')} "
+            return "new", f"first seen in the target: {plural(row.target_events, 'event')}"
+        return "ongoing", (f"first seen in the target, but {plural(row.target_events, 'event')} "
                            f"(under {MIN_EVENTS}) are too few to call it new")
     if new_inside:
         events, messages = new_inside
-        fresh = (f"{events} of its {row.target_events} target events carry {_plural(messages, 'error message')} "
+        fresh = (f"{events} of its {row.target_events} target events carry {plural(messages, 'error message')} "
                  "first seen in the target")
         # A pattern that grows brings rare messages out too: it is new only where its new messages make
         # most of what it grew by (a new failure joined it), else it escalates.
@@ -335,75 +304,6 @@ def _state(row: PatternChange, regression: str | None, seen_before: bool,
     if row.target_events == 0:
         return "gone", f"{row.base_events} in the base, none in the target ({significance})"
     return ("escalating" if row.change > 0 else "shrinking"), significance
-
-
-def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-def at_or_after(events: pd.DataFrame, release: str) -> pd.Series:
-    """Which events come from `release` or a later one, in the order `compare` judges regressions by (as
-    versions where all names parse as one, else by first appearance); events without a release do not."""
-    frame = _prepare(events)
-    order = _order(frame, [release])
-    return frame["release"].map(lambda r: r is not None and is_at_least(r, release, order))
-
-
-def _regressions(b: pd.DataFrame, rules: Sequence[Any], frame: pd.DataFrame) -> dict[int, str]:
-    """pattern id -> why it regressed, for the patterns the rules resolved that have qualifying events in the target."""
-    out: dict[int, str] = {}
-    if not rules:
-        return out
-    states = fold_states(rules)
-    resolved_at: dict[int, Any] = {}
-    for rule in rules:
-        if rule.kind == "resolve" and rule.pattern_id is not None:
-            resolved_at[rule.pattern_id] = getattr(rule, "created_at", None)
-    tagged = b.dropna(subset=["pattern_id"])
-    tagged = tagged.assign(pattern_id=tagged["pattern_id"].astype(int))
-    fixes = [s.resolved_in for s in states.values() if s.state == "resolved" and s.resolved_in]
-    order = _order(frame, fixes)
-    for pid, state in states.items():
-        if state.state != "resolved":
-            continue
-        mine = tagged[tagged["pattern_id"] == pid]
-        if mine.empty:
-            continue
-        everything = frame[frame["pattern_id"] == pid]
-        if state.resolved_in:
-            fix = state.resolved_in
-            after = everything["release"].map(lambda r, fix=fix: r is not None and is_at_least(r, fix, order))
-            before = everything["release"].notna() & ~after
-            n = int(after[mine.index].sum())
-            if n:
-                out[pid] = (f"resolved in {fix}, yet {n} events in the target from {fix} or later"
-                            + _messages_since_fix(everything, before, after))
-        elif resolved_at.get(pid) is not None:
-            when = _utc(resolved_at[pid])
-            after = everything["timestamp"] > when
-            n = int(after[mine.index].sum())
-            if n:
-                out[pid] = (f"resolved on {when.isoformat()}, yet {n} events in the target after it"
-                            + _messages_since_fix(everything, everything["timestamp"] <= when, after))
-    return out
-
-
-def _messages_since_fix(events: pd.DataFrame, before: pd.Series, after: pd.Series) -> str:
-    """Which of a resolved pattern's error messages from before its fix go on after it, and which stopped:
-    where some stopped, the fix held for them, and those that go on may be another failure the pattern
-    holds too. '' where the events carry no messages from before the fix."""
-    earlier = events.loc[before, "message_pattern"].dropna().value_counts()
-    if earlier.empty:
-        return ""
-    since = set(events.loc[after, "message_pattern"].dropna())
-    going_on = [m for m in earlier.index if m in since]
-    stopped = earlier[[m not in since for m in earlier.index]]
-    text = (f"; of its {_plural(len(earlier), 'error message')} before the fix, {len(going_on)} "
-            f"{'goes' if len(going_on) == 1 else 'go'} on and {len(stopped)} stopped")
-    if len(stopped) and going_on:
-        text += (f" ({stopped.sum()} of its {earlier.sum()} events before the fix): the fix held for those; "
-                 "if the others are another failure, split the pattern by message_pattern")
-    return text
 
 
 def compare_latest(*, engine: Engine, base: Window | None = None, target: Window | None = None,

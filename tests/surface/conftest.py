@@ -85,3 +85,27 @@ def mixed_pattern(engine: Engine) -> int:
                  if statuses.get(s.pattern_id) not in (None, statuses[first]) and s.events >= size / 2)
     curation.merge(engine=engine, into=first, others=[other])
     return first
+
+
+def partly_fixed(engine: Engine, settings: Settings) -> tuple[int, str]:
+    """A pattern resolved in release 2.0 whose largest error message stopped there while its others go on:
+    600 sample events of release 1.0, a run, then a copy of each in 2.0 but for that message's, and a second
+    run. Returns the pattern and the message that stopped."""
+    from lens_core.storage import tracking as store
+    from lens_core.tracking import curation
+
+    events = [dict(e, release="1.0") for e in generate(600, seed=3)[0]]
+    ingest_records(events, engine=engine)
+    process(engine=engine, settings=settings, options=ProcessOptions.of(settings))
+    frame = store.run_events_frame(engine=engine, run_id=store.latest_tracked_run(engine=engine))
+    counts = frame.groupby(["pattern_id", "message_pattern"]).size()
+    # the largest pattern of several messages whose largest one has enough events to stop beyond chance
+    pattern = max((int(p) for p, per in counts.groupby(level=0) if len(per) >= 2 and per.max() >= 10),
+                  key=lambda p: int(counts[p].sum()))
+    stopped = str(counts[pattern].idxmax())
+    message_of = dict(zip(frame["evaluation_id"], frame["message_pattern"]))
+    ingest_records([dict(e, evaluation_id=f"{e['evaluation_id']}-2", release="2.0") for e in events
+                    if message_of.get(e["evaluation_id"]) != stopped], engine=engine)
+    process(engine=engine, settings=settings, options=ProcessOptions.of(settings))
+    curation.resolve(engine=engine, pattern_id=pattern, release="2.0")
+    return pattern, stopped

@@ -25,9 +25,10 @@ from lens_core.config import Settings
 from lens_core.runs.options import ProcessOptions
 from lens_core.runs.pipeline import process
 from lens_core.storage import tracking as store
+from lens_core.storage.engine import open_engine
 from lens_core.tracking import curation, queue, titles
 from lens_core.tracking.rules import SPLIT_FIELDS, split_values
-from tests.surface.conftest import mixed_pattern
+from tests.surface.conftest import mixed_pattern, partly_fixed
 from tests.surface.test_dashboard import (
     MAIN,
     TIMEOUT,
@@ -341,3 +342,28 @@ def test_a_pattern_of_two_families_offers_the_split_its_evidence_suggests(app: A
     rule = curation.history(engine=engine, pattern_id=first)[-1]
     assert rule.kind == "split" and rule.params["by"] == "status"
     assert not any("split it by status" in plain(i.value) for i in app.info)  # split: one family each now
+
+
+def test_a_fix_that_held_for_some_messages_offers_to_split_off_the_others(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pattern regressed, but one of its messages stopped at the fix: the queue shows it again, and its page
+    offers one click that splits off the messages that go on into an open pattern of their own."""
+    with dashboard_database(tmp_path / "fixed.db", monkeypatch) as url:
+        engine = open_engine(url)
+        pattern, stopped = partly_fixed(engine, Settings(_env_file=None, database_url=url,
+                                                         embedding_backend="hashing"))
+        app = AppTest.from_file(MAIN, default_timeout=TIMEOUT).run()
+        row = queue_table(open_page(app, "patterns")).set_index("#").loc[pattern]
+        assert row["state"] == "resolved in 2.0" and row["trend"] == app_patterns.badge("regressed")
+        open_pattern(app, pattern)
+        hint = next(plain(i.value) for i in app.info if "Suggested by the evidence: split off the" in plain(i.value))
+        going_on = int(re.search(r"split off the (\d+) error messages that go on", hint).group(1))
+        assert "the fix held for the first" in hint
+        submit(app, "pattern_suggested_split_")
+        assert message(app).startswith("Split off: new pattern ")
+        rule = curation.history(engine=engine, pattern_id=pattern)[-1]
+        assert rule.kind == "split" and stopped not in rule.params["parts"] and len(rule.params["parts"]) == going_on
+        [part] = set(rule.params["parts"].values())
+        assert titles.titles_of(engine=engine)[part].endswith(" · still failing after the fix")
+        assert pattern not in queue_table(open_page(app, "patterns"))["#"].tolist()  # fixed: out of the queue
+        engine.dispose()

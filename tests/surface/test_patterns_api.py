@@ -150,6 +150,11 @@ def test_bad_input_gets_a_clear_4xx(client: TestClient, loaded: Engine) -> None:
     refused(client.post(f"/patterns/{top}/split", json={"by": "colour"}), 422, "'plugin'")
     refused(client.post(f"/patterns/{top}/split", json={}), 422, "either `by` or `evaluation_ids`")
     refused(client.post(f"/patterns/{top}/split", json={"evaluation_ids": ["nope"]}), 422, "none of the 1 chosen")
+    refused(client.post(f"/patterns/{top}/split", json={"values": ["a"]}), 422, "`values` goes with `by`")
+    refused(client.post(f"/patterns/{top}/split", json={"by": "plugin", "title": "x"}), 422,
+            "`title` goes with `evaluation_ids` or `values`")
+    refused(client.post(f"/patterns/{top}/split", json={"by": "plugin", "values": ["Nope"]}), 422,
+            f"pattern {top} has no events with plugin Nope")
     refused(client.patch(f"/patterns/{top}", json={}), 422, "nothing to change")
     refused(client.patch(f"/patterns/{top}", json={"title": "  "}), 422, "a title needs some text")
     refused(client.patch(f"/patterns/{top}", json={"title": "x" * 201}), 422, "at most 200")
@@ -173,3 +178,17 @@ def test_a_pattern_of_two_families_carries_the_split_its_evidence_suggests(clien
     assert done.status_code == 200, done.text
     assert not [h for h in client.get(f"/patterns/{first}").json()["suggestions"] if h["kind"] == "split"]
 
+
+
+def test_split_values_off_into_one_new_pattern(client: TestClient, loaded: Engine) -> None:
+    events = store.run_events_frame(engine=loaded, run_id=store.latest_tracked_run(engine=loaded))
+    plugins = events.groupby("pattern_id")["plugin"].nunique()
+    pattern = int(next(p for p in plugins.index if plugins[p] >= 2))
+    mine = events[events["pattern_id"] == pattern]
+    smallest = mine["plugin"].value_counts().index[-1]
+    done = client.post(f"/patterns/{pattern}/split", json={"by": "plugin", "values": [smallest], "title": "the rest"})
+    assert done.status_code == 200, done.text
+    [new] = done.json()["new_patterns"]
+    detail = client.get(f"/patterns/{new}").json()["pattern"]
+    assert detail["title"] == "the rest" and detail["events"] == int((mine["plugin"] == smallest).sum())
+    assert done.json()["rules"][0]["params"] == {"by": "plugin", "parts": {smallest: new}}

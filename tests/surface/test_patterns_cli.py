@@ -193,3 +193,37 @@ def test_show_prints_the_split_a_mixed_pattern_suggests(lens, engine: Engine, se
     detail = json.loads(ok(lens("patterns", "show", str(first), "--json")))
     assert [h["by"] for h in detail["suggestions"] if h["kind"] == "split"] == ["status"]
 
+
+
+def test_split_values_off_into_one_pattern_that_holds_across_runs(lens, engine: Engine, settings: Settings) -> None:
+    loaded(engine, settings)
+    events = store.run_events_frame(engine=engine, run_id=store.latest_tracked_run(engine=engine))
+    messages = events.groupby("pattern_id")["message_pattern"].nunique()
+    pattern = int(next(p for p in messages.index if messages[p] >= 3))
+    counts = events[events["pattern_id"] == pattern]["message_pattern"].value_counts()
+    chosen = list(counts.index[1:3])  # two of its messages, not the largest
+    made = ok(lens("patterns", "split", str(pattern), "--by", "message_pattern", "--values", ",".join(chosen),
+                   "--title", "the two odd ones"))
+    [new] = [int(x) for x in made.split("new patterns ")[1].split(", ")]
+
+    def check() -> None:
+        now = store.run_events_frame(engine=engine, run_id=store.latest_tracked_run(engine=engine))
+        moved = now["message_pattern"].isin(chosen) & now["pattern_id"].isin([pattern, new])
+        assert moved.any() and (now.loc[moved, "pattern_id"] == new).all()
+        assert (now.loc[now["pattern_id"] == new, "message_pattern"].isin(chosen)).all()
+        rows = {r["pattern_id"]: r for r in queue(lens)}
+        assert rows[new]["title"] == "the two odd ones" and rows[new]["events"] == int(moved.sum())
+
+    check()
+    ok(lens("process", "--distance-threshold", "1.1"))
+    check()
+    history = json.loads(ok(lens("patterns", "history", str(pattern), "--json")))
+    assert history[-1]["params"]["parts"] == {value: new for value in chosen}
+    one_line_error(lens("patterns", "split", str(pattern), "--by", "message_pattern", "--values", "nope"),
+                   f"pattern {pattern} has no events with message_pattern nope in the latest run")
+    every = ",".join(store.run_events_frame(engine=engine, run_id=2).query("pattern_id == @pattern")["message_pattern"]
+                     .dropna().unique())
+    one_line_error(lens("patterns", "split", str(pattern), "--by", "message_pattern", "--values", every),
+                   "nothing would stay")
+    one_line_error(lens("patterns", "split", str(pattern), "--by", "plugin", "--title", "x"),
+                   "--title goes with --values")

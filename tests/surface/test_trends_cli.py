@@ -5,6 +5,7 @@ webhook once per state change."""
 from __future__ import annotations
 
 import json
+import shlex
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +19,7 @@ from lens_core.runs.options import ProcessOptions
 from lens_core.runs.pipeline import process
 from lens_core.samples.generator import generate
 from lens_core.tracking import curation, trends
+from tests.surface.conftest import partly_fixed
 from tests.surface.test_patterns_cli import loaded, ok, one_line_error
 
 STATES = {"regressed", "new", "escalating", "shrinking", "gone", "ongoing"}
@@ -193,3 +195,26 @@ def test_a_resolved_pattern_that_regressed_is_back_in_the_queue(lens, engine: En
     assert fixed not in queue
     everything = json.loads(ok(lens("patterns", "--json", "--all", "--limit", "1000")))["patterns"]
     assert {p["pattern_id"]: p["state"] for p in everything}[fixed] == "resolved"
+
+
+def test_a_fix_that_held_for_some_messages_suggests_splitting_off_the_others(lens, engine: Engine,
+                                                                             settings: Settings) -> None:
+    """The pattern regressed, but one of its messages stopped at the fix: `show` suggests splitting off those
+    that go on, and the command it prints leaves the fixed pattern gone and the others an open pattern."""
+    pattern, stopped = partly_fixed(engine, settings)
+    change = trends.compare_latest(engine=engine).by_pattern()[pattern]
+    assert change.state == "regressed" and "the fix held for those" in change.reason
+    shown = ok(lens("patterns", "show", str(pattern)))
+    hint = next(line for line in shown.splitlines() if "suggested: split off" in line)
+    assert "after its fix, 1 of its error messages stopped" in hint
+    command = shlex.split(hint.split("(`")[1].rstrip("`)"))
+    assert command[:6] == ["lens", "patterns", "split", str(pattern), "--by", "message_pattern"]
+    made = ok(lens(*command[1:]))
+    [part] = [int(x) for x in made.split("new patterns ")[1].split(", ")]
+
+    after = trends.compare_latest(engine=engine).by_pattern()
+    assert after[pattern].state == "gone" and after[pattern].target_events == 0
+    assert after[part].state != "regressed" and after[part].target_events == change.target_events
+    queue = {p["pattern_id"]: p for p in json.loads(ok(lens("patterns", "--json", "--limit", "1000")))["patterns"]}
+    assert pattern not in queue and queue[part]["title"].endswith(" · still failing after the fix")
+    assert queue[part]["state"] == "open"

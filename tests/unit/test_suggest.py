@@ -5,6 +5,7 @@ names the same failure from another cluster; nothing where the evidence is one f
 from __future__ import annotations
 
 from dataclasses import replace
+from types import SimpleNamespace
 
 import pandas as pd
 
@@ -48,3 +49,20 @@ def test_open_patterns_of_the_same_failure_in_other_clusters_are_to_be_merged() 
     # A part split off by a rule sits in this pattern's own cluster: the split was meant, no merge back.
     split_off = events([(0, 7, "401", "x")] * 50 + [(0, 8, "401", "x")] * 10)
     assert suggestions(7, split_off, DIGESTS, open_patterns={8}) == []
+
+
+def test_messages_that_go_on_after_a_fix_that_held_for_the_others_are_to_be_split_off() -> None:
+    """Pattern 7 resolved in 2.0: its message "fixed" (30 events in 1.0) stopped, "other" (20 in 1.0) goes on."""
+    frame = events([(0, 7, "401", "x")] * 50 + [(0, 7, "401", "x")] * 20 + [(2, 8, "401", "x")] * 50)
+    frame["release"] = ["1.0"] * 50 + ["2.0"] * 20 + ["1.0"] * 25 + ["2.0"] * 25
+    frame["timestamp"] = pd.Timestamp("2024-05-01", tz="UTC")
+    frame["message_pattern"] = ["fixed"] * 30 + ["other"] * 40 + ["m"] * 50
+    resolve = SimpleNamespace(kind="resolve", pattern_id=7, params={"release": "2.0"}, created_at=None)
+    (hint,) = suggestions(7, frame, {0: DIGESTS[0]}, open_patterns=set(), rules=[resolve])
+    assert (hint.kind, hint.by, hint.values, hint.part) == ("split", "message_pattern", ("other",),
+                                                            "still failing after the fix")
+    assert hint.reason.startswith("after its fix, 1 of its error messages stopped (30 events before it) and 1 goes on")
+    # Not resolved, or resolved with every message going on: nothing to suggest.
+    assert suggestions(7, frame, {0: DIGESTS[0]}, open_patterns=set()) == []
+    going_on = frame.assign(message_pattern=["other"] * 70 + ["m"] * 50)
+    assert suggestions(7, going_on, {0: DIGESTS[0]}, open_patterns=set(), rules=[resolve]) == []

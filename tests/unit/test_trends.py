@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from lens_core.errors import InputError
-from lens_core.tracking import trends
+from lens_core.tracking import fixes, trends
 
 T0 = datetime(2024, 5, 1, tzinfo=UTC)
 
@@ -248,24 +248,31 @@ def test_a_failure_growing_inside_a_steady_pattern_escalates_it_through_its_mess
 def test_at_or_after_orders_releases_as_compare_does() -> None:
     """Names that are no versions go by first appearance: 'blue' came after 'red', whatever the alphabet."""
     events = _frame([(1, 2, "red", *A), (1, 2, "blue", *B), (1, 1, None, *B)])
-    assert trends.at_or_after(events, "blue").tolist() == [False, False, True, True, False]
-    assert trends.at_or_after(events, "red").tolist() == [True, True, True, True, False]
+    assert fixes.at_or_after(events, "blue").tolist() == [False, False, True, True, False]
+    assert fixes.at_or_after(events, "red").tolist() == [True, True, True, True, False]
     versions = _frame([(1, 1, "1.10", *B), (1, 1, "1.9", *A)])
-    assert trends.at_or_after(versions, "1.10").tolist() == [True, False]
+    assert fixes.at_or_after(versions, "1.10").tolist() == [True, False]
 
 
 def test_a_regression_says_which_error_messages_went_on_after_the_fix_and_which_stopped() -> None:
     events = _released()
     events["message_pattern"] = "steady"
-    stopped = (events["pattern_id"] == 3) & (events["release"] == "2024.05.1") & (events.index % 2 == 0)
-    events.loc[stopped, "message_pattern"] = "fixed"  # 25 of pattern 3's 50 events before the fix
+    before = (events["pattern_id"] == 3) & (events["release"] == "2024.05.1")
+    events.loc[before & (events.index % 2 == 0), "message_pattern"] = "fixed"  # 25 of its 50 events before the fix
+    events.loc[events.index[before & (events.index % 2 == 1)][:2], "message_pattern"] = "rare"  # 2 events
     rules = [_rule("resolve", 3, {"release": "2024.05.2"})]
     row = trends.compare(events, base="2024.05.1", target="2024.05.2", rules=rules).by_pattern()[3]
     assert row.state == "regressed"
-    assert row.reason == ("resolved in 2024.05.2, yet 50 events in the target from 2024.05.2 or later; of its 2 "
-                          "error messages before the fix, 1 goes on and 1 stopped (25 of its 50 events before the "
-                          "fix): the fix held for those; if the others are another failure, split the pattern by "
-                          "message_pattern")
+    # 25 events all before the fix, where a steady rate puts 45% of them after it: 0.55 ** 25, beyond chance;
+    # two events (0.3) are too few to tell
+    assert row.reason == ("resolved in 2024.05.2, yet 50 events in the target from 2024.05.2 or later; of its error "
+                          "messages before the fix, 1 goes on (23 events before it) and 1 stopped (25 events before "
+                          "it, more than a steady rate leaves out): the fix held for those; if the others are "
+                          "another failure, split them off")
+    held = fixes.after_fix(events, 3, rules, trends.ALPHA)
+    assert (held.going_on, held.stopped, held.stopped_events, held.partly_held) == (("steady",), ("fixed",), 25, True)
+    assert fixes.after_fix(events, 1, rules, trends.ALPHA) is None  # not resolved
     events["message_pattern"] = "steady"
     row = trends.compare(events, base="2024.05.1", target="2024.05.2", rules=rules).by_pattern()[3]
-    assert row.reason.endswith("; of its 1 error message before the fix, 1 goes on and 0 stopped")
+    assert row.reason.endswith("; of its error messages before the fix, 1 goes on (50 events before it)")
+    assert not fixes.after_fix(events, 3, rules, trends.ALPHA).partly_held
