@@ -112,7 +112,7 @@ class SuggestionOut(BaseModel):
     by: str | None = Field(description="split: the field (POST /patterns/{id}/split with it)")
     values: list[str] = Field(description="split: the values that go to one new pattern (POST them with `by`); "
                                           "empty: a new pattern per value")
-    part: str = Field(description="split with values: what the new pattern holds, for its title")
+    title: str | None = Field(description="split with values: the new pattern's title (POST it with them)")
     others: list[int] = Field(description="merge: the patterns to merge into this one (POST /patterns/merge)")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -131,9 +132,10 @@ def detail_lines(detail: dict[str, Any]) -> list[str]:
     for hint in detail.get("suggestions", []):
         pid = s["pattern_id"]
         if hint["kind"] == "split" and hint["values"]:
+            title = shlex.quote(hint["title"])
             lines.append(f"  suggested: split off {len(hint['values'])} {hint['by']} values, as {hint['reason']} "
                          f"(`lens patterns split {pid} --by {hint['by']} --values {','.join(hint['values'])} "
-                         f"--title \"{s['title']} · {hint['part']}\"`)")
+                         f"--title {title}`)")
         elif hint["kind"] == "split":
             lines.append(f"  suggested: split by {hint['by']}, as {hint['reason']} "
                          f"(`lens patterns split {pid} --by {hint['by']}`)")

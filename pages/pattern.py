@@ -187,7 +187,7 @@ for hint in suggestions(pattern_id, events, digests, open_patterns=open_others, 
                                  f"that go on: {hint.reason}."))
         if button_col.button("Split them off", key=f"pattern_suggested_split_{v}", icon=":material/call_split:"):
             patterns.apply(lambda: curation.split(engine=ctx.engine, pattern_id=pattern_id, by=hint.by,
-                                                  values=hint.values, title=f"{title} · {hint.part}",
+                                                  values=hint.values, title=hint.part_title(title),
                                                   author=author),
                            lambda done: f"Split off: new pattern {patterns.titles_now(ctx.engine, done.new_patterns)}.",
                            open_pattern=pattern_id)

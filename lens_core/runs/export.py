@@ -30,7 +30,7 @@ from lens_core.storage.models import ClusterRow, PipelineRun
 from lens_core.tracking.curation import history
 from lens_core.tracking.queue import OPEN_STATES, PatternSummary, summaries
 from lens_core.tracking.rules import PatternState, fold_states
-from lens_core.tracking.suggest import suggestions
+from lens_core.tracking.suggest import Suggestion, suggestions
 from lens_core.tracking.titles import titles_of
 
 SUMMARY_FORMATS = ("json", "csv", "md")
@@ -224,6 +224,13 @@ def pattern_summary(*, engine: Engine, pattern_id: int, queue: list[PatternSumma
         run_id=tracking_store.latest_tracked_run(engine=engine) or 0)
 
 
+def _hint_dict(hint: Suggestion, title: str) -> dict[str, Any]:
+    """A suggestion as the API and `lens patterns show` give it: a split with values carries the new
+    pattern's title instead of the phrase it is made from."""
+    out = {k: v for k, v in asdict(hint).items() if k != "part"}
+    return {**out, "title": hint.part_title(title) if hint.values else None}
+
+
 def pattern_detail(*, engine: Engine, pattern_id: int) -> dict[str, Any]:
     """One pattern's evidence: its summary, its clusters in the latest tracked run (each with the pattern's
     events in it), its message patterns there, where it came from, its lineage, every rule naming it and
@@ -251,7 +258,7 @@ def pattern_detail(*, engine: Engine, pattern_id: int) -> dict[str, Any]:
                                  "pattern_events": int(in_cluster.get(cluster.label, 0))})
         messages = _message_patterns(engine, mine)
         open_ids = {s.pattern_id for s in queue if s.state in OPEN_STATES and s.events}
-        hints = [asdict(hint) for hint in suggestions(
+        hints = [_hint_dict(hint, summary.title) for hint in suggestions(
             pattern_id, events, {c.label: c.evidence for c in rows if c.label >= 0}, open_ids - {pattern_id},
             tracking_store.active_rules(engine=engine))]
     return {

@@ -18,7 +18,9 @@ from typing import Any
 import pandas as pd
 
 from lens_core.describe.cohesion import FAMILY_WORDS, mixed_families, signature
+from lens_core.describe.phrasing import clip
 from lens_core.schema import ClusterDigest
+from lens_core.tracking.curation import MAX_TITLE
 from lens_core.tracking.fixes import after_fix
 from lens_core.tracking.rules import SPLIT_FIELDS
 from lens_core.tracking.trends import ALPHA
@@ -35,6 +37,11 @@ class Suggestion:
     values: tuple[str, ...] = ()  # split: the values that go to one new pattern (none: a pattern per value)
     part: str = ""  # split with values: what the new pattern holds, for its title
     others: tuple[int, ...] = ()  # merge: the patterns to merge into this one
+
+    def part_title(self, title: str) -> str:
+        """The new pattern's title for a split with values, from the pattern's `title`: within MAX_TITLE."""
+        suffix = f" · {self.part}"
+        return clip(title, MAX_TITLE - len(suffix)) + suffix
 
 
 def suggestions(pattern_id: int, events: pd.DataFrame, digests: Mapping[int, ClusterDigest],

@@ -14,7 +14,7 @@ from lens_core.config import Settings
 from lens_core.runs.options import ProcessOptions
 from lens_core.runs.pipeline import process
 from lens_core.storage import tracking as store
-from tests.surface.conftest import mixed_pattern
+from tests.surface.conftest import mixed_pattern, partly_fixed
 
 
 def again(engine: Engine, settings: Settings) -> None:
@@ -192,3 +192,19 @@ def test_split_values_off_into_one_new_pattern(client: TestClient, loaded: Engin
     detail = client.get(f"/patterns/{new}").json()["pattern"]
     assert detail["title"] == "the rest" and detail["events"] == int((mine["plugin"] == smallest).sum())
     assert done.json()["rules"][0]["params"] == {"by": "plugin", "parts": {smallest: new}}
+
+
+def test_a_fix_that_held_for_some_messages_carries_the_split_of_the_others(client: TestClient,
+                                                                            settings: Settings) -> None:
+    pattern, stopped = partly_fixed(client.app.state.context.engine, settings)
+    detail = client.get(f"/patterns/{pattern}").json()
+    assert (detail["pattern"]["state"], detail["pattern"]["trend"]) == ("resolved", "regressed")
+    hint = next(h for h in detail["suggestions"] if h["kind"] == "split")
+    assert hint["by"] == "message_pattern" and hint["values"] and stopped not in hint["values"]
+    assert hint["title"] == f"{detail['pattern']['title']} · still failing after the fix"
+    done = client.post(f"/patterns/{pattern}/split", json={"by": hint["by"], "values": hint["values"],
+                                                           "title": hint["title"]})
+    assert done.status_code == 200, done.text
+    [part] = done.json()["new_patterns"]
+    assert client.get(f"/patterns/{part}").json()["pattern"]["title"] == hint["title"]
+    assert not [h for h in client.get(f"/patterns/{pattern}").json()["suggestions"] if h["kind"] == "split"]

@@ -10,7 +10,8 @@ from types import SimpleNamespace
 import pandas as pd
 
 from lens_core.schema import ClusterDigest, Count
-from lens_core.tracking.suggest import suggestions
+from lens_core.tracking.curation import MAX_TITLE
+from lens_core.tracking.suggest import Suggestion, suggestions
 
 
 def digest(label: int, size: int, status: str, code: str, family: str) -> ClusterDigest:
@@ -66,3 +67,10 @@ def test_messages_that_go_on_after_a_fix_that_held_for_the_others_are_to_be_spli
     assert suggestions(7, frame, {0: DIGESTS[0]}, open_patterns=set()) == []
     going_on = frame.assign(message_pattern=["other"] * 70 + ["m"] * 50)
     assert suggestions(7, going_on, {0: DIGESTS[0]}, open_patterns=set(), rules=[resolve]) == []
+
+
+def test_the_title_of_a_part_split_off_keeps_within_the_limit() -> None:
+    hint = Suggestion("split", "", by="message_pattern", values=("a",), part="still failing after the fix")
+    assert hint.part_title("Calendar · 401") == "Calendar · 401 · still failing after the fix"
+    long = hint.part_title("x" * 300)
+    assert len(long) == MAX_TITLE and long.endswith("… · still failing after the fix")
