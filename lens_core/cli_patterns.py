@@ -61,7 +61,8 @@ def queue(
     limit: Annotated[int, typer.Option("--limit", min=1, help="Patterns to print")] = 20,
     show_all: Annotated[bool, typer.Option("--all", help="Resolved, ignored and merged patterns too")] = False,
 ) -> None:
-    """The triage queue: open patterns of the latest tracked run, highest score first, each term shown."""
+    """The triage queue: open patterns of the latest tracked run, and resolved ones that regressed, highest
+    score first, each term shown."""
     if ctx.invoked_subcommand is not None:
         return
     from lens_core.tracking.queue import summaries

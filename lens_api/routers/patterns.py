@@ -48,7 +48,8 @@ def queue(
     limit: int = Query(100, ge=1, le=10_000),
     engine: Engine = Depends(get_engine),
 ) -> PatternQueue:
-    """The triage queue: the open patterns of the latest tracked run, highest score first, each term shown."""
+    """The triage queue: the open patterns of the latest tracked run, and resolved ones that regressed,
+    highest score first, each term shown."""
     rows = summaries(engine=engine, include_closed=include_all)[:limit]
     return PatternQueue(run_id=store.latest_tracked_run(engine=engine),
                         patterns=[PatternOut(**s.as_dict()) for s in rows])
