@@ -224,7 +224,8 @@ with describe_col.form(f"pattern_describe_{v}"):
 with state_col.form(f"pattern_state_{v}"):
     release = st.text_input("Release that fixes it (optional)", key=f"pattern_release_{v}")
     resolve = st.form_submit_button("Resolve", key=f"pattern_resolve_{v}", icon=":material/check_circle:")
-    st.caption("Ignored, resolved and merged patterns leave the queue; Reopen brings one back.")
+    st.caption("Ignored, resolved and merged patterns leave the queue (a resolved one comes back if it "
+               "regresses); Reopen brings one back.")
     ignore = st.form_submit_button("Ignore", key=f"pattern_ignore_{v}", icon=":material/visibility_off:")
     reopen = st.form_submit_button("Reopen", key=f"pattern_reopen_{v}", icon=":material/undo:")
 

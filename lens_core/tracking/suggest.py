@@ -85,8 +85,9 @@ def _split_after_fix(pattern_id: int, events: pd.DataFrame, rules: Sequence[Any]
     return Suggestion(
         "split", f"after its fix, {len(held.stopped)} of its error messages stopped ({held.stopped_events} events "
                  f"before it) and {len(held.going_on)} {'goes' if len(held.going_on) == 1 else 'go'} on "
-                 f"({held.going_on_events} events before it): the fix held "
-                 "for the first; the others look like another failure, which would get a pattern of its own, open",
+                 f"({held.going_on_events} events before it): the fix held for "
+                 f"{'that one' if len(held.stopped) == 1 else 'those'}; the others look like another failure, "
+                 "which, split off, becomes an open pattern of its own",
         by="message_pattern", values=held.going_on, part="still failing after the fix")
 
 

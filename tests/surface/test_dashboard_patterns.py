@@ -358,7 +358,7 @@ def test_a_fix_that_held_for_some_messages_offers_to_split_off_the_others(tmp_pa
         open_pattern(app, pattern)
         hint = next(plain(i.value) for i in app.info if "Suggested by the evidence: split off the" in plain(i.value))
         going_on = int(re.search(r"split off the (\d+) error messages that go on", hint).group(1))
-        assert "the fix held for the first" in hint
+        assert "the fix held for that one; the others look like another failure" in hint
         submit(app, "pattern_suggested_split_")
         assert message(app).startswith("Split off: new pattern ")
         rule = curation.history(engine=engine, pattern_id=pattern)[-1]
