@@ -22,7 +22,7 @@ from lens_core.describe.phrasing import clip
 from lens_core.schema import ClusterDigest
 from lens_core.tracking.curation import MAX_TITLE
 from lens_core.tracking.fixes import after_fix
-from lens_core.tracking.rules import SPLIT_FIELDS
+from lens_core.tracking.rules import SPLIT_FIELDS, fold_states
 from lens_core.tracking.trends import ALPHA
 
 # The fields a mixed pattern is split by, in order of preference: the status says the family most directly.
@@ -79,7 +79,10 @@ def _split(mine: pd.DataFrame, digests: Mapping[int, ClusterDigest]) -> Suggesti
 
 
 def _split_after_fix(pattern_id: int, events: pd.DataFrame, rules: Sequence[Any]) -> Suggestion | None:
-    held = after_fix(events, pattern_id, rules, ALPHA) if rules else None
+    state = fold_states(rules).get(pattern_id)
+    if state is None or state.state != "resolved":  # the common case, without reading the run's events again
+        return None
+    held = after_fix(events, pattern_id, rules, ALPHA)
     if held is None or not held.partly_held:
         return None
     return Suggestion(
