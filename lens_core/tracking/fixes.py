@@ -30,8 +30,7 @@ def at_or_after(events: pd.DataFrame, release: str) -> pd.Series:
     """Which events come from `release` or a later one, in the order `compare` judges regressions by (as
     versions where all names parse as one, else by first appearance); events without a release do not."""
     frame = prepare(events)
-    order = releases_in_order(frame, [release])
-    return frame["release"].map(lambda r: r is not None and is_at_least(r, release, order))
+    return _Fix(release, None, tuple(releases_in_order(frame, [release]))).split(frame)[1]
 
 
 def regressions(target: pd.DataFrame, rules: Sequence[Any], frame: pd.DataFrame, alpha: float) -> dict[int, str]:
@@ -43,15 +42,15 @@ def regressions(target: pd.DataFrame, rules: Sequence[Any], frame: pd.DataFrame,
     tagged = target.dropna(subset=["pattern_id"])
     tagged = tagged.assign(pattern_id=tagged["pattern_id"].astype(int))
     for pid, fix in _fixes(rules, frame).items():
-        mine = tagged[tagged["pattern_id"] == pid]
+        mine = tagged.index[tagged["pattern_id"] == pid]
         if mine.empty:
             continue
-        _, after = fix.split(mine)
-        n = int(after.sum())
+        before, after = fix.split(frame)
+        n = int(after[mine].sum())
         if n:
             since = f"from {fix.when} or later" if fix.release else "after it"
             out[pid] = (f"resolved {fix.words}, yet {n} events in the target {since}"
-                        + _after(frame, pid, fix, alpha).words())
+                        + _messages_after_fix(frame, pid, before, after, alpha).words())
     return out
 
 
@@ -77,7 +76,9 @@ class _Fix:
         where the fix names one)."""
         if self.release:
             order = list(self.order)
-            after = events["release"].map(lambda r: r is not None and is_at_least(r, self.release, order))
+            # judged once per release name, not per event
+            later = [r for r in events["release"].dropna().unique() if is_at_least(r, self.release, order)]
+            after = events["release"].isin(later)
             return events["release"].notna() & ~after, after
         return events["timestamp"] <= self.made, events["timestamp"] > self.made
 
@@ -126,14 +127,16 @@ class AfterFix:
         return text
 
 
-def _messages_after_fix(mine: pd.DataFrame, before: pd.Series, after: pd.Series, share: float,
+def _messages_after_fix(frame: pd.DataFrame, pattern_id: int, before: pd.Series, after: pd.Series,
                         alpha: float) -> AfterFix:
-    """`share`: the part of all events (every pattern's) that comes after the fix. A message whose n events
-    all come before the fix stopped beyond chance where share's complement ** n, Benjamini-Hochberg
-    corrected over the pattern's messages before the fix, is below `alpha` (the test
-    lens_core.tracking.inside gives messages first seen in a target, mirrored)."""
-    earlier = mine.loc[before, "message_pattern"].dropna().value_counts()
-    since = set(mine.loc[after, "message_pattern"].dropna())
+    """`before`, `after`: every event's side of the fix (all patterns': the share s of events after it is
+    the steady rate's). A message of the pattern whose n events all come before the fix stopped beyond
+    chance where (1 - s) ** n, Benjamini-Hochberg corrected over the pattern's messages before the fix, is
+    below `alpha` (the test lens_core.tracking.inside gives messages first seen in a target, mirrored)."""
+    share = float(after.sum()) / float(before.sum() + after.sum()) if after.any() else 0.0
+    mine = frame["pattern_id"] == pattern_id
+    earlier = frame.loc[mine & before, "message_pattern"].dropna().value_counts()
+    since = set(frame.loc[mine & after, "message_pattern"].dropna())
     goes_on = np.array([m in since for m in earlier.index], dtype=bool)
     p = np.where(goes_on, 1.0, np.power(1.0 - share, earlier.to_numpy(dtype=float)))
     stopped = ~goes_on & (false_discovery_control(p, method="bh") < alpha) if len(p) else goes_on
@@ -148,11 +151,4 @@ def after_fix(events: pd.DataFrame, pattern_id: int, rules: Sequence[Any], alpha
     fix = _fixes(rules, frame).get(pattern_id)
     if fix is None:
         return None
-    return _after(frame, pattern_id, fix, alpha)
-
-
-def _after(frame: pd.DataFrame, pattern_id: int, fix: _Fix, alpha: float) -> AfterFix:
-    before, after = fix.split(frame)
-    share = float(after.sum()) / float(before.sum() + after.sum()) if after.any() else 0.0
-    mine = frame["pattern_id"] == pattern_id
-    return _messages_after_fix(frame[mine], before[mine], after[mine], share, alpha)
+    return _messages_after_fix(frame, pattern_id, *fix.split(frame), alpha)
