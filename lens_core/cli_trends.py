@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from lens_core.cli_patterns import AsJson, _dump, _engine
+from lens_core.describe.phrasing import plural
 
 ReleaseOption = Annotated[str | None, typer.Option(help="A release name")]
 WindowOption = Annotated[str | None, typer.Option(help="START..END in ISO date-times (START <= t < END)")]
@@ -90,7 +91,7 @@ def compare(
                f"target = {result.target} ({result.target_total} events)")
     for c in result.changes:
         p = f"p={c.p_value:.2g}" if c.p_value is not None else "not tested"
-        typer.echo(f"#{c.pattern_id}  {c.state.upper():10} {c.base_events} -> {c.target_events} events "
+        typer.echo(f"#{c.pattern_id}  {c.state.upper():10} {c.base_events} -> {plural(c.target_events, 'event')} "
                    f"({c.base_rate:.1%} -> {c.target_rate:.1%}, {p})  {c.title}")
         typer.echo(f"      {c.reason}")
 

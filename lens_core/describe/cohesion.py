@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from lens_core.describe.phrasing import clip, dominant, pct, top
+from lens_core.describe.phrasing import clip, dominant, pct, plural, top
 from lens_core.schema import ClusterDigest, Count
 
 FAMILY_WORDS = {
@@ -34,7 +34,7 @@ def cohesion(digest: ClusterDigest) -> list[str]:
     forms = [f"{c.value} {pct(c.count, digest.size)}" for c in digest.forms]
     if len(forms) > 1 or len(digest.plugins) > 1:
         plugins = f" from {len(digest.plugins)} plugins" if len(digest.plugins) > 1 else ""
-        out.append(f"It absorbs {len(forms)} forms ({', '.join(forms)}){plugins}.")
+        out.append(f"It absorbs {plural(len(forms), 'form')} ({', '.join(forms)}){plugins}.")
     if shares := mixed_families([(c.value, c.count) for c in digest.families]):
         out.append(f"Mixed: its events disagree on the failure family ({shares}); split it by status to separate them.")
     return out

@@ -293,6 +293,10 @@ def _plugin_phrase(digest: ClusterDigest) -> str:
 
 def _what_phrase(digest: ClusterDigest, ev: _Evidence) -> str:
     if ev.count == 0:
+        # No status or type to name it by: the message most of its events share says more than keywords.
+        message = _dominant(digest.patterns, digest.size)
+        if message is not None and (words := _template_words(message.value)):
+            return words
         return ", ".join(digest.keywords[:3]) or f"Cluster {digest.label}"
     if ev.status is not None and ev.share(digest.size) < MIXED_BELOW and ev.second:
         return f"mixed {ev.status}/{ev.second.value} errors"
@@ -301,6 +305,14 @@ def _what_phrase(digest: ClusterDigest, ev: _Evidence) -> str:
         name = code.value if code else etype.value if etype else describe_status(ev.status).split(" ", 1)[1]
         return f"{ev.status} {name}"
     return f"{ev.label} in plugin code" if ev.family == "code_bug" else ev.label
+
+
+def _template_words(template: str) -> str:
+    """A message pattern as words: its placeholders, the brackets they leave empty and stray spaces dropped."""
+    text = template.replace("<*>", " ")
+    text = re.sub(r"\(\s*\)|\[\s*\]|\{\s*\}|(['\"])\s*\1", " ", text)
+    text = re.sub(r"\s+([,.:;)\]}])", r"\1", re.sub(r"([(\[{])\s+", r"\1", text))
+    return " ".join(text.split()).strip(" ,;:-")
 
 
 def _fix(digest: ClusterDigest, ev: _Evidence) -> str:

@@ -396,6 +396,18 @@ def test_unknown_evidence_says_what_is_known():
     assert s.confidence == 0.0 and s.summary == "Search · token"
 
 
+def test_without_a_status_or_type_the_title_is_the_message_most_events_share():
+    size_limit = _digest(13, plugins=[("Mail", 13)], endpoints=(),
+                         patterns=[Count("sendMail rejected, message size <*> MB > <*> MB", 13)])
+    assert _summary(size_limit).summary == "Mail · sendMail rejected, message size MB > MB"
+    lookup = _digest(20, plugins=[("People", 20)], endpoints=(),
+                     patterns=[Count("itemNotFound for <*> (request-id <*>)", 11), Count("lookup failed", 9)])
+    assert _summary(lookup).summary == "People · itemNotFound for (request-id)"
+    no_majority = _digest(20, plugins=[("People", 20)], endpoints=(),
+                          patterns=[Count("itemNotFound for <*>", 9), Count("lookup failed", 8)])
+    assert _summary(no_majority).summary == "People · token", "under half the events: the keywords"
+
+
 def test_tenant_concentration_recency_and_noise():
     recent = T0 + timedelta(days=9)
     old = _digest(10, statuses=[("500", 10)], first_seen=T0, last_seen=T0 + timedelta(days=10))
