@@ -294,8 +294,7 @@ def _plugin_phrase(digest: ClusterDigest) -> str:
 def _what_phrase(digest: ClusterDigest, ev: _Evidence) -> str:
     if ev.count == 0:
         # No status or type to name it by: the message most of its events share says more than keywords.
-        message = _dominant(digest.patterns, digest.size)
-        if message is not None and (words := _template_words(message.value)):
+        if words := _shared_message(digest):
             return words
         return ", ".join(digest.keywords[:3]) or f"Cluster {digest.label}"
     if ev.status is not None and ev.share(digest.size) < MIXED_BELOW and ev.second:
@@ -305,6 +304,23 @@ def _what_phrase(digest: ClusterDigest, ev: _Evidence) -> str:
         name = code.value if code else etype.value if etype else describe_status(ev.status).split(" ", 1)[1]
         return f"{ev.status} {name}"
     return f"{ev.label} in plugin code" if ev.family == "code_bug" else ev.label
+
+
+def _shared_message(digest: ClusterDigest) -> str:
+    """The message pattern of at least half the events; else the words that begin all the listed patterns,
+    where those hold at least half the events and the words are two or more (one, such as "Error", names
+    nothing). Empty when neither."""
+    message = _dominant(digest.patterns, digest.size)
+    if message is not None:
+        return _template_words(message.value)
+    if not digest.size or sum(c.count for c in digest.patterns) / digest.size < 0.5:
+        return ""
+    shared: list[str] = []
+    for words in zip(*(_template_words(c.value).split() for c in digest.patterns)):
+        if len(set(words)) > 1:
+            break
+        shared.append(words[0])
+    return _template_words(" ".join(shared)) if len(shared) >= 2 else ""
 
 
 def _template_words(template: str) -> str:

@@ -405,7 +405,14 @@ def test_without_a_status_or_type_the_title_is_the_message_most_events_share():
     assert _summary(lookup).summary == "People · itemNotFound for (request-id)"
     no_majority = _digest(20, plugins=[("People", 20)], endpoints=(),
                           patterns=[Count("itemNotFound for <*>", 9), Count("lookup failed", 8)])
-    assert _summary(no_majority).summary == "People · token", "under half the events: the keywords"
+    assert _summary(no_majority).summary == "People · token", "no message or shared start: the keywords"
+    queries = _digest(9, plugins=[("Search", 9)], endpoints=(), patterns=[
+        Count("query rejected by Microsoft Search: title:<*> NEAR((", 2),
+        Count("query rejected by Microsoft Search: author:\"Miguel AND the offsite", 1),
+        Count("query rejected by Microsoft Search: filetype:docx AND (budget", 1),
+        Count("query rejected by Microsoft Search: onboarding AND (filetype:pptx OR", 1)])
+    assert _summary(queries).summary == "Search · query rejected by Microsoft Search"
+    assert _summary(replace(queries, patterns=queries.patterns[:2])).summary == "Search · token", "the shared start of under half the events: the keywords"
 
 
 def test_tenant_concentration_recency_and_noise():
