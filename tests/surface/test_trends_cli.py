@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from lens_core.config import Settings
+from lens_core.describe.phrasing import plural
 from lens_core.ingest.ingestor import ingest_records
 from lens_core.runs.options import ProcessOptions
 from lens_core.runs.pipeline import process
@@ -114,7 +115,7 @@ def test_watch_alerts_once_per_state_change(lens, engine: Engine, settings: Sett
     assert webhook.bodies == []  # a dry run sends nothing and remembers nothing
 
     out = ok(lens("watch", "--webhook", webhook.url))
-    assert out.startswith(f"release 2024.05.2 against release 2024.05.1: {len(expected)} alerts sent, 0 already told")
+    assert out.startswith(f"release 2024.05.2 against release 2024.05.1: {plural(len(expected), 'alert')} sent, 0 already told")
     assert len(webhook.bodies) == len(expected)
     for body, change in zip(webhook.bodies, expected):
         assert set(body) == {"text"}  # what Slack's and Teams' incoming webhooks take
