@@ -152,7 +152,7 @@ def _watch_once(engine: Any, base: Any, target: Any, webhook: str | None, dry_ru
                "redacted": redact, "alerts": [a.as_dict() for a in result.alerts], "already_told": result.already_told})
         return
     verb = "would be sent" if dry_run else ("sent" if webhook else "new")
-    typer.echo(f"{result.comparison.target} against {result.comparison.base}: {plural(len(result.alerts), 'alert')} {verb}, "
-               f"{len(result.already_told)} already told")
+    typer.echo(f"{result.comparison.target} against {result.comparison.base}: "
+               f"{plural(len(result.alerts), 'alert')} {verb}, {len(result.already_told)} already told")
     for alert in result.alerts:
         typer.echo(alert.text())
