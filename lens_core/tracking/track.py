@@ -156,8 +156,7 @@ def _match(
     if previous is None:
         return Matching({}), ({}, {})
     before = store.run_events_frame(engine=engine, run_id=previous)
-    natural = _natural(before, store.run_patterns(engine=engine, run_id=previous),
-                       store.held_keys(engine=engine, run_id=previous))
+    natural = run_natural(engine=engine, run_id=previous, events=before)
     by_fingerprint, by_message = key_votes(before, natural)
     own = pd.Series(natural.to_numpy(), index=before["event_id"].to_numpy())
     matching = match_by_events(events, votes_of(events, by_fingerprint, by_message, own),
@@ -208,8 +207,7 @@ def _returning(engine: Engine, events: pd.DataFrame, absent: set[int]) -> dict[s
         if before is None:
             continue
         frame = store.run_events_frame(engine=engine, run_id=before)
-        natural = _natural(frame, store.run_patterns(engine=engine, run_id=before),
-                           store.held_keys(engine=engine, run_id=before))
+        natural = run_natural(engine=engine, run_id=before, events=frame)
         wanted = {pattern for pattern, at in absorbed.items() if at == run}
         for fingerprint, pattern in _held_fingerprints(events, *key_votes(frame, natural), wanted).items():
             out.setdefault(fingerprint, pattern)
@@ -297,6 +295,12 @@ def _replay_into(
     pattern_of_event = {int(e): (None if pd.isna(p) else int(p)) for e, p in zip(events["event_id"], final)}
     store.set_event_patterns(conn, run_id=run_id, pattern_of_event=pattern_of_event)
     return outcomes
+
+
+def run_natural(*, engine: Engine, run_id: int, events: pd.DataFrame) -> pd.Series:
+    """Each of a tracked run's events (`events`: store.run_events_frame of the run) in its pattern before
+    the analyst's rules: its cluster's, or the curated pattern a merge was held apart from."""
+    return _natural(events, store.run_patterns(engine=engine, run_id=run_id), store.held_keys(engine=engine, run_id=run_id))
 
 
 def _natural(events: pd.DataFrame, by_label: dict[int, int], held: dict[str, int]) -> pd.Series:
