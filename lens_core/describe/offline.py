@@ -324,10 +324,13 @@ def _shared_message(digest: ClusterDigest) -> str:
 
 
 def _template_words(template: str) -> str:
-    """A message pattern as words: its placeholders, the brackets they leave empty and stray spaces dropped."""
-    text = template.replace("<*>", " ")
-    text = re.sub(r"\(\s*\)|\[\s*\]|\{\s*\}|(['\"])\s*\1", " ", text)
-    text = re.sub(r"\s+([,.:;)\]}])", r"\1", re.sub(r"([(\[{])\s+", r"\1", text))
+    """A message pattern as words: its placeholders, the `key=` and brackets they leave empty, and stray
+    separators dropped."""
+    text = re.sub(r"[\w.-]+=\s*<\*>[\w%]*", " ", template).replace("<*>", " ")
+    text = re.sub(r"[\w.-]+=(?=[\s,;)\]}]|$)", " ", text)
+    text = re.sub(r"\([\s,;:]*\)|\[[\s,;:]*\]|\{[\s,;:]*\}|(['\"])\s*\1", " ", text)
+    text = re.sub(r"([,;:])(\s*[,;:])+", r"\1", text)
+    text = re.sub(r"\s+([,.:;)\]}])", r"\1", re.sub(r"([(\[{])[\s,;:]+", r"\1", text))
     return " ".join(text.split()).strip(" ,;:-")
 
 

@@ -413,6 +413,13 @@ def test_without_a_status_or_type_the_title_is_the_message_most_events_share():
         Count("query rejected by Microsoft Search: onboarding AND (filetype:pptx OR", 1)])
     assert _summary(queries).summary == "Search · query rejected by Microsoft Search"
     assert _summary(replace(queries, patterns=queries.patterns[:2])).summary == "Search · token", "the shared start of under half the events: the keywords"
+    log_line = _digest(8, plugins=[("Openai", 8)], endpoints=(), patterns=[
+        Count("openai.chat.completions -> context_length_exceeded (prompt_tokens=<*>, max_tokens=<*>)", 5),
+        Count("rate limited; retry_after=<*>s, scope=<*>", 3)])
+    assert _summary(log_line).summary == "Openai · openai.chat.completions -> context_length_exceeded", (
+        "the key=value pairs a placeholder empties are dropped with their key")
+    throttled = replace(log_line, patterns=[Count("rate limited; retry_after=<*>s, scope=<*>", 5)])
+    assert _summary(throttled).summary == "Openai · rate limited"
 
 
 def test_tenant_concentration_recency_and_noise():
