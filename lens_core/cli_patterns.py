@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from lens_core.describe.phrasing import plural
 from lens_core.errors import InputError
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ def queue(
         state = f" [{s.state}]" if s.state != "open" else ""
         owner = f" owner {s.owner}" if s.owner else ""
         typer.echo(f"#{s.pattern_id}  {s.trend.upper()}  score {s.score:.2f} = {score_terms(s.terms)}  "
-                   f"{s.events} events ({s.share:.1%}), {s.users} users, {s.tenants} tenants, "
+                   f"{plural(s.events, 'event')} ({s.share:.1%}), {s.users} users, {s.tenants} tenants, "
                    f"{s.severity or '-'}{state}{owner}  {s.title}")
         if s.trend != "ongoing":
             typer.echo(f"      {s.trend}: {s.trend_reason}")
@@ -113,7 +114,7 @@ def detail_lines(detail: dict[str, Any]) -> list[str]:
     origin = f"origin {detail['origin']}" + (f" (from #{detail['parent_id']})" if detail["parent_id"] else "")
     lines.append(f"  {origin}, first run {detail['first_run_id'] or '-'}, last run {detail['last_run_id'] or '-'}")
     if s["events"]:
-        lines.append(f"  run {s['run_id']}: {s['events']} events ({s['share']:.1%}), {s['users']} users, "
+        lines.append(f"  run {s['run_id']}: {plural(s['events'], 'event')} ({s['share']:.1%}), {s['users']} users, "
                      f"{s['tenants']} tenants, severity {s['severity'] or '-'}, score {s['score']:.2f} "
                      f"{score_terms(s['terms'])}")
         if s.get("trend_reason"):
@@ -129,7 +130,7 @@ def detail_lines(detail: dict[str, Any]) -> list[str]:
             lines.append(f"      root cause: {c['root_cause']}")
     if detail["message_patterns"]:
         lines.append("  message patterns (hash for `lens patterns move`):")
-        lines += [f"    {m['hash']}  {m['events']} events  {m['template']}" for m in detail["message_patterns"]]
+        lines += [f"    {m['hash']}  {plural(m['events'], 'event')}  {m['template']}" for m in detail["message_patterns"]]
     for hint in detail.get("suggestions", []):
         pid = s["pattern_id"]
         if hint["kind"] == "split" and hint["values"]:
@@ -146,7 +147,7 @@ def detail_lines(detail: dict[str, Any]) -> list[str]:
                          f"{hint['reason']} (`lens patterns merge {pid} {others}`)")
     if detail["lineage"]:
         lines.append("  lineage:")
-        lines += [f"    run {r['run_id']}: #{r['pattern_id']} {r['relation']} #{r['other_id']} ({r['events']} events)"
+        lines += [f"    run {r['run_id']}: #{r['pattern_id']} {r['relation']} #{r['other_id']} ({plural(r['events'], 'event')})"
                   for r in detail["lineage"]]
     if detail["rules"]:
         lines.append("  rules:")
