@@ -49,7 +49,7 @@ def regressions(target: pd.DataFrame, rules: Sequence[Any], frame: pd.DataFrame,
         n = int(after[mine].sum())
         if n:
             since = f"from {fix.when} or later" if fix.release else "after it"
-            out[pid] = (f"resolved {fix.words}, yet {n} events in the target {since}"
+            out[pid] = (f"resolved {fix.words}, yet {plural(n, 'event')} in the target {since}"
                         + _messages_after_fix(frame, pid, before, after, alpha).words())
     return out
 

@@ -11,7 +11,8 @@ States of `compare`, first match wins:
     regressed    the rules resolved the pattern (in release X) and the target holds its events from X or
                  later (without a release on the resolve rule: any target event after the rule was made);
                  the reason says which of its error messages from before the fix go on and which stopped
-                 (lens_core.tracking.fixes)
+                 (lens_core.tracking.fixes), and whether its rate fell or rose significantly (a fix that
+                 cut a pattern down is not one that did nothing)
     new          no events before the target (earlier in time, or from an older release), and MIN_EVENTS
                  or more in it; or, seen before, MIN_EVENTS or more of its target events carry error
                  messages first seen in the target, each on two events or more and more than a steady rate
@@ -277,6 +278,10 @@ def _state(row: PatternChange, regression: str | None, seen_before: bool,
                     if row.p_adjusted is not None else "")
     significant = row.p_adjusted is not None and row.p_adjusted < ALPHA
     if regression:
+        if significant and row.change < 0:  # the fix cut it down: what is left may be another failure
+            regression += f". Its rate fell significantly ({significance}): the fix cut it down but did not end it"
+        elif significant:
+            regression += f". Its rate rose significantly ({significance})"
         return "regressed", regression
     if not seen_before:
         if row.target_events >= MIN_EVENTS:

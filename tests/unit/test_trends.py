@@ -276,3 +276,19 @@ def test_a_regression_says_which_error_messages_went_on_after_the_fix_and_which_
     row = trends.compare(events, base="2024.05.1", target="2024.05.2", rules=rules).by_pattern()[3]
     assert row.reason.endswith("; of its error messages before the fix, 1 goes on (50 events before it)")
     assert not fixes.after_fix(events, 3, rules, trends.ALPHA).partly_held
+
+
+def test_a_regression_says_whether_the_fix_cut_the_pattern_down() -> None:
+    days = [T0 + timedelta(days=d) for d in range(3)]
+    events = _frame([(1, 200, "2024.05.1", days[0], days[1]), (1, 200, "2024.05.2", days[1], days[2]),
+                     (3, 100, "2024.05.1", days[0], days[1]), (3, 4, "2024.05.2", days[1], days[2]),
+                     (4, 1, "2024.05.2", days[1], days[2])])
+    rules = [_rule("resolve", 3, {"release": "2024.05.2"}), _rule("resolve", 4, {"release": "2024.05.2"})]
+    result = trends.compare(events, base="2024.05.1", target="2024.05.2", rules=rules).by_pattern()
+    row = result[3]
+    assert row.state == "regressed" and row.reason.startswith(
+        "resolved in 2024.05.2, yet 4 events in the target from 2024.05.2 or later. Its rate fell significantly "
+        "(rate 33.33% -> 1.95%, p=")
+    assert row.reason.endswith("): the fix cut it down but did not end it")
+    # too few to tell: the regression alone, its one event in words
+    assert result[4].reason == "resolved in 2024.05.2, yet 1 event in the target from 2024.05.2 or later"
