@@ -60,6 +60,7 @@ MIN_EVENTS = 5  # fewer events (base and target together) are not tested, nor en
 ALPHA = 0.01  # corrected p-value below which a rate change is escalating or shrinking
 HOUR_SPAN = timedelta(days=3)  # series buckets by hour under this span, by day from it
 RECENT, BEFORE = timedelta(hours=24), timedelta(days=7)  # default time windows, ending at the last event
+MAX_RELEASES_LISTED = 10  # an unknown release's error lists the latest ones
 
 Window = tuple[datetime, datetime] | str
 
@@ -191,6 +192,19 @@ def default_windows(events: pd.DataFrame) -> tuple[Window, Window]:
     return (end - RECENT - BEFORE, end - RECENT), (end - RECENT, end)
 
 
+def _check_releases(frame: pd.DataFrame, *windows: Window) -> None:
+    """A release no event carries is a name mistyped (failures are all lens sees: a release without one
+    never shows), so it is an error that lists the releases there are, not a comparison with nothing."""
+    named = [w for w in windows if isinstance(w, str)]
+    known = set(frame["release"].dropna())
+    missing = [w for w in named if w not in known]
+    if missing:
+        order = releases_in_order(frame)
+        listed = ", ".join(order[-MAX_RELEASES_LISTED:]) if order else "none"
+        more = f" (the latest {MAX_RELEASES_LISTED} of {len(order)})" if len(order) > MAX_RELEASES_LISTED else ""
+        raise InputError(f"no events of release {missing[0]!r} here; the events' releases{more}: {listed}")
+
+
 def _select(frame: pd.DataFrame, window: Window) -> pd.Series:
     if isinstance(window, str):
         return frame["release"] == window
@@ -216,6 +230,7 @@ def compare(events: pd.DataFrame, *, base: Window | None = None, target: Window 
     if base is None or target is None:
         base, target = default_windows(events)
     frame = prepare(events)
+    _check_releases(frame, base, target)
     in_base, in_target = _select(frame, base), _select(frame, target)
     base_total, target_total = int(in_base.sum()), int(in_target.sum())
     base_counts, base_users = _per_pattern(frame[in_base])

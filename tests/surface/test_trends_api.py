@@ -41,6 +41,8 @@ def test_compare_answers_bad_input_with_422_naming_the_parameter(client: TestCli
         ({"base_release": "a", "target_window": "2024-05-01..2024-05-02"}, "not a release with a window"),
         ({"base_window": "nonsense", "target_window": "2024-05-01..2024-05-02"}, "base_window 'nonsense'"),
         ({"base_window": "2024-05-03..2024-05-01", "target_window": "2024-05-01..2024-05-02"}, "END must come after"),
+        ({"base_release": "2024.05.1", "target_release": "2024.5.2"},
+         "no events of release '2024.5.2' here; the events' releases: 2024.04.3, 2024.05.1, 2024.05.2"),
     ]:
         answer = client.get("/compare", params=params)
         assert answer.status_code == 422, params

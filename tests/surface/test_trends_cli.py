@@ -102,6 +102,8 @@ def test_compare_prints_the_fields_the_issue_names(lens, engine: Engine, setting
     one_line_error(lens("compare", "--base-release", "a", "--target-release", "a"), "both 'a'")
     one_line_error(lens("compare", "--base-window", "2024-05-02..2024-05-01", "--target-window", "2024-05-02..2024-05-03"),
                    "END must come after START")
+    one_line_error(lens("compare", "--base-release", "2024.05.1", "--target-release", "2024.5.2"),
+                   "no events of release '2024.5.2' here; the events' releases: 2024.04.3, 2024.05.1, 2024.05.2")
     one_line_error(lens("trends", "--by", "week"), "hour or day")
 
 

@@ -292,3 +292,14 @@ def test_a_regression_says_whether_the_fix_cut_the_pattern_down() -> None:
     assert row.reason.endswith("): the fix cut it down but did not end it")
     # too few to tell: the regression alone, its one event in words
     assert result[4].reason == "resolved in 2024.05.2, yet 1 event in the target from 2024.05.2 or later"
+
+
+def test_a_release_no_event_carries_is_an_error_that_lists_the_releases() -> None:
+    events = _released()
+    with pytest.raises(InputError, match=r"no events of release 'nope' here; the events' releases: 2024.05.1, 2024.05.2$"):
+        trends.compare(events, base="2024.05.1", target="nope")
+    many = _frame([(1, 1, f"1.{i}", *A) for i in range(12)])
+    with pytest.raises(InputError, match=r"releases \(the latest 10 of 12\): 1.2, 1.3, .*, 1.11$"):
+        trends.compare(many, base="0.9", target="1.11")
+    windows = trends.compare(events, base=A, target=(T0 + timedelta(days=30), T0 + timedelta(days=31)))
+    assert windows.target_total == 0, "an empty time window is an answer (nothing failed), not an error"
