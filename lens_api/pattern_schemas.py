@@ -203,6 +203,8 @@ class PatternPatch(BaseModel):
             raise ValueError("a note needs some text")
         if self.release is not None and self.state != "resolved":
             raise ValueError("a release goes with state 'resolved'")
+        if self.release is not None and not self.release.strip():
+            raise ValueError("a release needs some text (leave it out to resolve without one)")
         if all(v is None for v in (self.title, self.owner, self.notes, self.state)):
             raise ValueError("nothing to change: give one or more of title, owner, notes, state")
         return self

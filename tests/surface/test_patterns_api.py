@@ -91,8 +91,8 @@ def test_rules_through_the_api_survive_a_new_run(client: TestClient, loaded: Eng
     parts = split["new_patterns"]
     assert parts and split["rules"][0]["params"]["by"] == "plugin"
     assert client.patch(f"/patterns/{d}", json={"state": "ignored"}).json()["pattern"]["state"] == "ignored"
-    resolved = client.patch(f"/patterns/{f}", json={"state": "resolved", "release": "2025.1"}).json()["pattern"]
-    assert (resolved["state"], resolved["resolved_in"]) == ("resolved", "2025.1")
+    resolved = client.patch(f"/patterns/{f}", json={"state": "resolved", "release": " 2025.1 "}).json()["pattern"]
+    assert (resolved["state"], resolved["resolved_in"]) == ("resolved", "2025.1")  # as the CLI and the page trim it
 
     def check() -> None:
         rows = queue(client, all=True)
@@ -160,6 +160,8 @@ def test_bad_input_gets_a_clear_4xx(client: TestClient, loaded: Engine) -> None:
     refused(client.patch(f"/patterns/{top}", json={"title": "x" * 201}), 422, "at most 200")
     refused(client.patch(f"/patterns/{top}", json={"title": "a\x00b"}), 422, "NUL")
     refused(client.patch(f"/patterns/{top}", json={"state": "ignored", "release": "1"}), 422, "release")
+    refused(client.patch(f"/patterns/{top}", json={"state": "resolved", "release": "  "}), 422,
+            "a release needs some text")
     refused(client.patch(f"/patterns/{top}", json={"state": "merged"}), 422, "'open'")
     refused(client.patch(f"/patterns/{top}", json={"colour": "red"}), 422, "Extra inputs")
     refused(client.get("/patterns/abc"), 422, "valid integer")
