@@ -4,7 +4,8 @@
 
 Corpora: the three independently written generators in bench/corpora/ (devtools, commerce, cloud_ai), on
 which tracking was built, and two written by authors who read none of lens's code (workplace,
-travel_finance), only ever scored and marked so in the tables; each drawn once with n + n/5 events (seed 0): the first n are the base, the last n/5 arrive later ("+20%").
+travel_finance), only ever scored and marked so in the tables; each drawn once with n + n/5 events (seed
+0): the first n are the base, the last n/5 arrive later ("+20%").
 Two configurations: the product's defaults (cause view, agglomerative, cut 1.2) and UMAP + HDBSCAN on the
 error view (min_cluster_size 10). Each corpus is ingested with the real ingest into SQLite; each case runs
 on its own copy of the database (sqlite3 backup), so every case starts from the same base run and the

@@ -130,7 +130,8 @@ def detail_lines(detail: dict[str, Any]) -> list[str]:
             lines.append(f"      root cause: {c['root_cause']}")
     if detail["message_patterns"]:
         lines.append("  message patterns (hash for `lens patterns move`):")
-        lines += [f"    {m['hash']}  {plural(m['events'], 'event')}  {m['template']}" for m in detail["message_patterns"]]
+        lines += [f"    {m['hash']}  {plural(m['events'], 'event')}  {m['template']}"
+                  for m in detail["message_patterns"]]
     for hint in detail.get("suggestions", []):
         pid = s["pattern_id"]
         if hint["kind"] == "split" and hint["values"]:
@@ -147,7 +148,8 @@ def detail_lines(detail: dict[str, Any]) -> list[str]:
                          f"{hint['reason']} (`lens patterns merge {pid} {others}`)")
     if detail["lineage"]:
         lines.append("  lineage:")
-        lines += [f"    run {r['run_id']}: #{r['pattern_id']} {r['relation']} #{r['other_id']} ({plural(r['events'], 'event')})"
+        lines += [f"    run {r['run_id']}: #{r['pattern_id']} {r['relation']} #{r['other_id']} "
+                  f"({plural(r['events'], 'event')})"
                   for r in detail["lineage"]]
     if detail["rules"]:
         lines.append("  rules:")

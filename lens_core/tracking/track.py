@@ -300,7 +300,8 @@ def _replay_into(
 def run_natural(*, engine: Engine, run_id: int, events: pd.DataFrame) -> pd.Series:
     """Each of a tracked run's events (`events`: store.run_events_frame of the run) in its pattern before
     the analyst's rules: its cluster's, or the curated pattern a merge was held apart from."""
-    return _natural(events, store.run_patterns(engine=engine, run_id=run_id), store.held_keys(engine=engine, run_id=run_id))
+    return _natural(events, store.run_patterns(engine=engine, run_id=run_id),
+                    store.held_keys(engine=engine, run_id=run_id))
 
 
 def _natural(events: pd.DataFrame, by_label: dict[int, int], held: dict[str, int]) -> pd.Series:

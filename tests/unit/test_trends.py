@@ -296,7 +296,8 @@ def test_a_regression_says_whether_the_fix_cut_the_pattern_down() -> None:
 
 def test_a_release_no_event_carries_is_an_error_that_lists_the_releases() -> None:
     events = _released()
-    with pytest.raises(InputError, match=r"no events of release 'nope' here; the events' releases: 2024.05.1, 2024.05.2$"):
+    with pytest.raises(InputError, match=r"no events of release 'nope' here; the events' releases: 2024.05.1, "
+                                         r"2024.05.2$"):
         trends.compare(events, base="2024.05.1", target="nope")
     many = _frame([(1, 1, f"1.{i}", *A) for i in range(12)])
     with pytest.raises(InputError, match=r"releases \(the latest 10 of 12\): 1.2, 1.3, .*, 1.11$"):
