@@ -18,6 +18,7 @@ from lens_core.describe.cohesion import cohesion, twins
 from lens_core.describe.phrasing import clip as _clip
 from lens_core.describe.phrasing import dominant as _dominant
 from lens_core.describe.phrasing import pct as _pct
+from lens_core.describe.phrasing import template_words
 from lens_core.describe.phrasing import top as _top
 from lens_core.schema import ClusterDigest, ClusterSummary, Count
 
@@ -312,26 +313,15 @@ def _shared_message(digest: ClusterDigest) -> str:
     nothing). Empty when neither."""
     message = _dominant(digest.patterns, digest.size)
     if message is not None:
-        return _template_words(message.value)
+        return template_words(message.value)
     if not digest.size or sum(c.count for c in digest.patterns) / digest.size < 0.5:
         return ""
     shared: list[str] = []
-    for words in zip(*(_template_words(c.value).split() for c in digest.patterns)):
+    for words in zip(*(template_words(c.value).split() for c in digest.patterns)):
         if len(set(words)) > 1:
             break
         shared.append(words[0])
-    return _template_words(" ".join(shared)) if len(shared) >= 2 else ""
-
-
-def _template_words(template: str) -> str:
-    """A message pattern as words: its placeholders, the `key=` and brackets they leave empty, and stray
-    separators dropped."""
-    text = re.sub(r"[\w.-]+=\s*<\*>[\w%]*", " ", template).replace("<*>", " ")
-    text = re.sub(r"[\w.-]+=(?=[\s,;)\]}]|$)", " ", text)
-    text = re.sub(r"\([\s,;:]*\)|\[[\s,;:]*\]|\{[\s,;:]*\}|(['\"])\s*\1", " ", text)
-    text = re.sub(r"([,;:])(\s*[,;:])+", r"\1", text)
-    text = re.sub(r"\s+([,.:;)\]}])", r"\1", re.sub(r"([(\[{])[\s,;:]+", r"\1", text))
-    return " ".join(text.split()).strip(" ,;:-")
+    return template_words(" ".join(shared)) if len(shared) >= 2 else ""
 
 
 def _fix(digest: ClusterDigest, ev: _Evidence) -> str:

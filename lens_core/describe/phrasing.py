@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from lens_core.schema import Count
 
 
@@ -26,3 +28,14 @@ def clip(text: str, limit: int) -> str:
 def plural(n: int, noun: str) -> str:
     """'1 event', '3 events'."""
     return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def template_words(template: str) -> str:
+    """A message pattern as words: its placeholders, the `key=` and brackets they leave empty, and stray
+    separators dropped."""
+    text = re.sub(r"[\w.-]+=\s*<\*>[\w%]*", " ", template).replace("<*>", " ")
+    text = re.sub(r"[\w.-]+=(?=[\s,;)\]}]|$)", " ", text)
+    text = re.sub(r"\([\s,;:]*\)|\[[\s,;:]*\]|\{[\s,;:]*\}|(['\"])\s*\1", " ", text)
+    text = re.sub(r"([,;:])(\s*[,;:])+", r"\1", text)
+    text = re.sub(r"\s+([,.:;)\]}])", r"\1", re.sub(r"([(\[{])[\s,;:]+", r"\1", text))
+    return " ".join(text.split()).strip(" ,;:-")

@@ -2,9 +2,10 @@
 
 Titles come from each cluster's own evidence (plugin · status · code), so two clusters of one cause
 family can get the same one. Each group of equal titles gets a qualifier from the first evidence that
-tells all its clusters apart: the top error code or type, the top plugin, the top endpoint, then the top
-message pattern; a size rank only when the evidence is identical (the clusters then differ only in
-wording, which the detail page shows).
+tells all its clusters apart without restating the title (a code "Forbidden" under "403 Forbidden" tells
+nothing): the top error code or type, the top plugin, the top endpoint, then the top message pattern as
+words; a size rank only when the evidence is identical (the clusters then differ only in wording, which
+the detail page shows).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 
+from lens_core.describe.phrasing import template_words
 from lens_core.schema import ClusterDigest, Count
 
 MAX_QUALIFIER = 40
@@ -25,7 +27,7 @@ _QUALIFIERS: tuple[Callable[[ClusterDigest], str], ...] = (
     lambda d: _top(d.error_codes) or _top(d.error_types).rsplit(".", 1)[-1],
     lambda d: _top(d.plugins),
     lambda d: _top(d.endpoints),
-    lambda d: _top(d.patterns),
+    lambda d: template_words(_top(d.patterns)),
 )
 
 
@@ -38,7 +40,7 @@ def distinct_titles(titles: dict[int, str], digests: dict[int, ClusterDigest], m
     for title, labels in by_title.items():
         if len(labels) < 2:
             continue
-        qualifiers = _telling_apart([digests[label] for label in labels])
+        qualifiers = _telling_apart(title, [digests[label] for label in labels])
         for label, qualifier in zip(labels, qualifiers):
             out[label] = _join(title, qualifier, max_length)
     if len(set(out.values())) < len(out):  # a qualified title met another cluster's own title
@@ -50,10 +52,11 @@ def distinct_titles(titles: dict[int, str], digests: dict[int, ClusterDigest], m
     return out
 
 
-def _telling_apart(digests: list[ClusterDigest]) -> list[str]:
+def _telling_apart(title: str, digests: list[ClusterDigest]) -> list[str]:
     for qualifier in _QUALIFIERS:
         values = [_short(qualifier(d)) for d in digests]
-        if all(values) and len(set(values)) == len(values):
+        restated = any(value.lower() in title.lower() for value in values)
+        if all(values) and len(set(values)) == len(values) and not restated:
             return values
     return [f"#{rank}" for rank in range(1, len(digests) + 1)]  # digests come largest first
 

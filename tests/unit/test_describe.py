@@ -525,3 +525,16 @@ def test_two_clusters_agree_when_the_dominant_status_code_or_family_they_both_st
     assert not agree(throttled, unstated) and not agree(unstated, unstated)
     # A minority value is no dominant one: it does not make two clusters disagree.
     assert agree(throttled, _digest(60, statuses=[("429", 50), ("500", 10)], families=[Count("server", 20)]))
+
+
+def test_a_qualifier_that_restates_the_title_gives_way_to_evidence_that_says_more():
+    digests = {
+        0: _digest(label=0, statuses=[("403", 60)], codes=[("Forbidden", 60)], plugins=[("Teams", 60)],
+                   patterns=[Count("Insufficient privileges to complete the operation on <*>", 60)]),
+        1: _digest(label=1, statuses=[("403", 40)], codes=[("Authorization_RequestDenied", 40)],
+                   plugins=[("Teams", 40)], patterns=[Count("Caller lacks the Chat.Read scope", 40)]),
+    }
+    titles = distinct_titles({0: "Teams · 403 Forbidden", 1: "Teams · 403 Forbidden"}, digests, max_length=80)
+    # the codes tell them apart, but "Forbidden" restates the title; plugins and endpoints are equal
+    assert titles == {0: "Teams · 403 Forbidden — Insufficient privileges to complete the…",
+                      1: "Teams · 403 Forbidden — Caller lacks the Chat.Read scope"}
