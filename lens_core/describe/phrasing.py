@@ -1,4 +1,5 @@
-"""Small readings of counts that sentences share: the offline summary's, and the reasons trends give."""
+"""Small readings of counts and messages that sentences share: the offline summary's, the titles' and the
+reasons trends give."""
 
 from __future__ import annotations
 
