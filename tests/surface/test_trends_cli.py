@@ -105,6 +105,11 @@ def test_compare_prints_the_fields_the_issue_names(lens, engine: Engine, setting
     one_line_error(lens("compare", "--base-release", "2024.05.1", "--target-release", "2024.5.2"),
                    "no events of release '2024.5.2' here; the events' releases: 2024.04.3, 2024.05.1, 2024.05.2")
     one_line_error(lens("trends", "--by", "week"), "hour or day")
+    empty = ok(lens("compare", "--base-window", "2024-05-01..2024-05-15",
+                    "--target-window", "2030-01-01..2030-01-02"))
+    assert "target = 2030-01-01T00:00:00+00:00 .. 2030-01-02T00:00:00+00:00 (0 events)" in empty
+    assert "the target (2030-01-01T00:00:00+00:00 .. 2030-01-02T00:00:00+00:00) holds no events, so no change " \
+           "can be tested: pick a window with failures in it" in empty
 
 
 def test_watch_alerts_once_per_state_change(lens, engine: Engine, settings: Settings, webhook: Webhook) -> None:
@@ -117,7 +122,8 @@ def test_watch_alerts_once_per_state_change(lens, engine: Engine, settings: Sett
     assert webhook.bodies == []  # a dry run sends nothing and remembers nothing
 
     out = ok(lens("watch", "--webhook", webhook.url))
-    assert out.startswith(f"release 2024.05.2 against release 2024.05.1: {plural(len(expected), 'alert')} sent, 0 already told")
+    assert out.startswith(f"release 2024.05.2 against release 2024.05.1: {plural(len(expected), 'alert')} sent, "
+                          "0 already told")
     assert len(webhook.bodies) == len(expected)
     for body, change in zip(webhook.bodies, expected):
         assert set(body) == {"text"}  # what Slack's and Teams' incoming webhooks take
