@@ -237,7 +237,7 @@ def resolve(pattern_id: PatternId,
     from lens_core.tracking import curation
 
     engine = _engine()
-    _done(curation.resolve(engine=engine, pattern_id=pattern_id, release=(release or "").strip() or None,
+    _done(curation.resolve(engine=engine, pattern_id=pattern_id, release=release,
                            author=author or _default_author()))
 
 

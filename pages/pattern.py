@@ -249,10 +249,9 @@ elif add_note:
     patterns.apply(lambda: curation.note(engine=engine, pattern_id=pattern_id, text=note, author=author),
                    lambda done: "Note added.", open_pattern=pattern_id)
 elif resolve:
-    patterns.apply(lambda: curation.resolve(engine=engine, pattern_id=pattern_id, release=release.strip() or None,
-                                            author=author),
-                   lambda done: "Resolved" + (f" in {release.strip()}" if release.strip() else "") +
-                   ": it leaves the queue.",
+    patterns.apply(lambda: curation.resolve(engine=engine, pattern_id=pattern_id, release=release, author=author),
+                   lambda done: "Resolved" + (f" in {done.rule.params['release']}" if done.rule.params.get("release")
+                                              else "") + ": it leaves the queue.",
                    open_pattern=pattern_id)
 elif ignore:
     patterns.apply(lambda: curation.ignore(engine=engine, pattern_id=pattern_id, author=author),

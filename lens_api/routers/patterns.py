@@ -120,8 +120,7 @@ def change(patch: PatternPatch, pattern_id: int = PatternId, engine: Engine = De
     if patch.notes is not None:
         done.append(curation.note(engine=engine, pattern_id=pattern_id, text=patch.notes, author=author))
     if patch.state == "resolved":
-        release = patch.release.strip() if patch.release else None
-        done.append(curation.resolve(engine=engine, pattern_id=pattern_id, release=release, author=author))
+        done.append(curation.resolve(engine=engine, pattern_id=pattern_id, release=patch.release, author=author))
     elif patch.state == "ignored":
         done.append(curation.ignore(engine=engine, pattern_id=pattern_id, author=author))
     elif patch.state == "open":

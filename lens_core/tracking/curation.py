@@ -57,7 +57,9 @@ def set_owner(*, engine: Engine, pattern_id: int, name: str, author: str = "") -
 def resolve(*, engine: Engine, pattern_id: int, release: str | None = None, author: str = "") -> RuleDone:
     """Resolved (in `release`: events of older releases never reopen it). Warns where the latest run
     already holds its events from that release or later: compared with it, the pattern shows as regressed,
-    which is right if the fix missed, and a sign that the pattern holds another failure too if not."""
+    which is right if the fix missed, and a sign that the pattern holds another failure too if not. The
+    release is trimmed, and a blank one is none: every surface passes what the analyst typed."""
+    release = (release or "").strip() or None
     done = _add(engine, "resolve", pattern_id, {"release": release} if release else {}, author)
     if release:
         run_id = store.latest_tracked_run(engine=engine)

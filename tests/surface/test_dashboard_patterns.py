@@ -248,8 +248,9 @@ def test_notes_owner_resolve_and_reopen(app: AppTest, engine: object) -> None:
     field(app.text_area, "pattern_note_").set_value("Refresh tokens before calling")
     submit(app, "pattern_add_note_")
     assert any("Refresh tokens before calling" in m.value for m in app.markdown)
-    field(app.text_input, "pattern_release_").set_value("2025.1")
+    field(app.text_input, "pattern_release_").set_value(" 2025.1 ")  # trimmed, as on every surface
     submit(app, "pattern_resolve_")
+    assert message(app) == "Resolved in 2025.1: it leaves the queue."
     assert "resolved in 2025.1" in plain(app.caption[0].value)
     open_page(app, "patterns")
     assert target not in queue_table(app)["#"].tolist()
