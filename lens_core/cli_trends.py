@@ -89,11 +89,9 @@ def compare(
         return
     typer.echo(f"base = {result.base} ({plural(result.base_total, 'event')}), "
                f"target = {result.target} ({plural(result.target_total, 'event')})")
-    sides_told = (("base", result.base_total, result.base), ("target", result.target_total, result.target))
-    for side, total, label in sides_told:
-        if total == 0:  # as the Compare page says it: an empty side leaves nothing to test
-            typer.echo(f"the {side} ({label}) holds no events, so no change can be tested: pick a window with "
-                       "failures in it")
+    for side, label in result.empty_sides():  # as the Compare page says it
+        typer.echo(f"the {side} ({label}) holds no events, so no change can be tested: pick a window with "
+                   "failures in it")
     for c in result.changes:
         p = f"p={c.p_value:.2g}" if c.p_value is not None else "not tested"
         typer.echo(f"#{c.pattern_id}  {c.state.upper():10} {c.base_events} -> {plural(c.target_events, 'event')} "

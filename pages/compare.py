@@ -99,10 +99,9 @@ try:
 except InputError as exc:
     st.warning(str(exc))
     st.stop()
-for side, total, label in (("base", result.base_total, result.base), ("target", result.target_total, result.target)):
-    if total == 0:
-        st.warning(md_literal(f"The {side} ({label}) holds no events: pick a window with failures in it."))
-        st.stop()
+for side, label in result.empty_sides():
+    st.warning(md_literal(f"The {side} ({label}) holds no events: pick a window with failures in it."))
+    st.stop()
 
 st.caption(md_literal(f"Base: {result.base}, {result.base_total:,} events. Target: {result.target}, "
                       f"{result.target_total:,} events."))

@@ -165,6 +165,11 @@ class Comparison:
     def by_pattern(self) -> dict[int, PatternChange]:
         return {c.pattern_id: c for c in self.changes}
 
+    def empty_sides(self) -> list[tuple[str, str]]:
+        """("base" or "target", its description) for each side that holds no events: nothing to test there."""
+        sides = (("base", self.base_total, self.base), ("target", self.target_total, self.target))
+        return [(side, label) for side, total, label in sides if total == 0]
+
     def as_dict(self) -> dict[str, Any]:
         return {"base": self.base, "target": self.target, "base_total": self.base_total,
                 "target_total": self.target_total, "target_release": self.target_release,
